@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The README's test command (`npm test`): type-check, unit and property tests, then the script tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CHECKPOINT_DISABLE=1
+
+echo "== type-check (tsc --noEmit)"
+npx --no-install tsc --noEmit -p .
+
+echo "== unit, property and synthesized-JSON tests (jest)"
+npx --no-install jest --ci "$@"
+
+if compgen -G "__tests__/scripts/*.bats" > /dev/null; then
+  echo "== script tests (bats)"
+  npx --no-install bats __tests__/scripts
+fi

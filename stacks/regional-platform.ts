@@ -1,0 +1,42 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { Construct } from 'constructs';
+import { PlatformContext } from './platform-context';
+import { DataLake } from './constructs/data-lake';
+import { PlatformKey } from './constructs/encryption';
+import { LakeReplication } from './constructs/lake-replication';
+import { Network } from './constructs/network';
+
+export interface RegionalPlatformProps {
+  readonly context: PlatformContext;
+  /** Provider of the peer region; the primary uses it to find the DR lake it replicates to. */
+  readonly peerProvider: AwsProvider;
+}
+
+/**
+ * Everything one region runs, composed from one construct per concern. Instantiated once per
+ * region; the primary and DR instances differ only where `context.role` says they must.
+ */
+export class RegionalPlatform extends Construct {
+  readonly key: PlatformKey;
+  readonly network: Network;
+  readonly dataLake: DataLake;
+  readonly replication?: LakeReplication;
+
+  constructor(scope: Construct, id: string, props: RegionalPlatformProps) {
+    super(scope, id);
+    const { context } = props;
+
+    this.key = new PlatformKey(this, 'encryption', { context });
+    this.network = new Network(this, 'network', { context, platformKey: this.key });
+    this.dataLake = new DataLake(this, 'data-lake', { context, platformKey: this.key });
+
+    if (context.role === 'primary') {
+      this.replication = new LakeReplication(this, 'lake-replication', {
+        context,
+        source: this.dataLake.lake,
+        sourceKey: this.key,
+        drProvider: props.peerProvider,
+      });
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { PlatformConfig } from './config/types';
+import { PlatformNaming, StackRole } from './naming';
+import { PlatformContext } from './platform-context';
+import { createAwsProvider } from './provider';
+import { RegionalPlatform } from './regional-platform';
+
+export interface RegionalStackProps {
+  readonly config: PlatformConfig;
+  readonly role: StackRole;
+}
+
+/** One Terraform stack per region: provider, state backend, the regional platform and its outputs. */
+export class RegionalStack extends TerraformStack {
+  readonly platform: RegionalPlatform;
+  readonly context: PlatformContext;
+
+  constructor(scope: Construct, props: RegionalStackProps) {
+    const naming = new PlatformNaming(props.config);
+    const stackName = naming.stackName(props.role);
+    super(scope, stackName);
+    const { config, role } = props;
+    const region = naming.regionOf(role);
+    const peerRegion = naming.regionOf(role === 'primary' ? 'dr' : 'primary');
+
+    createAwsProvider(this, 'aws', config, role, region);
+    const peerProvider = createAwsProvider(this, 'aws-peer', config, role, peerRegion, 'peer');
+
+    if (config.remoteState.bucket) {
+      new S3Backend(this, {
+        bucket: config.remoteState.bucket,
+        key: `${naming.prefix}/${stackName}.tfstate`,
+        region: config.remoteState.region,
+        encrypt: true,
+      });
+      // S3-native state locking (Terraform >= 1.10) instead of a DynamoDB lock table.
+      this.addOverride('terraform.backend.s3.use_lockfile', true);
+    } else {
+      new LocalBackend(this, { path: `terraform.${stackName}.tfstate` });
+    }
+
+    const identity = new DataAwsCallerIdentity(this, 'current');
+    this.context = { config, naming, role, region, peerRegion, accountId: identity.accountId };
+    this.platform = new RegionalPlatform(this, 'platform', { context: this.context, peerProvider });
+    this.addOutputs();
+  }
+
+  private addOutputs(): void {
+    const { platform } = this;
+    const outputs: Record<string, { value: string; description: string }> = {
+      region: { value: this.context.region, description: 'Region of this stack' },
+      vpc_id: { value: platform.network.vpc.id, description: 'VPC id' },
+      platform_key_arn: { value: platform.key.arn, description: 'ARN of the platform KMS key' },
+      lake_bucket: { value: platform.dataLake.lake.name, description: 'Data lake bucket' },
+      athena_results_bucket: { value: platform.dataLake.athenaResults.name, description: 'Athena query results bucket' },
+      access_logs_bucket: { value: platform.dataLake.accessLogs.name, description: 'S3 server access log bucket' },
+    };
+    if (platform.replication) {
+      outputs.replication_destination_bucket = { value: platform.replication.destinationBucketName, description: 'DR lake the primary lake replicates to' };
+    }
+    for (const [name, output] of Object.entries(outputs)) {
+      new TerraformOutput(this, name, output);
+    }
+  }
+}
