@@ -1,0 +1,154 @@
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { AssetType, Lazy, TerraformAsset } from 'cdktf';
+import { Construct } from 'constructs';
+import * as fs from 'fs';
+import * as path from 'path';
+import { kmsUseStatement, policyDocument, PolicyStatement, serviceTrustPolicy } from '../iam';
+import { PlatformContext } from '../platform-context';
+import { PlatformKey } from './encryption';
+import { EncryptedLogGroup } from './log-group';
+import { Network } from './network';
+
+/** Where `npm run build` (scripts/bundle-functions.js) leaves each function's deterministic zip. */
+export const BUNDLE_DIR = bundleDirectory();
+
+function bundleDirectory(): string {
+  // Two levels up is the repository when running from sources, and dist/ when running compiled.
+  const root = path.resolve(__dirname, '..', '..');
+  return path.basename(root) === 'dist' ? path.join(root, 'functions') : path.join(root, 'dist', 'functions');
+}
+
+export interface FunctionBundle {
+  readonly zipPath: string;
+  /** Base64 SHA-256 of the zip: Terraform's `source_code_hash`. */
+  readonly sha256Base64: string;
+  readonly bytes: number;
+}
+
+/** Reads the bundle manifest of `functions/<name>`, failing with the command that fixes it. */
+export function functionBundle(name: string, bundleDir: string = BUNDLE_DIR): FunctionBundle {
+  const zipPath = path.join(bundleDir, `${name}.zip`);
+  const manifestPath = path.join(bundleDir, `${name}.json`);
+  if (!fs.existsSync(zipPath) || !fs.existsSync(manifestPath)) {
+    throw new Error(`function bundle "${name}" not found in ${bundleDir}: run \`npm run build\` (it bundles functions/${name}/index.ts) before synthesizing`);
+  }
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { sha256Base64: string; bytes: number };
+  return { zipPath, sha256Base64: manifest.sha256Base64, bytes: manifest.bytes };
+}
+
+export interface TypescriptFunctionProps {
+  readonly context: PlatformContext;
+  readonly platformKey: PlatformKey;
+  readonly network: Network;
+  /** Directory under functions/ holding index.ts, e.g. "stream-processor". */
+  readonly entry: string;
+  /** Purpose used in the function, role and security group names. @default entry */
+  readonly purpose?: string;
+  readonly description: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  /** Reserved concurrent executions: caps cost and protects downstream systems. */
+  readonly reservedConcurrency: number;
+  /** Environment variables (encrypted with the platform key). @default only POWERTOOLS_SERVICE_NAME */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Least-privilege statements for what the code calls. @default none beyond logs, X-Ray, VPC and the key */
+  readonly policyStatements?: readonly PolicyStatement[];
+  /** Log retention in days. @default config.observability.logRetentionDays */
+  readonly logRetentionDays?: number;
+}
+
+/**
+ * A TypeScript Lambda function the way the platform runs all of them: Node.js 22 on arm64 from a
+ * deterministic esbuild bundle (an unchanged function never redeploys), X-Ray active tracing,
+ * KMS-encrypted environment and log group, reserved concurrency, private subnets, and a role
+ * that grants only what is listed.
+ */
+export class TypescriptFunction extends Construct {
+  readonly function: LambdaFunction;
+  readonly role: IamRole;
+  readonly securityGroup: SecurityGroup;
+  readonly logGroup: EncryptedLogGroup;
+  readonly functionName: string;
+  private readonly statements: PolicyStatement[];
+
+  constructor(scope: Construct, id: string, props: TypescriptFunctionProps) {
+    super(scope, id);
+    const { context, platformKey, network } = props;
+    const { naming, region, accountId } = context;
+    const purpose = props.purpose ?? props.entry;
+    this.functionName = naming.regional(purpose, region);
+    const bundle = functionBundle(props.entry);
+
+    this.logGroup = new EncryptedLogGroup(this, 'logs', {
+      context,
+      platformKey,
+      name: `/aws/lambda/${this.functionName}`,
+      retentionDays: props.logRetentionDays,
+    });
+
+    this.role = new IamRole(this, 'role', {
+      name: naming.regional(`${purpose}-fn`, region),
+      assumeRolePolicy: serviceTrustPolicy('lambda.amazonaws.com', accountId),
+    });
+    // ENI management for VPC functions: AWS's managed policy is the documented minimum.
+    const vpcAccess = new IamRolePolicyAttachment(this, 'vpc-access', {
+      role: this.role.name,
+      policyArn: 'arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
+    });
+    this.statements = [
+      { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${this.logGroup.arn}:*` },
+      // X-Ray's trace APIs take no resource ARNs; they are write-only telemetry calls.
+      { Sid: 'XRayTraces', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
+      kmsUseStatement(platformKey.arn, 'DecryptEnvironmentAndData'),
+      ...(props.policyStatements ?? []),
+    ];
+    const policy = new IamRolePolicy(this, 'policy', {
+      role: this.role.id,
+      name: `${purpose}-least-privilege`,
+      policy: Lazy.stringValue({ produce: () => policyDocument(this.statements) }),
+    });
+
+    this.securityGroup = network.createSecurityGroup('sg-' + purpose, `${purpose}-fn`, `Lambda ${purpose}: no inbound, HTTPS out to AWS APIs`);
+    network.allowHttpsEgress(`${purpose}-https-egress`, this.securityGroup);
+
+    const code = new TerraformAsset(this, 'code', { path: bundle.zipPath, type: AssetType.FILE });
+    this.function = new LambdaFunction(this, 'function', {
+      functionName: this.functionName,
+      description: props.description,
+      role: this.role.arn,
+      runtime: 'nodejs22.x',
+      architectures: ['arm64'],
+      handler: 'index.handler',
+      filename: code.path,
+      sourceCodeHash: bundle.sha256Base64,
+      memorySize: props.memoryMb,
+      timeout: props.timeoutSeconds,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      kmsKeyArn: platformKey.arn,
+      environment: {
+        variables: {
+          POWERTOOLS_SERVICE_NAME: purpose,
+          NODE_OPTIONS: '--enable-source-maps',
+          ...props.environment,
+        },
+      },
+      tracingConfig: { mode: 'Active' },
+      loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
+      vpcConfig: { subnetIds: network.privateSubnets.map((s) => s.id), securityGroupIds: [this.securityGroup.id] },
+      dependsOn: [policy, vpcAccess, this.logGroup.logGroup],
+    });
+  }
+
+  /** Grants the function's role one more statement (rendered at synth, after every construct had its say). */
+  addToRolePolicy(statement: PolicyStatement): void {
+    this.statements.push(statement);
+  }
+
+  get arn(): string {
+    return this.function.arn;
+  }
+}
