@@ -737,7 +737,9 @@ const DEVICE_ALIASES: Readonly<Record<string, DeviceClass>> = {
 };
 
 export function deviceClass(deviceType: string): DeviceClass {
-  return DEVICE_ALIASES[deviceType.trim().toLowerCase()] ?? 'other';
+  const key = deviceType.trim().toLowerCase();
+  // hasOwn: device strings are client-controlled, and 'constructor' must not hit Object.prototype.
+  return Object.hasOwn(DEVICE_ALIASES, key) ? DEVICE_ALIASES[key]! : 'other';
 }
 
 /** Upper-cases; maps the common non-ISO 'UK' to 'GB'. */

@@ -32,7 +32,8 @@ const REGION_OF_COUNTRY: Readonly<Record<string, Region>> = {
 };
 
 export function regionOf(countryCode: string): Region {
-  return REGION_OF_COUNTRY[normaliseCountry(countryCode)] ?? 'other';
+  const code = normaliseCountry(countryCode);
+  return Object.hasOwn(REGION_OF_COUNTRY, code) ? REGION_OF_COUNTRY[code]! : 'other';
 }
 
 /** Funnel position; remove_from_cart sits with product_view (interest, no intent yet). */
