@@ -14,21 +14,14 @@
  *             "location": { "country": "US", "city": "San Francisco" } } }
  */
 import { createHash } from 'node:crypto';
+import { LAKE_PREFIXES } from './lake-layout';
 
 // ---------------------------------------------------------------------------
 // Constants the infrastructure imports
 // ---------------------------------------------------------------------------
 
-/** Top-level prefixes of the data-lake bucket. Table locations are these prefixes. */
-export const LAKE_PREFIXES = {
-  raw: 'raw/',
-  curated: 'curated/',
-  quarantine: 'quarantine/',
-  predictions: 'predictions/',
-  modelArtifacts: 'model-artifacts/',
-  dataCapture: 'data-capture/',
-  aggregates: 'aggregates/',
-} as const;
+/** Top-level prefixes of the data-lake bucket (spelled once, in lake-layout.ts). Table locations are these prefixes. */
+export { LAKE_PREFIXES };
 
 /** Hive-style partition keys of every lake table, in path order (`dt=YYYY-MM-DD/hour=HH`). */
 export const PARTITION_KEYS = [
