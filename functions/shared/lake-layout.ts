@@ -21,6 +21,3 @@ export const LAKE_PREFIXES = {
 } as const;
 
 export type LakePrefix = keyof typeof LAKE_PREFIXES;
-
-/** Partition columns of every time-partitioned table, in path order. */
-export const TIME_PARTITION_KEYS = ['dt', 'hour'] as const;
