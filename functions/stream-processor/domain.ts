@@ -1,0 +1,266 @@
+/**
+ * Pure domain logic of the stream processor: classify each Kinesis record (curated or
+ * quarantine), enrich it, and group records into the lake objects a batch writes.
+ * No AWS calls here; processor.ts does the I/O.
+ */
+import {
+  MAX_EVENT_BYTES,
+  decodeEvent,
+  deriveEventId,
+  describeProblems,
+  deviceClass,
+  normaliseCountry,
+  partitionPrefix,
+  type CuratedRow,
+  type Problem,
+  type QuarantineRow,
+} from '../shared/event-contract';
+import { featureVector, toCsvRow } from '../shared/features';
+import { PARQUET_EXTENSION } from '../shared/parquet';
+
+/** The parts of a Kinesis event record the processor uses. */
+export interface StreamRecord {
+  readonly shardId: string;
+  readonly sequenceNumber: string;
+  /** Base64 payload as Kinesis delivers it. */
+  readonly data: string;
+  /** Epoch milliseconds. */
+  readonly arrivalMs: number;
+}
+
+export type Classified =
+  | {
+      readonly table: 'curated';
+      readonly sequenceNumber: string;
+      /** Epoch ms that picks the partition: the event time. */
+      readonly partitionMs: number;
+      readonly row: CuratedRow;
+      readonly eventId: string;
+    }
+  | {
+      readonly table: 'quarantine';
+      readonly sequenceNumber: string;
+      /** Epoch ms that picks the partition: the arrival time (the event time may be missing or invalid). */
+      readonly partitionMs: number;
+      readonly row: QuarantineRow;
+      readonly problems: readonly Problem[];
+      /** Every required field was present (the completeness metric), even if some were invalid. */
+      readonly complete: boolean;
+    };
+
+/** Kinesis sequence numbers are decimal strings of varying length: compare numerically without BigInt. */
+export function compareSequence(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/** `shardId-000000000000:4954...` (the Lambda record's eventID) -> `shardId-000000000000`. */
+export function shardIdOf(eventId: string): string {
+  const i = eventId.indexOf(':');
+  return i > 0 ? eventId.slice(0, i) : eventId;
+}
+
+const QUARANTINE_REASON_MAX = 4096;
+const QUARANTINE_PROBLEMS_MAX = 16384;
+
+function truncate(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+/** JSON array of problems, dropping trailing ones (and saying how many) so the text stays valid JSON within the column size. */
+function problemsJson(problems: readonly Problem[]): string {
+  for (let n = problems.length; n >= 0; n--) {
+    const kept: unknown[] = problems.slice(0, n);
+    if (n < problems.length) kept.push({ field: '(truncated)', code: 'truncated', value: `${problems.length - n} more problems`, allowed: '' });
+    const s = JSON.stringify(kept);
+    if (s.length <= QUARANTINE_PROBLEMS_MAX) return s;
+  }
+  return '[]';
+}
+
+function stringProp(parsed: unknown, key: string, max: number): string | null {
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
+  const v = (parsed as Record<string, unknown>)[key];
+  return typeof v === 'string' && v.length > 0 ? truncate(v, max) : null;
+}
+
+function utcDate(ms: number): Date {
+  const d = new Date(ms);
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+}
+
+/**
+ * Decides where one record goes and builds its row. Deterministic for a given record and
+ * processing time, except `processed_at`: validity depends only on the bytes and the
+ * arrival time (the future-skew check is relative to arrival, not to now), so a retried
+ * record lands in the same table and partition as the first time.
+ */
+export function classify(rec: StreamRecord, processedAt: number): Classified {
+  // base64 inflates by 4/3; anything larger than this cannot decode within the limit.
+  const bytes = rec.data.length > ((MAX_EVENT_BYTES + 3) * 4) / 3 + 4 ? Buffer.alloc(MAX_EVENT_BYTES + 1) : Buffer.from(rec.data, 'base64');
+  const result = decodeEvent(bytes, { now: rec.arrivalMs });
+  const common = {
+    ingested_at: new Date(rec.arrivalMs),
+    processed_at: new Date(processedAt),
+    source_shard_id: rec.shardId,
+    source_sequence_number: rec.sequenceNumber,
+  };
+  if (result.ok) {
+    const e = result.event;
+    const row: CuratedRow = {
+      ...e,
+      event_time: new Date(e.event_time),
+      event_date: utcDate(e.event_time),
+      event_hour: new Date(e.event_time).getUTCHours(),
+      device_class: deviceClass(e.device_type),
+      country_code: normaliseCountry(e.country),
+      features: toCsvRow(featureVector(e)),
+      ...common,
+    };
+    return { table: 'curated', sequenceNumber: rec.sequenceNumber, partitionMs: e.event_time, row, eventId: e.event_id };
+  }
+  const problems = result.problems;
+  const parsed = result.parsed;
+  const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+  const row: QuarantineRow = {
+    error_kind: problems[0]!.code,
+    reason: truncate(describeProblems(problems), QUARANTINE_REASON_MAX),
+    problems: problemsJson(problems),
+    event_id: stringProp(parsed, 'event_id', 64) ?? (isObject ? deriveEventId(parsed as Record<string, unknown>) : null),
+    user_id: stringProp(parsed, 'user_id', 128),
+    raw_data: rec.data,
+    ...common,
+  };
+  return {
+    table: 'quarantine',
+    sequenceNumber: rec.sequenceNumber,
+    partitionMs: rec.arrivalMs,
+    row,
+    problems,
+    complete: isObject && !problems.some((p) => p.code === 'missing'),
+  };
+}
+
+/** One lake object a batch writes: all records of one table and partition, in sequence order. */
+export interface PlannedObject {
+  readonly table: 'curated' | 'quarantine';
+  readonly key: string;
+  /** Ascending by sequence number. */
+  readonly records: readonly Classified[];
+  readonly firstSequence: string;
+}
+
+/**
+ * Groups a batch (one shard, records in sequence order) into objects. The key is
+ * `<table prefix>dt=../hour=../<shard>-<first sequence number of the object's records>.parquet`.
+ *
+ * Why the object's own first record and not the batch's first/last: a record's table and
+ * partition never change, so whichever batch later contains the first record of an object
+ * again (a whole-batch retry, a bisected half, a retry from a reported failure) computes
+ * the same key for that partition and overwrites the object instead of duplicating it.
+ * A key with the batch's last sequence number would change whenever the retried batch
+ * is shorter or longer than the original.
+ */
+export function planObjects(classified: readonly Classified[]): PlannedObject[] {
+  const groups = new Map<string, Classified[]>();
+  for (const c of classified) {
+    const prefix = partitionPrefix(c.table, c.partitionMs);
+    let g = groups.get(prefix);
+    if (!g) groups.set(prefix, (g = []));
+    g.push(c);
+  }
+  const objects: PlannedObject[] = [];
+  for (const [prefix, records] of groups) {
+    records.sort((a, b) => compareSequence(a.sequenceNumber, b.sequenceNumber));
+    const first = records[0]!;
+    objects.push({
+      table: first.table,
+      key: `${prefix}${first.row.source_shard_id}-${first.sequenceNumber}${PARQUET_EXTENSION}`,
+      records,
+      firstSequence: first.sequenceNumber,
+    });
+  }
+  return objects.sort((a, b) => compareSequence(a.firstSequence, b.firstSequence) || (a.key < b.key ? -1 : 1));
+}
+
+/** Percentile by nearest rank of an ascending array; NaN when empty. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/**
+ * Remembers recent event ids (bounded, oldest evicted first) to measure the duplicate share
+ * within and across batches. The same id at the same shard position is a Lambda redelivery
+ * of one record, not a duplicate.
+ */
+export class DuplicateTracker {
+  private readonly seen = new Map<string, string>();
+
+  constructor(private readonly capacity = 100_000) {}
+
+  /** True when `eventId` was seen before at a different stream position. */
+  isDuplicate(eventId: string, position: string): boolean {
+    const prev = this.seen.get(eventId);
+    if (prev !== undefined) return prev !== position;
+    if (this.seen.size >= this.capacity) this.seen.delete(this.seen.keys().next().value!);
+    this.seen.set(eventId, position);
+    return false;
+  }
+
+  get size(): number {
+    return this.seen.size;
+  }
+}
+
+export interface BatchQuality {
+  readonly recordsIn: number;
+  readonly valid: number;
+  readonly quarantined: number;
+  readonly complete: number;
+  readonly duplicates: number;
+  /** Event time -> processing time of valid records, ms. */
+  readonly freshnessP50Ms: number;
+  readonly freshnessP99Ms: number;
+  /** Quarantined records per first problem code. */
+  readonly quarantineByKind: Readonly<Record<string, number>>;
+}
+
+export function measureQuality(classified: readonly Classified[], processedAt: number, duplicates: DuplicateTracker): BatchQuality {
+  let valid = 0;
+  let complete = 0;
+  let dups = 0;
+  const freshness: number[] = [];
+  const byKind: Record<string, number> = {};
+  for (const c of classified) {
+    if (c.table === 'curated') {
+      valid++;
+      complete++;
+      freshness.push(processedAt - c.row.event_time.getTime());
+      if (duplicates.isDuplicate(c.eventId, `${c.row.source_shard_id}:${c.sequenceNumber}`)) dups++;
+    } else {
+      if (c.complete) complete++;
+      byKind[c.row.error_kind] = (byKind[c.row.error_kind] ?? 0) + 1;
+    }
+  }
+  freshness.sort((a, b) => a - b);
+  return {
+    recordsIn: classified.length,
+    valid,
+    quarantined: classified.length - valid,
+    complete,
+    duplicates: dups,
+    freshnessP50Ms: percentile(freshness, 50),
+    freshnessP99Ms: percentile(freshness, 99),
+    quarantineByKind: byKind,
+  };
+}
+
+/** Problem preview for logs: the first few quarantine reasons, values already truncated. */
+export function sampleReasons(classified: readonly Classified[], max = 5): { sequenceNumber: string; reason: string }[] {
+  const out: { sequenceNumber: string; reason: string }[] = [];
+  for (const c of classified) {
+    if (out.length >= max) break;
+    if (c.table === 'quarantine') out.push({ sequenceNumber: c.sequenceNumber, reason: truncate(c.row.reason, 300) });
+  }
+  return out;
+}

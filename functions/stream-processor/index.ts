@@ -1,0 +1,101 @@
+/**
+ * Kinesis -> Lambda stream processor. A thin edge: builds the clients once per container
+ * and hands each batch to processRecords (processor.ts), then logs and emits metrics.
+ * The S3 endpoint follows AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL (standard SDK variables).
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { readConfig } from './config';
+import { DuplicateTracker, shardIdOf, type StreamRecord } from './domain';
+import { PROCESSOR_METRICS as M, PROCESSOR_METRICS_NAMESPACE } from './metric-names';
+import { processRecords } from './processor';
+import { S3ObjectStore } from './s3-store';
+
+const config = readConfig(process.env);
+const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'stream-processor' });
+const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? PROCESSOR_METRICS_NAMESPACE, serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'stream-processor' });
+const s3 = new S3Client({
+  maxAttempts: 1,
+  forcePathStyle: config.forcePathStyle,
+  // Bounded so one hung connection cannot consume the invocation; S3StoreOptions retries it.
+  requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000 },
+});
+// Lives as long as the container, so repeated event ids are noticed across batches too.
+const duplicates = new DuplicateTracker();
+
+function toStreamRecord(r: KinesisStreamRecord): StreamRecord {
+  return {
+    shardId: shardIdOf(r.eventID),
+    sequenceNumber: r.kinesis.sequenceNumber,
+    data: r.kinesis.data,
+    arrivalMs: Math.round(r.kinesis.approximateArrivalTimestamp * 1000),
+  };
+}
+
+function ratio(n: number, d: number): number {
+  return d === 0 ? 1 : n / d;
+}
+
+export async function handler(event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse> {
+  if (context) logger.addContext(context);
+  const records = (event.Records ?? []).map(toStreamRecord);
+  if (records.length === 0) return { batchItemFailures: [] };
+  logger.setCorrelationId(event.Records[0]!.eventID);
+  logger.appendKeys({ shardId: records[0]!.shardId });
+
+  const store = new S3ObjectStore(s3, {
+    bucket: config.bucket,
+    kmsKeyArn: config.kmsKeyArn,
+    maxAttempts: config.s3MaxAttempts,
+    baseDelayMs: config.s3BaseDelayMs,
+    maxDelayMs: config.s3MaxDelayMs,
+    remainingMs: context ? () => context.getRemainingTimeInMillis() : undefined,
+    reserveMs: config.timeReserveMs,
+  });
+  try {
+    const r = await processRecords(records, { store, duplicates, now: Date.now, writeConcurrency: config.writeConcurrency });
+    const q = r.quality;
+    metrics.addMetric(M.recordsIn, MetricUnit.Count, q.recordsIn);
+    metrics.addMetric(M.recordsValid, MetricUnit.Count, q.valid);
+    metrics.addMetric(M.recordsQuarantined, MetricUnit.Count, r.recordsQuarantined);
+    metrics.addMetric(M.recordsFailed, MetricUnit.Count, r.recordsRetried);
+    metrics.addMetric(M.dataQualityRatio, MetricUnit.NoUnit, ratio(q.valid - q.duplicates, q.recordsIn));
+    metrics.addMetric(M.completenessRatio, MetricUnit.NoUnit, ratio(q.complete, q.recordsIn));
+    metrics.addMetric(M.validityRatio, MetricUnit.NoUnit, ratio(q.valid, q.recordsIn));
+    metrics.addMetric(M.duplicateRatio, MetricUnit.NoUnit, q.valid === 0 ? 0 : q.duplicates / q.valid);
+    if (q.valid > 0) {
+      metrics.addMetric(M.freshnessP50, MetricUnit.Milliseconds, q.freshnessP50Ms);
+      metrics.addMetric(M.freshnessP99, MetricUnit.Milliseconds, q.freshnessP99Ms);
+    }
+    metrics.addMetric(M.objectsWritten, MetricUnit.Count, r.objectsWritten);
+    metrics.addMetric(M.bytesWritten, MetricUnit.Bytes, r.bytesWritten);
+    metrics.addMetric(M.s3Retries, MetricUnit.Count, store.retries);
+    metrics.addMetric(M.objectsRewritten, MetricUnit.Count, r.objectsRewritten);
+
+    logger.info('batch processed', {
+      records: q.recordsIn,
+      curated: r.recordsCurated,
+      quarantined: r.recordsQuarantined,
+      retried: r.recordsRetried,
+      duplicates: q.duplicates,
+      quarantineByKind: q.quarantineByKind,
+      objects: r.objectsWritten,
+      bytes: r.bytesWritten,
+      firstSequenceNumber: records[0]!.sequenceNumber,
+      lastSequenceNumber: records[records.length - 1]!.sequenceNumber,
+    });
+    if (r.quarantineSample.length > 0) logger.warn('records quarantined', { byKind: q.quarantineByKind, sample: r.quarantineSample });
+    if (r.writeErrors.length > 0) {
+      logger.error('lake writes failed; reporting the batch from the first failed record for redelivery', {
+        retryFrom: r.batchItemFailures.map((f) => f.itemIdentifier),
+        errors: r.writeErrors.slice(0, 10),
+      });
+    }
+    return { batchItemFailures: r.batchItemFailures };
+  } finally {
+    metrics.publishStoredMetrics();
+    logger.resetKeys();
+  }
+}
