@@ -256,6 +256,25 @@ export const PREDICTION_COLUMNS = [
   { name: 'latency_ms', type: 'int', nullable: false, description: 'InvokeEndpoint latency in milliseconds' },
 ] as const satisfies readonly ColumnSpec[];
 
+/**
+ * One row per (window, shard, dimension, value) written by the stream aggregator
+ * (functions/shared/aggregation.ts defines the dimensions and how the figures are computed).
+ */
+export const AGGREGATE_COLUMNS = [
+  { name: 'granularity', type: 'string', maxLength: 8, nullable: false, description: "'minute' (one row set per finished window segment) or 'hour' (the shard's hour so far, rewritten as minutes finish)" },
+  { name: 'window_start', type: 'timestamp', nullable: false, description: 'Start of the tumbling window (Kinesis arrival time, UTC); the partitioning time' },
+  { name: 'window_end', type: 'timestamp', nullable: false, description: 'End of the window (exclusive)' },
+  { name: 'shard_id', type: 'string', maxLength: 64, nullable: false, description: 'Kinesis shard; users are partitioned by user_id, so summing distinct_users over shards is exact up to the sketch error' },
+  { name: 'dimension', type: 'string', maxLength: 16, nullable: false, description: "all, event_type, category, country, city or device_class" },
+  { name: 'dimension_value', type: 'string', maxLength: 200, nullable: false, description: "The group: '*' for all, a country code, '<country>/<city>', a lower-cased category ('(none)' when absent, '(other)' past the per-window cap)" },
+  { name: 'event_count', type: 'int', nullable: false, description: 'Valid events in the group (producer re-sends included; see the duplicate-share metric)' },
+  { name: 'purchases', type: 'int', nullable: false, description: 'purchase events in the group' },
+  { name: 'distinct_users', type: 'int', nullable: false, description: 'Distinct user_id, HyperLogLog estimate (precision 12, relative standard error 1.6 %)' },
+  { name: 'purchasing_users', type: 'int', nullable: false, description: 'Distinct user_id with a purchase, HyperLogLog estimate' },
+  { name: 'conversion_rate', type: 'double', nullable: false, description: 'purchasing_users / distinct_users (0 without users)' },
+  { name: 'computed_at', type: 'timestamp', nullable: false, description: 'When the aggregator wrote the row' },
+] as const satisfies readonly ColumnSpec[];
+
 function fieldColumnType(f: EventFieldSpec): ColumnType {
   return f.kind === 'timestamp' ? 'timestamp' : 'string';
 }
@@ -274,7 +293,7 @@ function fieldToColumn(f: EventFieldSpec): ColumnSpec {
 
 export const CURATED_COLUMNS: readonly ColumnSpec[] = [...EVENT_FIELDS.map(fieldToColumn), ...ENRICHMENT_COLUMNS];
 
-export type TableId = 'curated' | 'quarantine' | 'predictions';
+export type TableId = 'curated' | 'quarantine' | 'predictions' | 'aggregates';
 
 export interface TableSpec {
   readonly id: TableId;
@@ -311,6 +330,14 @@ export const TABLES: Readonly<Record<TableId, TableSpec>> = {
     prefix: LAKE_PREFIXES.predictions,
     partitionTime: 'predicted_at',
     columns: PREDICTION_COLUMNS,
+  },
+  aggregates: {
+    id: 'aggregates',
+    name: 'event_aggregates',
+    description: 'Per-minute and per-hour windowed aggregates by dimension (stream aggregator)',
+    prefix: LAKE_PREFIXES.aggregates,
+    partitionTime: 'window_start',
+    columns: AGGREGATE_COLUMNS,
   },
 };
 
@@ -450,6 +477,7 @@ type RowOf<C extends readonly ColumnSpec[]> = {
 export type CuratedRow = Omit<ValidEvent, 'event_time'> & { event_time: Date } & RowOf<typeof ENRICHMENT_COLUMNS>;
 export type QuarantineRow = RowOf<typeof QUARANTINE_COLUMNS>;
 export type PredictionRow = RowOf<typeof PREDICTION_COLUMNS>;
+export type AggregateRow = RowOf<typeof AGGREGATE_COLUMNS>;
 
 // ---------------------------------------------------------------------------
 // Validation
