@@ -1,0 +1,35 @@
+/**
+ * Lambda entry point of the inference API: settings, SDK clients, logger and metrics are
+ * created once per execution environment and reused by every invocation.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { loadSettings } from './config';
+import { createHandler } from './handler';
+import { PredictionLog } from './prediction-log';
+
+const settings = loadSettings();
+const logger = new Logger();
+const metrics = new Metrics();
+
+const sagemaker = new SageMakerRuntimeClient({
+  maxAttempts: settings.invoke.maxAttempts,
+  retryMode: 'standard',
+  requestHandler: { connectionTimeout: settings.invoke.connectTimeoutMs, requestTimeout: settings.invoke.requestTimeoutMs },
+});
+
+const s3 = new S3Client({
+  maxAttempts: 2,
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 },
+});
+
+const predictionLog = new PredictionLog({
+  s3,
+  bucket: settings.predictionsBucket,
+  policy: settings.flush,
+  onWriteError: (error, key) => logger.warn('prediction batch write failed; kept for retry', { key, errorName: (error as Error)?.name, errorMessage: (error as Error)?.message }),
+});
+
+export const handler = createHandler({ sagemaker, predictionLog, settings, logger, metrics });

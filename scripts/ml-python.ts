@@ -1,0 +1,38 @@
+/**
+ * Runs ml/predict.py (the SageMaker XGBoost container's serving path, in the pinned xgboost)
+ * from TypeScript: used by the parity test and by the script that records its fixture.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(__dirname, '..');
+export const MODEL_DIR = join(REPO_ROOT, 'ml', 'model');
+
+/** The interpreter with the pinned xgboost: $ML_PYTHON, else ml/.venv (created by `bash ml/setup.sh`). */
+export function mlPython(): string {
+  const python = process.env.ML_PYTHON ?? join(REPO_ROOT, 'ml', '.venv', 'bin', 'python');
+  if (!existsSync(python)) throw new Error(`${python} not found: run \`bash ml/setup.sh\` (installs ml/requirements.txt into ml/.venv) or set ML_PYTHON`);
+  return python;
+}
+
+/** Model versions shipped in the repository (ml/model/<version>/model.tar.gz). */
+export function shippedModelVersions(modelDir: string = MODEL_DIR): string[] {
+  return readdirSync(modelDir)
+    .filter((d) => /^v\d+$/.test(d) && existsSync(join(modelDir, d, 'model.tar.gz')))
+    .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+}
+
+export interface ContainerPrediction {
+  readonly numFeatures: number;
+  readonly trees: number;
+  readonly scores: number[];
+}
+
+/** Scores text/csv rows (one per line, as the inference function sends them) with a model archive. */
+export function predictWithArchive(archive: string, rows: readonly string[]): ContainerPrediction {
+  const run = spawnSync(mlPython(), [join(REPO_ROOT, 'ml', 'predict.py'), '--model', archive], { input: rows.join('\n'), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (run.error) throw run.error;
+  if (run.status !== 0) throw new Error(`ml/predict.py exited ${run.status}: ${run.stderr}`);
+  return JSON.parse(run.stdout) as ContainerPrediction;
+}
