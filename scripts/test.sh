@@ -7,6 +7,11 @@ export CHECKPOINT_DISABLE=1
 echo "== type-check (tsc --noEmit)"
 npx --no-install tsc --noEmit -p .
 
+# >>> ml (owner: ML inference) — the model parity test runs the shipped models in the pinned xgboost
+echo "== ML Python environment (ml/requirements.txt -> ml/.venv)"
+bash ml/setup.sh
+# <<< ml
+
 echo "== unit, property and synthesized-JSON tests (jest)"
 npx --no-install jest --ci "$@"
 
