@@ -5,6 +5,7 @@ import { DataLake } from './constructs/data-lake';
 import { PlatformKey } from './constructs/encryption';
 import { LakeReplication } from './constructs/lake-replication';
 import { Network } from './constructs/network';
+import { Observability } from './constructs/observability';
 
 export interface RegionalPlatformProps {
   readonly context: PlatformContext;
@@ -21,6 +22,7 @@ export class RegionalPlatform extends Construct {
   readonly network: Network;
   readonly dataLake: DataLake;
   readonly replication?: LakeReplication;
+  readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: RegionalPlatformProps) {
     super(scope, id);
@@ -38,5 +40,13 @@ export class RegionalPlatform extends Construct {
         drProvider: props.peerProvider,
       });
     }
+
+    // Last: it watches every component above through typed references.
+    this.observability = new Observability(this, 'observability', {
+      context,
+      platformKey: this.key,
+      accessLogs: this.dataLake.accessLogs,
+      components: { replication: this.replication },
+    });
   }
 }

@@ -1,0 +1,243 @@
+import { BudgetsBudget, BudgetsBudgetNotification } from '@cdktf/provider-aws/lib/budgets-budget';
+import { Cloudtrail } from '@cdktf/provider-aws/lib/cloudtrail';
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
+import { GuarddutyDetector } from '@cdktf/provider-aws/lib/guardduty-detector';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
+import { SecurityhubAccount } from '@cdktf/provider-aws/lib/securityhub-account';
+import { SecurityhubStandardsSubscription } from '@cdktf/provider-aws/lib/securityhub-standards-subscription';
+import { Construct } from 'constructs';
+import { policyDocument, serviceTrustPolicy } from '../iam';
+import { PlatformContext } from '../platform-context';
+import { AlertTopic } from './alerting';
+import { PlatformKey } from './encryption';
+import { EncryptedLogGroup } from './log-group';
+import { SecureBucket } from './secure-bucket';
+
+export interface AuditTrailProps {
+  readonly context: PlatformContext;
+  readonly platformKey: PlatformKey;
+  /** Server-access-log target of the trail bucket. */
+  readonly accessLogs: SecureBucket;
+  /** Days trail log files are kept in S3 and in CloudWatch Logs. @default config.observability.logRetentionDays */
+  readonly retentionDays?: number;
+}
+
+/**
+ * One multi-region CloudTrail trail for the account: log file validation (digest files prove the
+ * logs were not altered), SSE-KMS with the platform key, delivery to a dedicated audit bucket and
+ * to an encrypted CloudWatch Logs group for queries and metric filters.
+ *
+ * The primary stack creates it alone: a multi-region trail already records every region's API
+ * calls, the DR region's included, so a second trail in the DR stack would deliver every event
+ * twice and double CloudTrail's delivery and storage cost (only the first copy of management
+ * events is free).
+ */
+export class AuditTrail extends Construct {
+  readonly trail: Cloudtrail;
+  readonly bucket: SecureBucket;
+  readonly logGroup: EncryptedLogGroup;
+  readonly trailName: string;
+
+  constructor(scope: Construct, id: string, props: AuditTrailProps) {
+    super(scope, id);
+    const { context, platformKey } = props;
+    const { config, naming, region, accountId } = context;
+    const retentionDays = props.retentionDays ?? config.observability.logRetentionDays;
+    this.trailName = naming.regional('audit', region);
+    // Known before the trail exists, so the bucket policy can name it without a dependency cycle.
+    const trailArn = `arn:aws:cloudtrail:${region}:${accountId}:trail/${this.trailName}`;
+
+    this.bucket = new SecureBucket(this, 'bucket', {
+      bucketName: naming.bucketName('audit', region, accountId),
+      encryption: { kind: 'kms', key: platformKey },
+      accessLogTarget: props.accessLogs,
+      noncurrentVersionExpirationDays: config.dataLake.noncurrentVersionExpirationDays,
+      abortIncompleteMultipartUploadDays: config.dataLake.abortIncompleteMultipartUploadDays,
+      forceDestroy: config.dataLake.forceDestroy,
+      lifecycleRules: [{ id: 'expire-trail-logs', status: 'Enabled', filter: [{}], expiration: [{ days: retentionDays }] }],
+    });
+    this.bucket.addToPolicy({
+      Sid: 'CloudTrailChecksBucketAcl',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudtrail.amazonaws.com' },
+      Action: 's3:GetBucketAcl',
+      Resource: this.bucket.arn,
+      Condition: { StringEquals: { 'aws:SourceArn': trailArn } },
+    });
+    this.bucket.addToPolicy({
+      Sid: 'CloudTrailWritesLogs',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudtrail.amazonaws.com' },
+      Action: 's3:PutObject',
+      Resource: `${this.bucket.arn}/AWSLogs/${accountId}/*`,
+      Condition: { StringEquals: { 'aws:SourceArn': trailArn, 's3:x-amz-acl': 'bucket-owner-full-control' } },
+    });
+
+    this.logGroup = new EncryptedLogGroup(this, 'logs', { context, platformKey, name: `/aws/cloudtrail/${this.trailName}`, retentionDays });
+    const deliveryRole = new IamRole(this, 'logs-role', {
+      name: naming.regional('cloudtrail-logs', region),
+      assumeRolePolicy: serviceTrustPolicy('cloudtrail.amazonaws.com', accountId),
+    });
+    const deliveryPolicy = new IamRolePolicy(this, 'logs-policy', {
+      role: deliveryRole.id,
+      name: 'deliver-trail-to-cloudwatch-logs',
+      policy: policyDocument([
+        { Sid: 'WriteTrailLogStreams', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${this.logGroup.arn}:log-stream:*` },
+      ]),
+    });
+
+    this.trail = new Cloudtrail(this, 'trail', {
+      name: this.trailName,
+      s3BucketName: this.bucket.name,
+      isMultiRegionTrail: true,
+      includeGlobalServiceEvents: true,
+      enableLogFileValidation: true,
+      enableLogging: true,
+      kmsKeyId: platformKey.arn,
+      cloudWatchLogsGroupArn: `${this.logGroup.arn}:*`,
+      cloudWatchLogsRoleArn: deliveryRole.arn,
+      // CloudTrail checks bucket access when the trail is created: the policy must be in place first.
+      dependsOn: [bucketPolicyOf(this.bucket), deliveryPolicy],
+    });
+  }
+}
+
+/** The S3BucketPolicy a SecureBucket creates (child "policy"). */
+function bucketPolicyOf(bucket: SecureBucket): S3BucketPolicy {
+  const child = bucket.node.tryFindChild('policy');
+  if (!(child instanceof S3BucketPolicy)) throw new Error(`SecureBucket ${bucket.node.path} has no bucket policy child named "policy"`);
+  return child;
+}
+
+export interface ThreatDetectionProps {
+  readonly context: PlatformContext;
+  /** Receives high-severity GuardDuty findings. */
+  readonly topic: AlertTopic;
+  /** Create a GuardDuty detector. @default config.observability.guardDuty */
+  readonly guardDuty?: boolean;
+  /** Enable Security Hub with AWS Foundational Security Best Practices. @default config.observability.securityHub */
+  readonly securityHub?: boolean;
+  /** Lowest GuardDuty severity sent to the alert topic (GuardDuty: 7-8.9 high, 9-10 critical). @default 7 */
+  readonly alertSeverity?: number;
+}
+
+/**
+ * GuardDuty and Security Hub in the stack's region (both are regional services, so each regional
+ * stack enables its own). High-severity GuardDuty findings go to the alert topic through an
+ * EventBridge rule; Security Hub collects everything else for review.
+ */
+export class ThreatDetection extends Construct {
+  readonly detector?: GuarddutyDetector;
+  readonly securityHub?: SecurityhubAccount;
+  readonly foundationalStandard?: SecurityhubStandardsSubscription;
+
+  constructor(scope: Construct, id: string, props: ThreatDetectionProps) {
+    super(scope, id);
+    const { context, topic } = props;
+    const { config, naming, region } = context;
+
+    if (props.guardDuty ?? config.observability.guardDuty) {
+      this.detector = new GuarddutyDetector(this, 'guardduty', { enable: true, findingPublishingFrequency: 'FIFTEEN_MINUTES' });
+      const rule = new CloudwatchEventRule(this, 'guardduty-findings', {
+        name: naming.regional('guardduty-findings', region),
+        description: 'High and critical GuardDuty findings to the alert topic',
+        eventPattern: JSON.stringify({
+          source: ['aws.guardduty'],
+          'detail-type': ['GuardDuty Finding'],
+          detail: { severity: [{ numeric: ['>=', props.alertSeverity ?? 7] }] },
+        }),
+      });
+      new CloudwatchEventTarget(this, 'guardduty-findings-to-alerts', { rule: rule.name, arn: topic.arn, targetId: 'alert-topic' });
+    }
+
+    if (props.securityHub ?? config.observability.securityHub) {
+      this.securityHub = new SecurityhubAccount(this, 'securityhub', {
+        // Subscribe to exactly the standard below instead of whatever AWS enables by default.
+        enableDefaultStandards: false,
+        autoEnableControls: true,
+        controlFindingGenerator: 'SECURITY_CONTROL',
+      });
+      this.foundationalStandard = new SecurityhubStandardsSubscription(this, 'fsbp', {
+        standardsArn: `arn:aws:securityhub:${region}::standards/aws-foundational-security-best-practices/v/1.0.0`,
+        dependsOn: [this.securityHub],
+      });
+    }
+  }
+}
+
+export interface CostBudgetProps {
+  readonly context: PlatformContext;
+  /** Also notified (besides the e-mail addresses). */
+  readonly topic: AlertTopic;
+  /** Monthly limit in USD. @default config.observability.monthlyBudgetUsd */
+  readonly monthlyLimitUsd?: number;
+  /** Percentages of the limit that notify, each for forecasted and actual cost. @default [80, 100] */
+  readonly thresholdsPercent?: readonly number[];
+}
+
+/** The notifications of a monthly cost budget: each threshold, for forecasted and for actual spend. */
+export function budgetNotifications(thresholdsPercent: readonly number[], emails: readonly string[], topicArn: string): BudgetsBudgetNotification[] {
+  return (['FORECASTED', 'ACTUAL'] as const).flatMap((notificationType) =>
+    thresholdsPercent.map((threshold) => ({
+      notificationType,
+      comparisonOperator: 'GREATER_THAN',
+      threshold,
+      thresholdType: 'PERCENTAGE',
+      ...(emails.length > 0 ? { subscriberEmailAddresses: [...emails] } : {}),
+      subscriberSnsTopicArns: [topicArn],
+    })),
+  );
+}
+
+/**
+ * AWS Budgets monthly cost budget (a global service: the primary stack owns it). It covers the
+ * whole account: a tag filter would silently match nothing until the cost-allocation tags are
+ * activated in the Billing console (docs/cost.md says how to narrow it).
+ */
+export class CostBudget extends Construct {
+  readonly budget: BudgetsBudget;
+
+  constructor(scope: Construct, id: string, props: CostBudgetProps) {
+    super(scope, id);
+    const { context, topic } = props;
+    const { config, naming } = context;
+    this.budget = new BudgetsBudget(this, 'budget', {
+      name: `${naming.prefix}-monthly-cost`,
+      budgetType: 'COST',
+      limitAmount: String(props.monthlyLimitUsd ?? config.observability.monthlyBudgetUsd),
+      limitUnit: 'USD',
+      timeUnit: 'MONTHLY',
+      notification: budgetNotifications(props.thresholdsPercent ?? [80, 100], config.observability.alertEmails, topic.arn),
+    });
+  }
+}
+
+export interface AuditProps {
+  readonly context: PlatformContext;
+  readonly platformKey: PlatformKey;
+  readonly accessLogs: SecureBucket;
+  readonly topic: AlertTopic;
+}
+
+/**
+ * Audit, threat detection and cost guardrails of one region: GuardDuty and Security Hub in every
+ * region; the account-wide CloudTrail trail and the cost budget in the primary stack only.
+ */
+export class Audit extends Construct {
+  readonly trail?: AuditTrail;
+  readonly threatDetection: ThreatDetection;
+  readonly budget?: CostBudget;
+
+  constructor(scope: Construct, id: string, props: AuditProps) {
+    super(scope, id);
+    const { context, platformKey, accessLogs, topic } = props;
+    this.threatDetection = new ThreatDetection(this, 'threat-detection', { context, topic });
+    if (context.role === 'primary') {
+      this.trail = new AuditTrail(this, 'trail', { context, platformKey, accessLogs });
+      this.budget = new CostBudget(this, 'budget', { context, topic });
+    }
+  }
+}
