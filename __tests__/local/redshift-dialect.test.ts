@@ -1,0 +1,72 @@
+import { bindNamedParameters, DialectError, parseCopy, parseManifest, translateDdl } from '../../local/standins/redshift-dialect';
+import { copyManifest, loadBatch, schemaStatements } from '../../functions/warehouse-loader/sql';
+
+describe('translateDdl', () => {
+  it('strips distribution, sort keys, encodings and the unenforced primary key, and nothing else', () => {
+    const sql = `CREATE TABLE IF NOT EXISTS "s"."t" (\n  "id" VARCHAR(10) NOT NULL ENCODE zstd,\n  "at" TIMESTAMP,\n  PRIMARY KEY ("id")\n) DISTSTYLE KEY DISTKEY ("id") COMPOUND SORTKEY ("at", "id")`;
+    expect(translateDdl(sql)).toBe(`CREATE TABLE IF NOT EXISTS "s"."t" (\n  "id" VARCHAR(10) NOT NULL,\n  "at" TIMESTAMP\n)`);
+  });
+
+  it('leaves text inside literals and quoted identifiers alone', () => {
+    const sql = `CREATE TEMP TABLE "DISTKEY (x)" ("c" VARCHAR(5) DEFAULT 'SORTKEY (c)')`;
+    expect(translateDdl(sql)).toBe(sql);
+  });
+
+  it('does not touch statements other than CREATE TABLE', () => {
+    const sql = `SELECT 'DISTSTYLE ALL' AS x`;
+    expect(translateDdl(sql)).toBe(sql);
+  });
+
+  it('turns every statement of the warehouse schema into PostgreSQL DDL without Redshift clauses', () => {
+    for (const s of schemaStatements()) {
+      const out = translateDdl(s.sql);
+      expect(out).not.toMatch(/DISTSTYLE|DISTKEY|SORTKEY|PRIMARY KEY/);
+      expect(out.startsWith(s.sql.slice(0, 20))).toBe(true);
+    }
+  });
+});
+
+describe('bindNamedParameters', () => {
+  it('numbers parameters in first-use order and reuses the number of a repeated one', () => {
+    expect(bindNamedParameters(`SELECT 1 WHERE a = :k AND b = :e OR c = :k`, [{ name: 'k', value: 'K' }, { name: 'e', value: 'E' }])).toEqual({
+      text: `SELECT 1 WHERE a = $1 AND b = $2 OR c = $1`,
+      values: ['K', 'E'],
+    });
+  });
+
+  it('ignores casts, literals, identifiers and comments', () => {
+    const out = bindNamedParameters(`SELECT ':x', ":x", 1::int -- :x\n, :x`, [{ name: 'x', value: 'v' }]);
+    expect(out.text).toBe(`SELECT ':x', ":x", 1::int -- :x\n, $1`);
+  });
+
+  it('rejects a parameter the statement uses but the caller did not supply', () => {
+    expect(() => bindNamedParameters(`SELECT :missing`, [])).toThrow(/:missing.*not among the supplied parameters/);
+  });
+
+  it('binds every parameter of the loader transaction, so no value is spliced into SQL text', () => {
+    const batch = loadBatch({ table: 'curated', objectKey: "curated/dt=2024-03-20/hour=10/a'b.parquet", etag: 'f'.repeat(32), objectBytes: 987654321, manifestBucket: 'm-bucket', manifestKey: `events/${'a'.repeat(64)}.manifest` });
+    for (const sql of batch.sqls) {
+      const { text, values } = bindNamedParameters(sql, batch.parameters);
+      expect(text).not.toMatch(/:[a-z_]+\b(?!:)/);
+      for (const v of values) expect(text).not.toContain(v);
+    }
+  });
+});
+
+describe('parseCopy', () => {
+  it('reads the loader COPY (manifest, Parquet, default role)', () => {
+    const sql = loadBatch({ table: 'predictions', objectKey: 'k', etag: '0'.repeat(32), objectBytes: 1, manifestBucket: 'm-bucket', manifestKey: `predictions/${'b'.repeat(64)}.manifest` }).sqls[1]!;
+    expect(parseCopy(sql)).toEqual({ table: '"stage_predictions"', bucket: 'm-bucket', key: `predictions/${'b'.repeat(64)}.manifest`, manifest: true });
+  });
+
+  it('returns undefined for other statements and refuses formats the lake does not hold', () => {
+    expect(parseCopy('SELECT 1')).toBeUndefined();
+    expect(() => parseCopy(`COPY t FROM 's3://b/k' IAM_ROLE default FORMAT AS CSV`)).toThrow(DialectError);
+    expect(() => parseCopy(`COPY t FROM 's3://b/k' FORMAT AS PARQUET GZIP`)).toThrow(/GZIP/);
+  });
+
+  it('parses the manifest the loader writes', () => {
+    expect(parseManifest(copyManifest('lake', 'curated/x.parquet', 42))).toEqual([{ bucket: 'lake', key: 'curated/x.parquet', mandatory: true }]);
+    expect(() => parseManifest('{"entries":[{"url":"http://x"}]}')).toThrow(/entries\[0\]\.url/);
+  });
+});
