@@ -35,6 +35,18 @@ export function worstCaseInvokeMs(b: InvokeBudget): number {
   return b.maxAttempts * (b.connectTimeoutMs + b.requestTimeoutMs) + maxBackoffMs(b.maxAttempts);
 }
 
+/**
+ * SageMakerRuntimeClient settings for a budget. `throwOnRequestTimeout` matters: without it the
+ * SDK's HTTP handler only logs a warning when `requestTimeout` passes and keeps waiting.
+ */
+export function sagemakerClientOptions(b: InvokeBudget) {
+  return {
+    maxAttempts: b.maxAttempts,
+    retryMode: 'standard',
+    requestHandler: { connectionTimeout: b.connectTimeoutMs, requestTimeout: b.requestTimeoutMs, throwOnRequestTimeout: true },
+  } as const;
+}
+
 /** How buffered prediction rows reach the lake (docs/ml.md, "Prediction log"). */
 export interface FlushPolicy {
   /** Flush before answering once this many rows are buffered. */

@@ -160,11 +160,12 @@ export function classifyEndpointError(error: unknown): EndpointFailure {
   if (name === 'ThrottlingException' || name === 'TooManyRequestsException' || status === 429) {
     return { status: 503, code: 'endpoint_throttled', retryable: true, retryAfterSeconds: 1, message: 'The model endpoint is at capacity.' };
   }
-  if (name === 'ServiceUnavailable' || status === 503 || (e.code !== undefined && NETWORK_CODES.has(e.code))) {
-    return { status: 503, code: 'endpoint_unavailable', retryable: true, retryAfterSeconds: 2, message: 'The model endpoint is unavailable.' };
-  }
+  // Checked before the network codes: the SDK's request timeout also carries code ETIMEDOUT.
   if (name === 'TimeoutError' || name === 'AbortError' || name === 'RequestTimeout') {
     return { status: 504, code: 'endpoint_timeout', retryable: true, retryAfterSeconds: 1, message: 'The model endpoint did not answer in time.' };
+  }
+  if (name === 'ServiceUnavailable' || status === 503 || (e.code !== undefined && NETWORK_CODES.has(e.code))) {
+    return { status: 503, code: 'endpoint_unavailable', retryable: true, retryAfterSeconds: 2, message: 'The model endpoint is unavailable.' };
   }
   if (name === 'ModelError') return { status: 502, code: 'model_error', retryable: false, message: 'The model failed to score the request.' };
   if (name === 'InternalFailure' || name === 'InternalDependencyException' || (status !== undefined && status >= 500)) {

@@ -6,7 +6,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { loadSettings } from './config';
+import { loadSettings, sagemakerClientOptions } from './config';
 import { createHandler } from './handler';
 import { PredictionLog } from './prediction-log';
 
@@ -14,15 +14,12 @@ const settings = loadSettings();
 const logger = new Logger();
 const metrics = new Metrics();
 
-const sagemaker = new SageMakerRuntimeClient({
-  maxAttempts: settings.invoke.maxAttempts,
-  retryMode: 'standard',
-  requestHandler: { connectionTimeout: settings.invoke.connectTimeoutMs, requestTimeout: settings.invoke.requestTimeoutMs },
-});
+const sagemaker = new SageMakerRuntimeClient(sagemakerClientOptions(settings.invoke));
 
+// Prediction writes run off the critical path, but must not hold a batch forever either.
 const s3 = new S3Client({
   maxAttempts: 2,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 },
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
 });
 
 const predictionLog = new PredictionLog({

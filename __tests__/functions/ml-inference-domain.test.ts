@@ -1,0 +1,133 @@
+import fc from 'fast-check';
+import { DEFAULT_INVOKE_BUDGET, ENV, loadSettings, maxBackoffMs, sagemakerClientOptions, worstCaseInvokeMs } from '../../functions/ml-inference/config';
+import { classifyEndpointError, confidenceOf, EndpointResponseError, parseEndpointScore, parsePredictRequest, predictionRow, round6 } from '../../functions/ml-inference/domain';
+import { validateEvent } from '../../functions/shared/event-contract';
+import { VALID_EVENT } from './helpers/ml-inference';
+
+describe('parseEndpointScore', () => {
+  it.each([
+    ['0.5', 0.5],
+    ['0.123456789\n', 0.123456789],
+    [' 1 ', 1],
+    ['0', 0],
+    ['3.0517578e-05', 3.0517578e-5],
+  ])('reads %j', (body, score) => {
+    expect(parseEndpointScore(Buffer.from(body))).toBe(score);
+    expect(parseEndpointScore(body)).toBe(score);
+  });
+
+  it.each([[''], ['0.1,0.9'], ['0.1\n0.9'], ['nan'], ['1.5'], ['-0.1'], ['{"predictions":[0.5]}']])('rejects %j naming what it got', (body) => {
+    expect(() => parseEndpointScore(Buffer.from(body))).toThrow(EndpointResponseError);
+  });
+
+  it('rejects a missing body', () => {
+    expect(() => parseEndpointScore(undefined)).toThrow('no body');
+  });
+});
+
+describe('confidence', () => {
+  it('is 0 at the decision boundary, 1 at certainty, symmetric, within [0, 1]', () => {
+    expect(confidenceOf(0.5)).toBe(0);
+    expect(confidenceOf(0)).toBe(1);
+    expect(confidenceOf(1)).toBe(1);
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1, noNaN: true }), (p) => {
+        const c = confidenceOf(p);
+        expect(c).toBeGreaterThanOrEqual(0);
+        expect(c).toBeLessThanOrEqual(1);
+        expect(c).toBeCloseTo(confidenceOf(1 - p), 12);
+      }),
+    );
+  });
+
+  it('round6 keeps six decimals', () => {
+    expect(round6(0.12345678)).toBe(0.123457);
+  });
+});
+
+describe('classifyEndpointError', () => {
+  const sdk = (name: string, httpStatusCode?: number, extra: Record<string, unknown> = {}) => Object.assign(new Error('x'), { name, $metadata: { httpStatusCode }, ...extra });
+  it.each([
+    [sdk('ThrottlingException', 400), 503, 'endpoint_throttled', 1],
+    [sdk('SomethingNew', 429), 503, 'endpoint_throttled', 1],
+    [sdk('ModelNotReadyException', 429), 503, 'model_not_ready', 5],
+    [sdk('ServiceUnavailable', 503), 503, 'endpoint_unavailable', 2],
+    [Object.assign(new Error('reset'), { code: 'ECONNRESET' }), 503, 'endpoint_unavailable', 2],
+    [sdk('TimeoutError', undefined, { code: 'ETIMEDOUT' }), 504, 'endpoint_timeout', 1],
+    [sdk('AbortError'), 504, 'endpoint_timeout', 1],
+    [sdk('ModelError', 424), 502, 'model_error', undefined],
+    [sdk('InternalFailure', 500), 502, 'endpoint_error', 1],
+    [sdk('InternalDependencyException', 530), 502, 'endpoint_error', 1],
+    [sdk('ValidationError', 400), 502, 'endpoint_error', undefined],
+    [new EndpointResponseError('bad'), 502, 'bad_model_response', undefined],
+    [undefined, 502, 'endpoint_error', undefined],
+  ])('%p -> %i %s', (error, status, code, retryAfter) => {
+    const f = classifyEndpointError(error);
+    expect(f).toMatchObject({ status, code });
+    expect(f.retryAfterSeconds).toBe(retryAfter);
+    expect(f.retryable).toBe(retryAfter !== undefined);
+  });
+});
+
+describe('parsePredictRequest', () => {
+  it('accepts JSON content types with parameters and vendor suffixes; no content-type too', () => {
+    for (const ct of ['application/json', 'application/json; charset=utf-8', 'application/vnd.api+json', undefined]) {
+      const r = parsePredictRequest({ body: JSON.stringify(VALID_EVENT), headers: ct ? { 'Content-Type': ct } : {} }, [], Date.UTC(2024, 3, 1));
+      expect(r.ok).toBe(true);
+    }
+  });
+});
+
+describe('predictionRow', () => {
+  it('fills every predictions column from the event and the result', () => {
+    const v = validateEvent(VALID_EVENT);
+    if (!v.ok) throw new Error('invalid');
+    const row = predictionRow(v.event, '1,0', { score: 0.9, variant: 'champion', modelVersion: 'v1', invokeLatencyMs: 12.6 }, Date.UTC(2024, 2, 20, 10, 1));
+    expect(row).toEqual({
+      event_id: 'evt-0001',
+      user_id: 'user123',
+      session_id: 'sess789',
+      event_type: 'add_to_cart',
+      event_time: new Date(Date.UTC(2024, 2, 20, 10)),
+      predicted_at: new Date(Date.UTC(2024, 2, 20, 10, 1)),
+      score: 0.9,
+      confidence: expect.closeTo(0.8, 12),
+      variant: 'champion',
+      model_version: 'v1',
+      features: '1,0',
+      latency_ms: 13,
+    });
+  });
+});
+
+describe('settings', () => {
+  const env = { [ENV.endpointName]: 'ep-1', [ENV.variantModelVersions]: '{"champion":"v1","challenger":"v2"}', [ENV.predictionsBucket]: 'lake' };
+
+  it('reads the environment with documented defaults', () => {
+    const s = loadSettings(env);
+    expect(s.variantModelVersions).toEqual({ champion: 'v1', challenger: 'v2' });
+    expect(s.invoke).toEqual(DEFAULT_INVOKE_BUDGET);
+  });
+
+  it.each([
+    [{ [ENV.endpointName]: undefined }, 'ENDPOINT_NAME is required'],
+    [{ [ENV.endpointName]: 'bad name' }, 'ENDPOINT_NAME must be'],
+    [{ [ENV.variantModelVersions]: 'champion=v1' }, 'VARIANT_MODEL_VERSIONS must be a JSON object'],
+    [{ [ENV.variantModelVersions]: '{}' }, 'non-empty'],
+    [{ [ENV.variantModelVersions]: '{"champion":"latest"}' }, '"champion": "latest"'],
+    [{ [ENV.maxAttempts]: '0' }, 'INVOKE_MAX_ATTEMPTS must be an integer between 1 and 5, got "0"'],
+    [{ [ENV.writeTimeoutMs]: '1.5' }, 'PREDICTION_WRITE_TIMEOUT_MS must be an integer'],
+  ])('%j fails naming the variable', (patch, message) => {
+    expect(() => loadSettings({ ...env, ...patch })).toThrow(message);
+  });
+
+  it('the default retry budget ends well inside the HTTP API 30 s integration timeout', () => {
+    expect(maxBackoffMs(3)).toBe(3_000);
+    expect(worstCaseInvokeMs(DEFAULT_INVOKE_BUDGET)).toBe(15_000);
+    expect(worstCaseInvokeMs(DEFAULT_INVOKE_BUDGET)).toBeLessThan(29_000);
+  });
+
+  it('client options make the request timeout an error, not a warning', () => {
+    expect(sagemakerClientOptions(DEFAULT_INVOKE_BUDGET).requestHandler).toEqual({ connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true });
+  });
+});
