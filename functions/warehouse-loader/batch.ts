@@ -1,0 +1,95 @@
+/**
+ * One SQS batch of S3 notifications, processed message by message (each message's objects one
+ * after another, so a function instance never runs two COPYs at once and the event source
+ * mapping's maximum concurrency is the bound on concurrent COPYs). Failed messages are reported
+ * individually (ReportBatchItemFailures): SQS redelivers only those, and after the queue's
+ * maxReceiveCount moves them to the dead-letter queue, so nothing is lost.
+ */
+import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import { isTransient, StatementFailedError } from './data-api';
+import { LoaderSettings, loadObject, ManifestWriter, StatementRunner } from './loader';
+import { parseS3Notification } from './s3-event';
+
+export interface BatchLogger {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface BatchMetrics {
+  count(name: 'ObjectsLoaded' | 'RowsLoaded' | 'AlreadyLoaded' | 'LoadFailures' | 'InvalidMessages' | 'Deferred', value: number): void;
+  milliseconds(name: 'LoadDuration', value: number): void;
+}
+
+export interface BatchDependencies {
+  readonly runner: StatementRunner;
+  readonly manifests: ManifestWriter;
+  readonly settings: LoaderSettings;
+  readonly logger: BatchLogger;
+  readonly metrics: BatchMetrics;
+  readonly now: () => number;
+}
+
+/** A message is started only when at least this much time remains: a COPY of one object rarely needs more. */
+export const MIN_MILLIS_PER_MESSAGE = 60_000;
+
+function errorFields(error: unknown): Record<string, unknown> {
+  if (error instanceof StatementFailedError) {
+    return { error: error.message, statementId: error.statementId, failedStatement: error.failedStatementIndex, transient: isTransient(error) };
+  }
+  return { error: error instanceof Error ? error.message : String(error), errorName: (error as { name?: string })?.name, transient: isTransient(error) };
+}
+
+/** Processes the batch; `deadline` is the epoch ms by which every statement must have ended. */
+export async function processBatch(records: readonly SQSRecord[], deadline: number, deps: BatchDependencies): Promise<SQSBatchResponse> {
+  const { logger, metrics } = deps;
+  const failures: string[] = [];
+
+  for (const record of records) {
+    const correlation = { messageId: record.messageId, receiveCount: record.attributes?.ApproximateReceiveCount };
+    if (deps.now() + MIN_MILLIS_PER_MESSAGE > deadline) {
+      // Not started, not lost: SQS makes it visible again after the visibility timeout.
+      logger.warn('not enough time left to load this message; deferring it', correlation);
+      metrics.count('Deferred', 1);
+      failures.push(record.messageId);
+      continue;
+    }
+
+    const parsed = parseS3Notification(record.body, deps.settings.lakeBucket);
+    if (parsed.kind === 'test-event') {
+      logger.info('S3 test event acknowledged', correlation);
+      continue;
+    }
+    if (parsed.kind === 'invalid') {
+      // Reported as failed so it ends in the dead-letter queue with its body intact.
+      logger.error('message is not a loadable S3 notification', { ...correlation, problems: parsed.problems });
+      metrics.count('InvalidMessages', 1);
+      failures.push(record.messageId);
+      continue;
+    }
+
+    for (const object of parsed.objects) {
+      const context = { ...correlation, objectKey: object.key, etag: object.etag, table: object.table };
+      const started = deps.now();
+      try {
+        const outcome = await loadObject(object, deps.runner, deps.manifests, deps.settings, deadline);
+        if (outcome.status === 'already-loaded') {
+          logger.info('object already loaded; nothing to do', { ...context, statementId: outcome.statementId });
+          metrics.count('AlreadyLoaded', 1);
+        } else {
+          logger.info('object loaded', { ...context, rows: outcome.rows, statementId: outcome.statementId, durationMs: deps.now() - started });
+          metrics.count('ObjectsLoaded', 1);
+          metrics.count('RowsLoaded', outcome.rows);
+          metrics.milliseconds('LoadDuration', deps.now() - started);
+        }
+      } catch (error) {
+        logger.error('load failed; the message will be redelivered', { ...context, ...errorFields(error) });
+        metrics.count('LoadFailures', 1);
+        failures.push(record.messageId);
+        // The message's remaining objects are retried with it; loading them now would only repeat work.
+        break;
+      }
+    }
+  }
+  return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
+}

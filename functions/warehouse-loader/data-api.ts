@@ -1,0 +1,167 @@
+/**
+ * The Redshift Data API at the edge: submit a statement (or a one-transaction batch), poll
+ * DescribeStatement with exponential backoff until it ends, and turn every failure into an error
+ * that says which statement failed and why. Transient failures (a serialization conflict with a
+ * concurrent load, too many active statements, throttling) are retried here; anything else is
+ * surfaced to the caller, which reports the message as failed so SQS redelivers it.
+ */
+import {
+  BatchExecuteStatementCommand,
+  CancelStatementCommand,
+  DescribeStatementCommand,
+  DescribeStatementCommandOutput,
+  ExecuteStatementCommand,
+  RedshiftDataClient,
+} from '@aws-sdk/client-redshift-data';
+
+export interface WarehouseTarget {
+  readonly clusterIdentifier: string;
+  readonly database: string;
+  /** Secrets Manager secret holding the database credentials (the cluster's managed admin secret). */
+  readonly secretArn: string;
+}
+
+export interface SqlParameter {
+  readonly name: string;
+  readonly value: string;
+}
+
+export interface DataApiOptions {
+  /** First DescribeStatement delay. @default 250 */
+  readonly pollInitialMs?: number;
+  /** Longest delay between polls. @default 5000 */
+  readonly pollMaxMs?: number;
+  /** Attempts of a statement that fails transiently (including the first). @default 4 */
+  readonly maxAttempts?: number;
+  /** First delay before retrying a transient failure; doubles per attempt. @default 1000 */
+  readonly retryBaseMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+}
+
+/** A statement that ended FAILED or ABORTED. */
+export class StatementFailedError extends Error {
+  constructor(
+    readonly statementId: string,
+    readonly status: string,
+    readonly detail: string,
+    /** Index in the batch of the sub-statement that failed, when the Data API says. */
+    readonly failedStatementIndex?: number,
+  ) {
+    super(`Data API statement ${statementId} ${status}${failedStatementIndex === undefined ? '' : ` at statement ${failedStatementIndex + 1}`}: ${detail}`);
+    this.name = 'StatementFailedError';
+  }
+}
+
+/** A statement still running when the caller's deadline came; it was cancelled. */
+export class StatementTimeoutError extends Error {
+  constructor(readonly statementId: string, readonly lastStatus: string) {
+    super(`Data API statement ${statementId} still ${lastStatus} at the deadline; cancelled (the load rolls back and the message is redelivered)`);
+    this.name = 'StatementTimeoutError';
+  }
+}
+
+// Redshift error texts of conflicts a retry resolves: serializable isolation (1023) and deadlocks.
+const TRANSIENT_STATEMENT_ERRORS = [/serializable isolation violation/i, /\b1023\b/, /deadlock detected/i, /concurrent transaction/i];
+const TRANSIENT_API_ERRORS = new Set([
+  'ActiveStatementsExceededException',
+  'ActiveSessionsExceededException',
+  'ThrottlingException',
+  'InternalServerException',
+  'ServiceUnavailableException',
+]);
+
+/** Whether retrying the same statement can succeed. */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof StatementFailedError) return TRANSIENT_STATEMENT_ERRORS.some((p) => p.test(error.detail));
+  if (error instanceof StatementTimeoutError) return false;
+  const name = (error as { name?: string } | undefined)?.name;
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return (name !== undefined && TRANSIENT_API_ERRORS.has(name)) || (status !== undefined && status >= 500);
+}
+
+const TERMINAL = new Set(['FINISHED', 'FAILED', 'ABORTED']);
+
+export class DataApi {
+  private readonly pollInitialMs: number;
+  private readonly pollMaxMs: number;
+  private readonly maxAttempts: number;
+  private readonly retryBaseMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly client: RedshiftDataClient,
+    private readonly target: WarehouseTarget,
+    options: DataApiOptions = {},
+  ) {
+    this.pollInitialMs = options.pollInitialMs ?? 250;
+    this.pollMaxMs = options.pollMaxMs ?? 5000;
+    this.maxAttempts = options.maxAttempts ?? 4;
+    this.retryBaseMs = options.retryBaseMs ?? 1000;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Runs one statement; resolves to its final description (ResultRows = rows returned or affected). */
+  async execute(sql: string, parameters: readonly SqlParameter[], deadline: number, statementName: string): Promise<DescribeStatementCommandOutput> {
+    return this.withRetries(deadline, async () => {
+      const { Id } = await this.client.send(
+        new ExecuteStatementCommand({ ...this.connection(), Sql: sql, Parameters: parameters.length > 0 ? [...parameters] : undefined, StatementName: statementName }),
+      );
+      return this.waitFor(requireId(Id), deadline);
+    });
+  }
+
+  /** Runs statements in order as one transaction; resolves to the batch's final description (with SubStatements). */
+  async batch(sqls: readonly string[], parameters: readonly SqlParameter[], deadline: number, statementName: string): Promise<DescribeStatementCommandOutput> {
+    return this.withRetries(deadline, async () => {
+      const { Id } = await this.client.send(
+        new BatchExecuteStatementCommand({ ...this.connection(), Sqls: [...sqls], Parameters: parameters.length > 0 ? [...parameters] : undefined, StatementName: statementName }),
+      );
+      return this.waitFor(requireId(Id), deadline);
+    });
+  }
+
+  private connection() {
+    return { ClusterIdentifier: this.target.clusterIdentifier, Database: this.target.database, SecretArn: this.target.secretArn };
+  }
+
+  private async withRetries<T>(deadline: number, attempt: () => Promise<T>): Promise<T> {
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        const delay = this.retryBaseMs * 2 ** (n - 1);
+        if (n >= this.maxAttempts || !isTransient(error) || this.now() + delay >= deadline) throw error;
+        await this.sleep(delay);
+      }
+    }
+  }
+
+  private async waitFor(id: string, deadline: number): Promise<DescribeStatementCommandOutput> {
+    let delay = this.pollInitialMs;
+    for (;;) {
+      const description = await this.client.send(new DescribeStatementCommand({ Id: id }));
+      const status = description.Status ?? 'UNKNOWN';
+      if (status === 'FINISHED') return description;
+      if (TERMINAL.has(status)) {
+        const failedIndex = description.SubStatements?.findIndex((s) => s.Status === 'FAILED' || s.Status === 'ABORTED');
+        const failed = failedIndex !== undefined && failedIndex >= 0 ? description.SubStatements![failedIndex] : undefined;
+        throw new StatementFailedError(id, status, failed?.Error ?? description.Error ?? 'no error text returned', failed ? failedIndex : undefined);
+      }
+      if (this.now() + delay >= deadline) {
+        // Cancelling rolls the transaction back, so a redelivery starts from a clean state.
+        await this.client.send(new CancelStatementCommand({ Id: id })).catch(() => undefined);
+        throw new StatementTimeoutError(id, status);
+      }
+      await this.sleep(delay);
+      delay = Math.min(this.pollMaxMs, delay * 2);
+    }
+  }
+}
+
+function requireId(id: string | undefined): string {
+  if (!id) throw new Error('Data API returned no statement id');
+  return id;
+}
