@@ -5,8 +5,19 @@
  * hyparquet-writer is pure JavaScript (no native module to build for arm64) and compresses
  * with its built-in Snappy, which Athena, Redshift Spectrum / COPY and DuckDB all read.
  */
-import { parquetWriteBuffer, type SchemaElement } from 'hyparquet-writer';
+import type * as HyparquetWriter from 'hyparquet-writer';
 import { TABLES, parquetSchema, type TableId } from './event-contract';
+
+let writerModule: typeof HyparquetWriter | undefined;
+/**
+ * Loaded on first use: the package is ESM-only, which Node (require of ESM) and esbuild
+ * handle, but jest's module loader does not; deferring keeps modules that only need the
+ * constants below loadable in tests (see __tests__/functions/helpers/esm.ts for the rest).
+ */
+function writer(): typeof HyparquetWriter {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (writerModule ??= require('hyparquet-writer') as typeof HyparquetWriter);
+}
 
 export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
 export const PARQUET_EXTENSION = '.parquet';
@@ -31,9 +42,10 @@ export function encodeParquet(table: TableId, rows: readonly Readonly<Record<str
     }
     return { name: c.name, data, nullable: c.nullable };
   });
+  const { parquetWriteBuffer } = writer();
   const buf = parquetWriteBuffer({
     columnData: columnData as Parameters<typeof parquetWriteBuffer>[0]['columnData'],
-    schema: parquetSchema(table) as SchemaElement[],
+    schema: parquetSchema(table) as HyparquetWriter.SchemaElement[],
     // One row group: a batch's object is small (at most a few MB), and one group keeps the footer small.
     rowGroupSize: Math.max(1, rows.length),
     createdBy: 'data-analytics-ml',
