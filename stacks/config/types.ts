@@ -91,7 +91,7 @@ export interface RedshiftConfig {
   readonly enabled: boolean;
   /** RA3 node type; retired DC1/DC2/DS2 types are rejected. @default "ra3.large" */
   readonly nodeType: string;
-  /** Nodes in the primary cluster. @default 2 */
+  /** Nodes in the primary cluster (ra3.large and ra3.xlplus 1-16, ra3.4xlarge 2-32, ra3.16xlarge 2-128). @default 2 */
   readonly numberOfNodes: number;
   /** Database created in the cluster. @default "analytics" */
   readonly databaseName: string;
@@ -105,7 +105,7 @@ export interface RedshiftConfig {
   readonly drSnapshotRetentionDays: number;
   /** Weekly maintenance window, ddd:hh24:mi-ddd:hh24:mi (UTC). @default "sun:05:00-sun:05:30" */
   readonly maintenanceWindow: string;
-  /** Concurrent COPY statements the loader may run (1-5). @default 2 */
+  /** Concurrent COPY statements the loader may run (2-5; 2 is the SQS event source mapping's minimum). @default 2 */
   readonly loaderMaxConcurrency: number;
 }
 

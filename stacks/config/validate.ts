@@ -104,11 +104,15 @@ const NAME_PART = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const MAINTENANCE_WINDOW = /^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$/;
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 const RETIRED_REDSHIFT_PREFIXES = ['dc1.', 'dc2.', 'ds2.'];
-/** Node counts Redshift accepts per RA3 type (ra3.large and xlplus: 1-16 nodes ... see docs/configuration.md). */
-const REDSHIFT_NODE_COUNTS: Readonly<Record<string, { min: number; max: number }>> = {
+/**
+ * Node counts CreateCluster accepts per RA3 type (the Redshift management guide's "node range with
+ * create cluster"). Elastic resize can later grow ra3.xlplus to 32 and ra3.4xlarge to 64 nodes, but
+ * Terraform creates the cluster, so the creation range is what a configuration may ask for.
+ */
+export const REDSHIFT_NODE_COUNTS: Readonly<Record<string, { min: number; max: number }>> = {
   'ra3.large': { min: 1, max: 16 },
-  'ra3.xlplus': { min: 1, max: 32 },
-  'ra3.4xlarge': { min: 2, max: 64 },
+  'ra3.xlplus': { min: 1, max: 16 },
+  'ra3.4xlarge': { min: 2, max: 32 },
   'ra3.16xlarge': { min: 2, max: 128 },
 };
 const SAGEMAKER_INSTANCE = /^ml\.[a-z0-9]+\.(medium|large|\d*xlarge)$/;
