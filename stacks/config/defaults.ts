@@ -100,5 +100,17 @@ export const TUNABLE_DEFAULTS: Omit<PlatformConfig, EnvironmentFields> = {
   },
   dns: { hostedZoneId: '', apiRecordName: '' },
   quicksight: { enabled: false, principalArn: '' },
-  aggregates: { enabled: true, minConversionRate: 0.01, maxTrafficDropRatio: 0.5 },
+  aggregates: {
+    enabled: true,
+    minConversionRate: 0.01,
+    maxTrafficDropRatio: 0.5,
+    ruleMinEvents: 100,
+    // One concurrent batch per shard (tumbling windows keep per-shard state); 512 MB gives arm64 enough CPU to decode 10,000 records well inside the timeout.
+    memoryMb: 512,
+    timeoutSeconds: 120,
+    reservedConcurrency: 10,
+    batchSize: 1000,
+    maximumRetryAttempts: 10,
+    maximumRecordAgeSeconds: 86_400,
+  },
 };

@@ -210,13 +210,21 @@ export interface QuickSightConfig {
   readonly principalArn: string;
 }
 
-export interface AggregatesConfig {
+export interface AggregatesConfig extends LambdaSizing {
   /** Run the windowed aggregator. @default true */
   readonly enabled: boolean;
   /** Alert when an hour's conversion rate falls below this (0-1). @default 0.01 */
   readonly minConversionRate: number;
   /** Alert when a country's hourly traffic drops by more than this share vs the previous hour (0-1). @default 0.5 */
   readonly maxTrafficDropRatio: number;
+  /** Groups with fewer events (the judged hour for conversion, the previous hour for drops) are not judged (>= 1). @default 100 */
+  readonly ruleMinEvents: number;
+  /** Records per invocation of the aggregator (1-10000). @default 1000 */
+  readonly batchSize: number;
+  /** Retries of a failing batch before it goes to the on-failure queue (0-10000; never -1). @default 10 */
+  readonly maximumRetryAttempts: number;
+  /** Oldest record age in seconds before it goes to the on-failure queue (60-604800; never -1). @default 86400 */
+  readonly maximumRecordAgeSeconds: number;
 }
 
 export interface RemoteStateConfig {

@@ -312,6 +312,19 @@ function semanticRules(c: PlatformConfig, variantCheck: Rule[]): Rule[] {
     { field: 'quicksight.principalArn', value: c.quicksight.principalArn, ok: !c.quicksight.enabled || /^arn:aws:quicksight:[a-z0-9-]+:\d{12}:(user|group)\/.+$/.test(c.quicksight.principalArn), allowed: 'required when quicksight.enabled is true: a QuickSight user or group ARN, arn:aws:quicksight:<region>:<account>:user/<namespace>/<name>' },
     ratio('aggregates.minConversionRate', c.aggregates.minConversionRate),
     ratio('aggregates.maxTrafficDropRatio', c.aggregates.maxTrafficDropRatio),
+    integerIn('aggregates.ruleMinEvents', c.aggregates.ruleMinEvents, 1, 1_000_000_000),
+    integerIn('aggregates.memoryMb', c.aggregates.memoryMb, 128, 10240),
+    integerIn('aggregates.timeoutSeconds', c.aggregates.timeoutSeconds, 1, 900),
+    integerIn('aggregates.reservedConcurrency', c.aggregates.reservedConcurrency, 1, 1000),
+    {
+      field: 'aggregates.reservedConcurrency',
+      value: c.aggregates.reservedConcurrency,
+      ok: !c.aggregates.enabled || c.kinesis.capacityMode !== 'provisioned' || c.aggregates.reservedConcurrency >= c.kinesis.shardCount,
+      allowed: `must be at least kinesis.shardCount (${c.kinesis.shardCount}): the aggregator keeps one window state per shard and runs one invocation per shard at a time`,
+    },
+    integerIn('aggregates.batchSize', c.aggregates.batchSize, 1, 10000),
+    integerIn('aggregates.maximumRetryAttempts', c.aggregates.maximumRetryAttempts, 0, 10000, ' (-1, retry forever, would hold a shard\'s windows back for the whole retention)'),
+    integerIn('aggregates.maximumRecordAgeSeconds', c.aggregates.maximumRecordAgeSeconds, 60, 604800, ' (-1, forever, is not allowed)'),
     { field: 'TF_STATE_REGION', value: c.remoteState.region, ok: KNOWN_REGIONS.includes(c.remoteState.region), allowed: 'a known AWS region' },
   ];
 }
