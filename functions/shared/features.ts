@@ -106,6 +106,9 @@ export function featureVector(e: FeatureInput): number[] {
  * that XGBoost uses, so rounding never changes a tree split compared to the full value.
  */
 export function formatFeature(x: number): string {
+  // One-hot slots are most of the vector: skip the decimal formatting for them.
+  if (x === 0) return '0';
+  if (x === 1) return '1';
   if (!Number.isFinite(x)) throw new RangeError(`feature value must be finite, got ${x}`);
   const r = Math.round(x * 1e6) / 1e6;
   if (r === 0) return '0';

@@ -83,10 +83,7 @@ function stringProp(parsed: unknown, key: string, max: number): string | null {
   return typeof v === 'string' && v.length > 0 ? truncate(v, max) : null;
 }
 
-function utcDate(ms: number): Date {
-  const d = new Date(ms);
-  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
-}
+const DAY_MS = 86_400_000;
 
 /**
  * Decides where one record goes and builds its row. Deterministic for a given record and
@@ -109,8 +106,8 @@ export function classify(rec: StreamRecord, processedAt: number): Classified {
     const row: CuratedRow = {
       ...e,
       event_time: new Date(e.event_time),
-      event_date: utcDate(e.event_time),
-      event_hour: new Date(e.event_time).getUTCHours(),
+      event_date: new Date(e.event_time - (((e.event_time % DAY_MS) + DAY_MS) % DAY_MS)),
+      event_hour: Math.floor((((e.event_time % DAY_MS) + DAY_MS) % DAY_MS) / 3_600_000),
       device_class: deviceClass(e.device_type),
       country_code: normaliseCountry(e.country),
       features: toCsvRow(featureVector(e)),
