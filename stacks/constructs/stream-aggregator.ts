@@ -1,0 +1,122 @@
+import { KinesisStream } from '@cdktf/provider-aws/lib/kinesis-stream';
+import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
+import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { Construct } from 'constructs';
+import { LAKE_PREFIXES } from '../../functions/shared/lake-layout';
+import { STATE_PREFIX, ALERTS_PREFIX } from '../../functions/stream-aggregator/keys';
+import { AGGREGATOR_METRICS_NAMESPACE } from '../../functions/stream-aggregator/metric-names';
+import { WINDOW_SECONDS } from '../../functions/stream-aggregator/aggregator';
+import { PlatformContext } from '../platform-context';
+import { AlertTopic } from './alerting';
+import { PlatformKey } from './encryption';
+import { Network } from './network';
+import { SecureBucket } from './secure-bucket';
+import { TypescriptFunction } from './typescript-function';
+
+const DAY_SECONDS = 86_400;
+
+/**
+ * Seconds the event source mapping gathers records before an invocation. Results do not wait for
+ * it (the final invocation comes when the window closes); it only trades invocations for batch
+ * size: about 7 invocations per minute per shard instead of up to 60.
+ */
+export const AGGREGATOR_BATCHING_WINDOW_SECONDS = 10;
+
+export interface StreamAggregatorProps {
+  readonly context: PlatformContext;
+  readonly platformKey: PlatformKey;
+  readonly network: Network;
+  /** The ingestion stream; the aggregator is a second event source mapping on it, beside the stream processor's. */
+  readonly stream: KinesisStream;
+  /** The region's lake: the aggregator writes under its aggregates/ prefix only. */
+  readonly lake: SecureBucket;
+  /** Receives the threshold-rule alerts. */
+  readonly alertTopic: AlertTopic;
+  /** Where a window's records go after the retries are spent. @default a new KMS-encrypted queue, kept 14 days */
+  readonly onFailureQueue?: SqsQueue;
+}
+
+/**
+ * Real-time aggregates (issue 9): a Lambda function on a second event source mapping of the
+ * ingestion stream with one-minute tumbling windows. Each shard's window state travels between
+ * invocations; at the end of a window its rows go to the lake's aggregates/ prefix under a key
+ * fixed by (window, shard, first sequence number), the shard's hour roll-up absorbs it unless it
+ * already holds it, and hours are judged against config.aggregates' rules once all shards moved
+ * on. See docs/data-flow.md for why Lambda windows and not Managed Service for Apache Flink.
+ */
+export class StreamAggregator extends Construct {
+  readonly function: TypescriptFunction;
+  readonly eventSourceMapping: LambdaEventSourceMapping;
+  readonly onFailureQueue: SqsQueue;
+
+  constructor(scope: Construct, id: string, props: StreamAggregatorProps) {
+    super(scope, id);
+    const { context, platformKey, network, stream, lake, alertTopic } = props;
+    const { config, naming, region } = context;
+    const settings = config.aggregates;
+
+    this.onFailureQueue =
+      props.onFailureQueue ??
+      new SqsQueue(this, 'on-failure', {
+        name: naming.regional('stream-aggregator-failed', region),
+        kmsMasterKeyId: platformKey.arn,
+        kmsDataKeyReusePeriodSeconds: 300,
+        messageRetentionSeconds: 14 * DAY_SECONDS,
+      });
+
+    const lakeArn = lake.bucket.arn;
+    this.function = new TypescriptFunction(this, 'function', {
+      context,
+      platformKey,
+      network,
+      entry: 'stream-aggregator',
+      description: 'Per-minute and per-hour windowed aggregates of the ingestion stream, threshold alerts',
+      memoryMb: settings.memoryMb,
+      timeoutSeconds: settings.timeoutSeconds,
+      reservedConcurrency: settings.reservedConcurrency,
+      environment: {
+        LAKE_BUCKET: lake.bucket.bucket,
+        LAKE_KMS_KEY_ARN: platformKey.arn,
+        ALERT_TOPIC_ARN: alertTopic.arn,
+        MIN_CONVERSION_RATE: String(settings.minConversionRate),
+        MAX_TRAFFIC_DROP_RATIO: String(settings.maxTrafficDropRatio),
+        RULE_MIN_EVENTS: String(settings.ruleMinEvents),
+        PLATFORM_NAME: naming.prefix,
+        POWERTOOLS_METRICS_NAMESPACE: AGGREGATOR_METRICS_NAMESPACE,
+      },
+      policyStatements: [
+        {
+          Sid: 'ReadTheStream',
+          Effect: 'Allow',
+          Action: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],
+          Resource: stream.arn,
+        },
+        { Sid: 'WriteAggregates', Effect: 'Allow', Action: 's3:PutObject', Resource: `${lakeArn}/${LAKE_PREFIXES.aggregates}*` },
+        // GetObject also answers HeadObject; only the roll-up state and the alert claims are read back.
+        { Sid: 'ReadRollupsAndClaims', Effect: 'Allow', Action: 's3:GetObject', Resource: [`${lakeArn}/${STATE_PREFIX}*`, `${lakeArn}/${ALERTS_PREFIX}*`] },
+        { Sid: 'ListRollups', Effect: 'Allow', Action: 's3:ListBucket', Resource: lakeArn, Condition: { StringLike: { 's3:prefix': [`${STATE_PREFIX}*`] } } },
+        // A claim is given back when the alert could not be sent, so the retry sends it.
+        { Sid: 'ReleaseAlertClaims', Effect: 'Allow', Action: 's3:DeleteObject', Resource: `${lakeArn}/${ALERTS_PREFIX}*` },
+        { Sid: 'PublishAlerts', Effect: 'Allow', Action: 'sns:Publish', Resource: alertTopic.arn },
+        { Sid: 'OnFailureDestination', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: this.onFailureQueue.arn },
+      ],
+    });
+
+    this.eventSourceMapping = new LambdaEventSourceMapping(this, 'stream-source', {
+      eventSourceArn: stream.arn,
+      functionName: this.function.arn,
+      // Aggregates describe the stream from now on; replaying a week of retention on first deploy would only delay them.
+      startingPosition: 'LATEST',
+      batchSize: settings.batchSize,
+      maximumBatchingWindowInSeconds: AGGREGATOR_BATCHING_WINDOW_SECONDS,
+      tumblingWindowInSeconds: WINDOW_SECONDS,
+      // One batch per shard at a time: the window state and the hour roll-up object are per shard.
+      parallelizationFactor: 1,
+      bisectBatchOnFunctionError: true,
+      maximumRetryAttempts: settings.maximumRetryAttempts,
+      maximumRecordAgeInSeconds: settings.maximumRecordAgeSeconds,
+      destinationConfig: { onFailure: { destinationArn: this.onFailureQueue.arn } },
+      dependsOn: [this.function.function],
+    });
+  }
+}
