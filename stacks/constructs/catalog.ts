@@ -1,0 +1,92 @@
+import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-database';
+import { GlueCatalogTable } from '@cdktf/provider-aws/lib/glue-catalog-table';
+import { GlueDataCatalogEncryptionSettings } from '@cdktf/provider-aws/lib/glue-data-catalog-encryption-settings';
+import { Construct } from 'constructs';
+import { TABLES, glueColumns, gluePartitionKeys, partitionProjectionParameters, type TableId } from '../../functions/shared/event-contract';
+import { PlatformContext } from '../platform-context';
+import { DataLake } from './data-lake';
+import { PlatformKey } from './encryption';
+
+export interface DataCatalogProps {
+  readonly context: PlatformContext;
+  readonly platformKey: PlatformKey;
+  readonly dataLake: DataLake;
+  /** Tables to describe. @default every table of the event contract (TABLES) */
+  readonly tables?: readonly TableId[];
+  /**
+   * Manage the region's Glue Data Catalog encryption settings (an account-and-region singleton:
+   * turn off if another stack in the account already manages them). @default true
+   */
+  readonly manageCatalogEncryption?: boolean;
+}
+
+/** Glue database name: the same in both regions, so queries work unchanged after a failover. */
+export function catalogDatabaseName(context: PlatformContext): string {
+  return `${context.naming.prefix}_lake`.replace(/[^a-z0-9_]/g, '_');
+}
+
+const PARQUET = {
+  inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+  outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+  serde: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+} as const;
+
+/**
+ * The region's Glue Data Catalog over its own lake bucket (in the DR region: the replica), with
+ * one table per event-contract table. Columns come from the contract (functions/shared/
+ * event-contract.ts), and dt/hour partitions are projected, so Athena needs no crawler and no
+ * MSCK REPAIR TABLE: a partition exists as soon as the processor writes an object into it.
+ */
+export class DataCatalog extends Construct {
+  readonly database: GlueCatalogDatabase;
+  readonly tables: Readonly<Partial<Record<TableId, GlueCatalogTable>>>;
+  readonly encryption?: GlueDataCatalogEncryptionSettings;
+
+  constructor(scope: Construct, id: string, props: DataCatalogProps) {
+    super(scope, id);
+    const { context, platformKey, dataLake } = props;
+    const lake = dataLake.lake;
+
+    if (props.manageCatalogEncryption ?? true) {
+      this.encryption = new GlueDataCatalogEncryptionSettings(this, 'encryption', {
+        dataCatalogEncryptionSettings: {
+          encryptionAtRest: { catalogEncryptionMode: 'SSE-KMS', sseAwsKmsKeyId: platformKey.arn },
+          connectionPasswordEncryption: { returnConnectionPasswordEncrypted: true, awsKmsKeyId: platformKey.arn },
+        },
+      });
+    }
+
+    this.database = new GlueCatalogDatabase(this, 'database', {
+      name: catalogDatabaseName(context),
+      description: `Data lake of ${context.naming.prefix} (${context.region}); tables generated from the event contract`,
+      locationUri: `s3://${lake.name}/`,
+    });
+
+    const tables: Partial<Record<TableId, GlueCatalogTable>> = {};
+    for (const tableId of props.tables ?? (Object.keys(TABLES) as TableId[])) {
+      const spec = TABLES[tableId];
+      const location = `s3://${lake.name}/${spec.prefix}`;
+      tables[tableId] = new GlueCatalogTable(this, `table-${tableId}`, {
+        databaseName: this.database.name,
+        name: spec.name,
+        description: `${spec.description}. Partitioned by ${spec.partitionTime} (UTC).`,
+        tableType: 'EXTERNAL_TABLE',
+        parameters: {
+          EXTERNAL: 'TRUE',
+          classification: 'parquet',
+          'parquet.compression': 'SNAPPY',
+          ...partitionProjectionParameters(location),
+        },
+        partitionKeys: gluePartitionKeys(),
+        storageDescriptor: {
+          location,
+          inputFormat: PARQUET.inputFormat,
+          outputFormat: PARQUET.outputFormat,
+          serDeInfo: { name: 'parquet', serializationLibrary: PARQUET.serde, parameters: { 'serialization.format': '1' } },
+          columns: glueColumns(tableId),
+        },
+      });
+    }
+    this.tables = tables;
+  }
+}
