@@ -93,7 +93,7 @@ describe('warehouse loader handler', () => {
       .on(DescribeStatementCommand, { Id: 'check' })
       .resolves({ Id: 'check', Status: 'FINISHED', ResultRows: 0 })
       .on(DescribeStatementCommand, { Id: 'load-f' })
-      .resolves({ Id: 'load-f', Status: 'FAILED', SubStatements: [{ Status: 'FINISHED' }, { Status: 'FAILED', Error: 'ERROR: S3ServiceException: Access Denied' }] });
+      .resolves({ Id: 'load-f', Status: 'FAILED', SubStatements: [{ Id: 'load-f:1', Status: 'FINISHED' }, { Id: 'load-f:2', Status: 'FAILED', Error: 'ERROR: S3ServiceException: Access Denied' }] });
     s3.on(PutObjectCommand).resolves({});
     const testEvent = JSON.stringify({ Event: 's3:TestEvent' });
 

@@ -8,6 +8,7 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { isTransient, StatementFailedError } from './data-api';
 import { LoaderSettings, loadObject, ManifestWriter, StatementRunner } from './loader';
+import { LOADER_METRICS, LoaderCountMetric } from './metric-names';
 import { parseS3Notification } from './s3-event';
 
 export interface BatchLogger {
@@ -17,8 +18,8 @@ export interface BatchLogger {
 }
 
 export interface BatchMetrics {
-  count(name: 'ObjectsLoaded' | 'RowsLoaded' | 'AlreadyLoaded' | 'LoadFailures' | 'InvalidMessages' | 'Deferred', value: number): void;
-  milliseconds(name: 'LoadDuration', value: number): void;
+  count(name: LoaderCountMetric, value: number): void;
+  milliseconds(name: typeof LOADER_METRICS.loadDuration, value: number): void;
 }
 
 export interface BatchDependencies {
@@ -50,7 +51,7 @@ export async function processBatch(records: readonly SQSRecord[], deadline: numb
     if (deps.now() + MIN_MILLIS_PER_MESSAGE > deadline) {
       // Not started, not lost: SQS makes it visible again after the visibility timeout.
       logger.warn('not enough time left to load this message; deferring it', correlation);
-      metrics.count('Deferred', 1);
+      metrics.count(LOADER_METRICS.deferred, 1);
       failures.push(record.messageId);
       continue;
     }
@@ -63,7 +64,7 @@ export async function processBatch(records: readonly SQSRecord[], deadline: numb
     if (parsed.kind === 'invalid') {
       // Reported as failed so it ends in the dead-letter queue with its body intact.
       logger.error('message is not a loadable S3 notification', { ...correlation, problems: parsed.problems });
-      metrics.count('InvalidMessages', 1);
+      metrics.count(LOADER_METRICS.invalidMessages, 1);
       failures.push(record.messageId);
       continue;
     }
@@ -75,16 +76,16 @@ export async function processBatch(records: readonly SQSRecord[], deadline: numb
         const outcome = await loadObject(object, deps.runner, deps.manifests, deps.settings, deadline);
         if (outcome.status === 'already-loaded') {
           logger.info('object already loaded; nothing to do', { ...context, statementId: outcome.statementId });
-          metrics.count('AlreadyLoaded', 1);
+          metrics.count(LOADER_METRICS.alreadyLoaded, 1);
         } else {
           logger.info('object loaded', { ...context, rows: outcome.rows, statementId: outcome.statementId, durationMs: deps.now() - started });
-          metrics.count('ObjectsLoaded', 1);
-          metrics.count('RowsLoaded', outcome.rows);
-          metrics.milliseconds('LoadDuration', deps.now() - started);
+          metrics.count(LOADER_METRICS.objectsLoaded, 1);
+          metrics.count(LOADER_METRICS.rowsLoaded, outcome.rows);
+          metrics.milliseconds(LOADER_METRICS.loadDuration, deps.now() - started);
         }
       } catch (error) {
         logger.error('load failed; the message will be redelivered', { ...context, ...errorFields(error) });
-        metrics.count('LoadFailures', 1);
+        metrics.count(LOADER_METRICS.loadFailures, 1);
         failures.push(record.messageId);
         // The message's remaining objects are retried with it; loading them now would only repeat work.
         break;

@@ -11,6 +11,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { BatchLogger, BatchMetrics, processBatch } from './batch';
 import { DataApi } from './data-api';
 import { ManifestWriter } from './loader';
+import { LOADER_METRICS_NAMESPACE } from './metric-names';
 import { WAREHOUSE_SCHEMA } from './sql';
 
 export interface LoaderEnvironment {
@@ -47,7 +48,7 @@ export function loaderEnvironment(env: NodeJS.ProcessEnv): LoaderEnvironment {
 // Created once per execution environment and reused across invocations.
 const settings = loaderEnvironment(process.env);
 const logger = new Logger({ serviceName: 'warehouse-loader' });
-const metrics = new Metrics({ serviceName: 'warehouse-loader' });
+const metrics = new Metrics({ namespace: LOADER_METRICS_NAMESPACE, serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'warehouse-loader' });
 const redshiftData = new RedshiftDataClient({ maxAttempts: 5 });
 const s3 = new S3Client({});
 const dataApi = new DataApi(redshiftData, settings);

@@ -1,0 +1,21 @@
+/** CloudWatch metrics the warehouse loader emits (EMF via Powertools); alarms and dashboards import these names. */
+export const LOADER_METRICS_NAMESPACE = 'DataAnalyticsMl/WarehouseLoader';
+
+export const LOADER_METRICS = {
+  /** Objects merged into the warehouse. */
+  objectsLoaded: 'ObjectsLoaded',
+  /** Rows merged (after de-duplication on event_id within the object). */
+  rowsLoaded: 'RowsLoaded',
+  /** Deliveries of objects the audit table already listed (no-ops). */
+  alreadyLoaded: 'AlreadyLoaded',
+  /** Loads that failed; their messages are redelivered, then dead-lettered. */
+  loadFailures: 'LoadFailures',
+  /** Messages that are not loadable S3 notifications (they go to the dead-letter queue). */
+  invalidMessages: 'InvalidMessages',
+  /** Messages left for redelivery because the invocation was running out of time. */
+  deferred: 'Deferred',
+  /** Milliseconds from audit look-up to commit, per loaded object. */
+  loadDuration: 'LoadDuration',
+} as const;
+
+export type LoaderCountMetric = Exclude<(typeof LOADER_METRICS)[keyof typeof LOADER_METRICS], typeof LOADER_METRICS.loadDuration>;

@@ -1,0 +1,47 @@
+import { Construct } from 'constructs';
+import { PlatformContext } from '../platform-context';
+import { DataLake } from './data-lake';
+import { PlatformKey } from './encryption';
+import { Network } from './network';
+import { RedshiftWarehouse } from './warehouse';
+import { warehouseNodesInRegion, WarehouseSnapshotCopy, WarehouseSnapshotCopyGrant } from './warehouse-dr';
+import { WarehouseLoader } from './warehouse-loader';
+import { WarehouseSchema } from './warehouse-schema';
+
+export interface DataWarehouseProps {
+  readonly context: PlatformContext;
+  readonly platformKey: PlatformKey;
+  readonly network: Network;
+  readonly dataLake: DataLake;
+}
+
+/**
+ * The warehouse concern of one region, as the DR mode says:
+ * - primary: the cluster, its schema, the loader, and snapshot copy to the DR region;
+ * - DR, pilot-light: the snapshot-copy grant and what a restore needs, no cluster;
+ * - DR, warm-standby: the grant plus a minimal cluster with schema and loader, fed by the
+ *   replicated lake.
+ * Instantiate only when config.redshift.enabled.
+ */
+export class DataWarehouse extends Construct {
+  readonly warehouse: RedshiftWarehouse;
+  readonly schema?: WarehouseSchema;
+  readonly loader?: WarehouseLoader;
+  readonly snapshotCopy?: WarehouseSnapshotCopy;
+  readonly snapshotCopyGrant?: WarehouseSnapshotCopyGrant;
+
+  constructor(scope: Construct, id: string, props: DataWarehouseProps) {
+    super(scope, id);
+    const { context, platformKey, network, dataLake } = props;
+    if (!context.config.redshift.enabled) throw new Error('DataWarehouse is created only when config.redshift.enabled is true');
+    const nodes = warehouseNodesInRegion(context);
+
+    if (context.role === 'dr') this.snapshotCopyGrant = new WarehouseSnapshotCopyGrant(this, 'snapshot-copy-grant', { context, platformKey });
+    this.warehouse = new RedshiftWarehouse(this, 'redshift', { context, platformKey, network, numberOfNodes: nodes, createCluster: nodes !== undefined });
+    if (this.warehouse.cluster) {
+      this.schema = new WarehouseSchema(this, 'schema', { warehouse: this.warehouse });
+      this.loader = new WarehouseLoader(this, 'loader', { context, platformKey, network, dataLake, warehouse: this.warehouse });
+    }
+    if (context.role === 'primary') this.snapshotCopy = new WarehouseSnapshotCopy(this, 'snapshot-copy', { context, warehouse: this.warehouse });
+  }
+}

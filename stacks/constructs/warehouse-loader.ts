@@ -1,0 +1,166 @@
+import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
+import { S3BucketNotification } from '@cdktf/provider-aws/lib/s3-bucket-notification';
+import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
+import { SqsQueueRedriveAllowPolicy } from '@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy';
+import { Construct } from 'constructs';
+import { TABLES } from '../../functions/shared/event-contract';
+import { LOADER_METRICS_NAMESPACE } from '../../functions/warehouse-loader/metric-names';
+import { LoadableTable, WAREHOUSE_SCHEMA, WAREHOUSE_TABLES } from '../../functions/warehouse-loader/sql';
+import { policyDocument } from '../iam';
+import { PlatformContext } from '../platform-context';
+import { DataLake } from './data-lake';
+import { PlatformKey } from './encryption';
+import { Network } from './network';
+import { SecureBucket } from './secure-bucket';
+import { TypescriptFunction } from './typescript-function';
+import { RedshiftWarehouse } from './warehouse';
+
+/** Lake prefixes whose Parquet objects are loaded (the tables sql.ts knows how to merge). */
+export const LOADED_PREFIXES: readonly string[] = (Object.keys(WAREHOUSE_TABLES) as LoadableTable[]).map((t) => TABLES[t].prefix);
+
+export interface WarehouseLoaderProps {
+  readonly context: PlatformContext;
+  readonly platformKey: PlatformKey;
+  readonly network: Network;
+  readonly dataLake: DataLake;
+  /** The warehouse to load; it must have a cluster in this region. */
+  readonly warehouse: RedshiftWarehouse;
+  /** Concurrent loads (= concurrent COPYs): the event source mapping's maximum concurrency. @default config.redshift.loaderMaxConcurrency */
+  readonly maxConcurrency?: number;
+  /** Messages per invocation; they are loaded one after another. @default 5 */
+  readonly batchSize?: number;
+  /** Deliveries of a message before it moves to the dead-letter queue. @default 5 */
+  readonly maxReceiveCount?: number;
+  /** Function timeout in seconds. @default 300 */
+  readonly timeoutSeconds?: number;
+  /** Function memory in MB (the function waits on the Data API; it computes little). @default 256 */
+  readonly memoryMb?: number;
+}
+
+const DAY_SECONDS = 86_400;
+
+/**
+ * The loading path: S3 ObjectCreated notifications for curated/ and predictions/ Parquet objects
+ * go to a KMS-encrypted queue (with a dead-letter queue), and the loader function COPYs each object
+ * through the Data API (functions/warehouse-loader). The event source mapping's maximum
+ * concurrency bounds concurrent COPYs; failed messages are retried by SQS, then dead-lettered.
+ */
+export class WarehouseLoader extends Construct {
+  readonly queue: SqsQueue;
+  readonly deadLetterQueue: SqsQueue;
+  /** COPY manifests, one per loaded object (expire after a week). */
+  readonly manifests: SecureBucket;
+  readonly function: TypescriptFunction;
+  readonly eventSourceMapping: LambdaEventSourceMapping;
+
+  constructor(scope: Construct, id: string, props: WarehouseLoaderProps) {
+    super(scope, id);
+    const { context, platformKey, network, dataLake, warehouse } = props;
+    const { config, naming, region, accountId } = context;
+    const cluster = warehouse.cluster;
+    if (!cluster) throw new Error('WarehouseLoader needs a region with a cluster (config.redshift.enabled, and not a pilot-light DR region)');
+    const timeoutSeconds = props.timeoutSeconds ?? 300;
+    const maxConcurrency = props.maxConcurrency ?? config.redshift.loaderMaxConcurrency;
+    const lake = dataLake.lake;
+
+    this.manifests = new SecureBucket(this, 'manifests', {
+      bucketName: naming.bucketName('manifests', region, accountId),
+      encryption: { kind: 'kms', key: platformKey },
+      accessLogTarget: dataLake.accessLogs,
+      noncurrentVersionExpirationDays: 1,
+      abortIncompleteMultipartUploadDays: config.dataLake.abortIncompleteMultipartUploadDays,
+      forceDestroy: config.dataLake.forceDestroy,
+      lifecycleRules: [{ id: 'expire-manifests', status: 'Enabled', filter: [{}], expiration: [{ days: 7 }] }],
+    });
+    warehouse.grantCopyFrom('Lake', lake, LOADED_PREFIXES);
+    warehouse.grantCopyFrom('Manifests', this.manifests, Object.values(WAREHOUSE_TABLES).map((t) => `${t.name}/`));
+
+    this.deadLetterQueue = new SqsQueue(this, 'dlq', {
+      name: naming.regional('warehouse-loader-dlq', region),
+      kmsMasterKeyId: platformKey.arn,
+      kmsDataKeyReusePeriodSeconds: 300,
+      messageRetentionSeconds: 14 * DAY_SECONDS,
+    });
+    this.queue = new SqsQueue(this, 'queue', {
+      name: naming.regional('warehouse-loader', region),
+      kmsMasterKeyId: platformKey.arn,
+      kmsDataKeyReusePeriodSeconds: 300,
+      messageRetentionSeconds: 4 * DAY_SECONDS,
+      // AWS's guidance for SQS event sources: at least six times the function timeout, so a batch in flight is never redelivered.
+      visibilityTimeoutSeconds: 6 * timeoutSeconds,
+      redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount: props.maxReceiveCount ?? 5 }),
+    });
+    new SqsQueueRedriveAllowPolicy(this, 'dlq-redrive-allow', {
+      queueUrl: this.deadLetterQueue.url,
+      redriveAllowPolicy: JSON.stringify({ redrivePermission: 'byQueue', sourceQueueArns: [this.queue.arn] }),
+    });
+    const queuePolicy = new SqsQueuePolicy(this, 'queue-policy', {
+      queueUrl: this.queue.url,
+      policy: policyDocument([
+        {
+          Sid: 'LakeNotifications',
+          Effect: 'Allow',
+          Principal: { Service: 's3.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Resource: this.queue.arn,
+          Condition: { ArnEquals: { 'aws:SourceArn': lake.arn }, StringEquals: { 'aws:SourceAccount': accountId } },
+        },
+        {
+          Sid: 'DenyInsecureTransport',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'sqs:*',
+          Resource: this.queue.arn,
+          Condition: { Bool: { 'aws:SecureTransport': false } },
+        },
+      ]),
+    });
+    // The lake's one notification configuration (S3 allows one per bucket): add other consumers here.
+    new S3BucketNotification(this, 'lake-notifications', {
+      bucket: lake.bucket.id,
+      queue: LOADED_PREFIXES.map((prefix) => ({
+        id: `warehouse-loader-${prefix.replace(/\/$/, '')}`,
+        queueArn: this.queue.arn,
+        events: ['s3:ObjectCreated:*'],
+        filterPrefix: prefix,
+        filterSuffix: '.parquet',
+      })),
+      dependsOn: [queuePolicy],
+    });
+
+    this.function = new TypescriptFunction(this, 'function', {
+      context,
+      platformKey,
+      network,
+      entry: 'warehouse-loader',
+      description: 'COPYs curated and prediction Parquet objects into Redshift through the Data API, exactly once in effect',
+      memoryMb: props.memoryMb ?? 256,
+      timeoutSeconds,
+      // Equal to the mapping's maximum concurrency: more could not be used, less would throttle the mapping.
+      reservedConcurrency: maxConcurrency,
+      environment: {
+        CLUSTER_IDENTIFIER: warehouse.clusterIdentifier,
+        DATABASE_NAME: config.redshift.databaseName,
+        SECRET_ARN: cluster.masterPasswordSecretArn,
+        LAKE_BUCKET: lake.name,
+        MANIFEST_BUCKET: this.manifests.name,
+        WAREHOUSE_SCHEMA,
+        POWERTOOLS_METRICS_NAMESPACE: LOADER_METRICS_NAMESPACE,
+      },
+      policyStatements: [
+        { Sid: 'ConsumeLoadQueue', Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'], Resource: this.queue.arn },
+        { Sid: 'WriteCopyManifests', Effect: 'Allow', Action: 's3:PutObject', Resource: `${this.manifests.arn}/*` },
+        ...warehouse.dataApiStatements(),
+      ],
+    });
+
+    this.eventSourceMapping = new LambdaEventSourceMapping(this, 'queue-source', {
+      eventSourceArn: this.queue.arn,
+      functionName: this.function.arn,
+      batchSize: props.batchSize ?? 5,
+      functionResponseTypes: ['ReportBatchItemFailures'],
+      scalingConfig: { maximumConcurrency: maxConcurrency },
+    });
+  }
+}
