@@ -2,10 +2,12 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Construct } from 'constructs';
 import { PlatformContext } from './platform-context';
 import { DataLake } from './constructs/data-lake';
+import { DataWarehouse } from './constructs/data-warehouse';
 import { PlatformKey } from './constructs/encryption';
 import { LakeReplication } from './constructs/lake-replication';
 import { Network } from './constructs/network';
 import { Observability } from './constructs/observability';
+import { QuickSight } from './constructs/quicksight';
 
 export interface RegionalPlatformProps {
   readonly context: PlatformContext;
@@ -22,6 +24,10 @@ export class RegionalPlatform extends Construct {
   readonly network: Network;
   readonly dataLake: DataLake;
   readonly replication?: LakeReplication;
+  /** Redshift, its loader and DR (absent when config.redshift.enabled is false). */
+  readonly warehouse?: DataWarehouse;
+  /** QuickSight data sources (primary only, when config.quicksight.enabled). */
+  readonly quicksight?: QuickSight;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: RegionalPlatformProps) {
@@ -41,12 +47,24 @@ export class RegionalPlatform extends Construct {
       });
     }
 
+    if (context.config.redshift.enabled) {
+      this.warehouse = new DataWarehouse(this, 'warehouse', { context, platformKey: this.key, network: this.network, dataLake: this.dataLake });
+    }
+    if (context.config.quicksight.enabled && context.role === 'primary') {
+      this.quicksight = new QuickSight(this, 'quicksight', { context, network: this.network, warehouse: this.warehouse?.warehouse });
+    }
+
     // Last: it watches every component above through typed references.
     this.observability = new Observability(this, 'observability', {
       context,
       platformKey: this.key,
       accessLogs: this.dataLake.accessLogs,
-      components: { replication: this.replication },
+      components: {
+        replication: this.replication,
+        functions: this.warehouse?.loader ? [{ label: 'warehouse-loader', fn: this.warehouse.loader.function }] : [],
+        warehouse: this.warehouse?.warehouse.cluster,
+        deadLetterQueues: this.warehouse?.loader ? [{ label: 'warehouse-loader', queue: this.warehouse.loader.deadLetterQueue }] : [],
+      },
     });
   }
 }
