@@ -1,10 +1,10 @@
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
-import { KinesisStream } from '@cdktf/provider-aws/lib/kinesis-stream';
 import { Construct } from 'constructs';
 import { PROCESSOR_METRICS } from '../../functions/stream-processor/metric-names';
 import { PlatformContext } from '../platform-context';
 import { AlarmMetric, TreatMissingData } from './alarms';
 import { AlertTopic } from './alerting';
+import { IngestionStream } from './ingestion-stream';
 import { PlatformMetricsSpec } from './observed-components';
 
 /** Width of the expected band in standard deviations: ANOMALY_DETECTION_BAND(m1, 2). */
@@ -74,7 +74,7 @@ export interface DataQualityAlarmsProps {
   readonly context: PlatformContext;
   /** Receives ALARM and OK notifications. */
   readonly topic: AlertTopic;
-  readonly stream: KinesisStream;
+  readonly stream: IngestionStream;
   /** The stream processor's EMF metrics (`streamProcessorMetrics(serviceName)`). */
   readonly processorMetrics: PlatformMetricsSpec;
   /** @default true in the primary region, false in the DR region */

@@ -1,16 +1,18 @@
-import { KinesisStream } from '@cdktf/provider-aws/lib/kinesis-stream';
 import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { Construct } from 'constructs';
 import { LAKE_PREFIXES } from '../../functions/shared/lake-layout';
 import { STATE_PREFIX, ALERTS_PREFIX } from '../../functions/stream-aggregator/keys';
 import { AGGREGATOR_METRICS_NAMESPACE } from '../../functions/stream-aggregator/metric-names';
 import { WINDOW_SECONDS } from '../../functions/stream-aggregator/aggregator';
+import { policyDocument } from '../iam';
 import { PlatformContext } from '../platform-context';
 import { AlertTopic } from './alerting';
+import { DataLake } from './data-lake';
 import { PlatformKey } from './encryption';
+import { IngestionStream } from './ingestion-stream';
 import { Network } from './network';
-import { SecureBucket } from './secure-bucket';
 import { TypescriptFunction } from './typescript-function';
 
 const DAY_SECONDS = 86_400;
@@ -27,9 +29,9 @@ export interface StreamAggregatorProps {
   readonly platformKey: PlatformKey;
   readonly network: Network;
   /** The ingestion stream; the aggregator is a second event source mapping on it, beside the stream processor's. */
-  readonly stream: KinesisStream;
+  readonly stream: IngestionStream;
   /** The region's lake: the aggregator writes under its aggregates/ prefix only. */
-  readonly lake: SecureBucket;
+  readonly dataLake: DataLake;
   /** Receives the threshold-rule alerts. */
   readonly alertTopic: AlertTopic;
   /** Where a window's records go after the retries are spent. @default a new KMS-encrypted queue, kept 14 days */
@@ -51,20 +53,29 @@ export class StreamAggregator extends Construct {
 
   constructor(scope: Construct, id: string, props: StreamAggregatorProps) {
     super(scope, id);
-    const { context, platformKey, network, stream, lake, alertTopic } = props;
+    const { context, platformKey, network, stream, dataLake, alertTopic } = props;
     const { config, naming, region } = context;
     const settings = config.aggregates;
 
-    this.onFailureQueue =
-      props.onFailureQueue ??
-      new SqsQueue(this, 'on-failure', {
+    if (props.onFailureQueue) {
+      this.onFailureQueue = props.onFailureQueue;
+    } else {
+      this.onFailureQueue = new SqsQueue(this, 'on-failure', {
         name: naming.regional('stream-aggregator-failed', region),
         kmsMasterKeyId: platformKey.arn,
         kmsDataKeyReusePeriodSeconds: 300,
         messageRetentionSeconds: 14 * DAY_SECONDS,
       });
+      new SqsQueuePolicy(this, 'on-failure-policy', {
+        queueUrl: this.onFailureQueue.url,
+        policy: policyDocument([
+          { Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 'sqs:*', Resource: this.onFailureQueue.arn, Condition: { Bool: { 'aws:SecureTransport': false } } },
+        ]),
+      });
+    }
 
-    const lakeArn = lake.bucket.arn;
+    const lake = dataLake.lake;
+    const lakeArn = lake.arn;
     this.function = new TypescriptFunction(this, 'function', {
       context,
       platformKey,
@@ -75,7 +86,7 @@ export class StreamAggregator extends Construct {
       timeoutSeconds: settings.timeoutSeconds,
       reservedConcurrency: settings.reservedConcurrency,
       environment: {
-        LAKE_BUCKET: lake.bucket.bucket,
+        LAKE_BUCKET: lake.name,
         LAKE_KMS_KEY_ARN: platformKey.arn,
         ALERT_TOPIC_ARN: alertTopic.arn,
         MIN_CONVERSION_RATE: String(settings.minConversionRate),
@@ -85,12 +96,7 @@ export class StreamAggregator extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: AGGREGATOR_METRICS_NAMESPACE,
       },
       policyStatements: [
-        {
-          Sid: 'ReadTheStream',
-          Effect: 'Allow',
-          Action: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],
-          Resource: stream.arn,
-        },
+        ...stream.consumerStatements('ReadIngestionStream'),
         { Sid: 'WriteAggregates', Effect: 'Allow', Action: 's3:PutObject', Resource: `${lakeArn}/${LAKE_PREFIXES.aggregates}*` },
         // GetObject also answers HeadObject; only the roll-up state and the alert claims are read back.
         { Sid: 'ReadRollupsAndClaims', Effect: 'Allow', Action: 's3:GetObject', Resource: [`${lakeArn}/${STATE_PREFIX}*`, `${lakeArn}/${ALERTS_PREFIX}*`] },
