@@ -13,6 +13,7 @@
  *
  * Options: --records <n> (default 10000), --iterations <n> (default 9), --json (machine output).
  */
+import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { aggregatableOf, WindowAggregate, type AggregatableEvent } from '../functions/shared/aggregation';
 import { decodeEvent } from '../functions/shared/event-contract';
@@ -135,6 +136,8 @@ async function main(): Promise<void> {
     validRecords: decoded.length,
     iterations: ITERATIONS,
     node: process.version,
+    cpus: os.cpus().length,
+    loadAverage1m: +os.loadavg()[0]!.toFixed(2),
     decodeFloor: { ms: +decodeMs.toFixed(1), recordsPerSecond: perSecond(decodeMs) },
     aggregateOnly: { ms: +aggregateMs.toFixed(1), recordsPerSecond: perSecond(aggregateMs) },
     oneInvocation: { ms: +invocationMs.toFixed(1), recordsPerSecond: perSecond(invocationMs) },
@@ -149,7 +152,7 @@ async function main(): Promise<void> {
   const row = (label: string, r: { ms: number; recordsPerSecond: number }) => `${label.padEnd(16)} ${r.ms.toFixed(1).padStart(8)} ms ${r.recordsPerSecond.toLocaleString('en-US').padStart(12)} records/s`;
   process.stdout.write(
     [
-      `stream aggregator, ${result.records} records (${result.validRecords} valid), median of ${ITERATIONS}, node ${process.version}`,
+      `stream aggregator, ${result.records} records (${result.validRecords} valid), median of ${ITERATIONS}, node ${process.version}, ${result.cpus} CPUs, load average ${result.loadAverage1m}`,
       row('decode floor', result.decodeFloor),
       row('aggregate only', result.aggregateOnly),
       row('one invocation', result.oneInvocation),
