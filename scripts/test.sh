@@ -17,5 +17,7 @@ npx --no-install jest --ci "$@"
 
 if compgen -G "__tests__/scripts/*.bats" > /dev/null; then
   echo "== script tests (bats)"
-  npx --no-install bats __tests__/scripts
+  # bats 1.13 declares its executable through "directories.bin", which npm 11 does not link into
+  # node_modules/.bin, so `npx bats` finds nothing: run the package's own entry point.
+  node_modules/bats/bin/bats __tests__/scripts
 fi

@@ -1,0 +1,53 @@
+# shellcheck shell=bash disable=SC2034  # variables here are used by the .bats files that load this
+# Shared setup of the script tests: fake aws / terraform / npm / cdktf on PATH (fakes/fake-command)
+# recording their calls, synthesized-stack fixtures, and an isolated environment.
+
+REPO_ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
+ACCOUNT=123456789012
+PRIMARY=data-analytics-ml-analytics-primary
+DR=data-analytics-ml-analytics-dr
+
+common_setup() {
+  FAKE_BIN="$BATS_TEST_TMPDIR/bin"
+  mkdir -p "$FAKE_BIN"
+  for tool in aws terraform npm cdktf; do ln -sf "$BATS_TEST_DIRNAME/fakes/fake-command" "$FAKE_BIN/$tool"; done
+  export FAKE_CALLS="$BATS_TEST_TMPDIR/calls.log"
+  export FAKE_RESPONSES="$BATS_TEST_TMPDIR/responses"
+  : >"$FAKE_CALLS"
+  : >"$FAKE_RESPONSES"
+  export PATH="$FAKE_BIN:$PATH"
+
+  export DAML_STACKS_DIR="$BATS_TEST_TMPDIR/stacks"
+  mkdir -p "$DAML_STACKS_DIR/$PRIMARY" "$DAML_STACKS_DIR/$DR"
+  cp "$BATS_TEST_DIRNAME/fixtures/primary.cdk.tf.json" "$DAML_STACKS_DIR/$PRIMARY/cdk.tf.json"
+  cp "$BATS_TEST_DIRNAME/fixtures/dr.cdk.tf.json" "$DAML_STACKS_DIR/$DR/cdk.tf.json"
+  export PLATFORM_CONFIG_FILE="$BATS_TEST_TMPDIR/analytics.json"
+  echo '{}' >"$PLATFORM_CONFIG_FILE"
+
+  export ENVIRONMENT=analytics
+  unset PROJECT_NAME DAML_TERRAFORM AWS_ENDPOINT_URL LOCAL_AWS_ENDPOINT AWS_PROFILE TF_STATE_BUCKET
+  respond aws 0 '*sts get-caller-identity*' "$ACCOUNT"
+}
+
+# respond NAME EXIT_CODE GLOB OUTPUT: canned answer (the last matching line wins).
+respond() { printf '%s|%s|%s|%s\n' "$1" "$2" "$3" "${4:-}" >>"$FAKE_RESPONSES"; }
+
+# Lines of the call log matching a grep -E pattern.
+calls() { grep -E "$1" "$FAKE_CALLS" || true; }
+
+# PATH holding everything on the current PATH except the named commands (to test "X is missing").
+path_without() {
+  local dir="$BATS_TEST_TMPDIR/path-without" excluded=" $* " entry file name dirs
+  mkdir -p "$dir"
+  IFS=: read -r -a dirs <<<"$PATH"
+  for entry in "${dirs[@]}"; do
+    [ -d "$entry" ] || continue
+    for file in "$entry"/*; do
+      [ -x "$file" ] || continue
+      name="${file##*/}"
+      [[ "$excluded" == *" $name "* ]] && continue
+      [ -e "$dir/$name" ] || ln -s "$file" "$dir/$name"
+    done
+  done
+  printf '%s' "$dir"
+}

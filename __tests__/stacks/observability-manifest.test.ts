@@ -1,0 +1,84 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { resourcesOf, ROLES, synthPlatform, TerraformJson } from '../helpers/synth';
+
+/**
+ * scripts/lib/stack-manifest.js is how monitor.sh and destroy.sh find resources; the bats tests run
+ * it on trimmed fixtures, this runs it on the real synthesized stacks, so both stay in step with
+ * what the constructs actually emit.
+ */
+const SCRIPT = path.join(__dirname, '..', '..', 'scripts', 'lib', 'stack-manifest.js');
+const ACCOUNT = '123456789012';
+
+function manifest(stack: TerraformJson): string[][] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'daml-manifest-'));
+  try {
+    const file = path.join(dir, 'cdk.tf.json');
+    fs.writeFileSync(file, JSON.stringify(stack));
+    return execFileSync('node', [SCRIPT, file, ACCOUNT], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const { config, stacks } = synthPlatform({ observability: { alarms: { replicationLatencySeconds: 600 } } });
+
+describe.each(ROLES)('%s stack manifest', (role) => {
+  const stack = stacks[role];
+  const lines = manifest(stack);
+  const of = (kind: string) => lines.filter(([k]) => k === kind);
+
+  test('names the region of the stack', () => {
+    expect(of('region')).toEqual([['region', role === 'primary' ? config.primaryRegion : config.drRegion]]);
+  });
+
+  test('lists every bucket by its real name, with force_destroy and a lifecycle summary', () => {
+    const names = of('bucket').map(([, name]) => name);
+    expect(names).toHaveLength(resourcesOf(stack, 'aws_s3_bucket').length);
+    for (const name of names) expect(name).toMatch(new RegExp(`^data-analytics-ml-analytics-[a-z-]+-${ACCOUNT}-[a-z0-9]+$`));
+    for (const [, , force, lifecycle] of of('bucket')) {
+      expect(force).toBe(String(config.dataLake.forceDestroy));
+      expect(lifecycle).toMatch(/old versions after \d+ d/);
+    }
+  });
+
+  test('finds the dashboard and one line per stream, function, queue, endpoint, cluster and API in the stack', () => {
+    expect(of('dashboard').map(([, name]) => name)).toEqual(resourcesOf(stack, 'aws_cloudwatch_dashboard').map(([, d]) => d.dashboard_name));
+    expect(of('stream')).toHaveLength(resourcesOf(stack, 'aws_kinesis_stream').length);
+    expect(of('function')).toHaveLength(resourcesOf(stack, 'aws_lambda_function').length);
+    expect(of('queue')).toHaveLength(resourcesOf(stack, 'aws_sqs_queue').length);
+    expect(of('endpoint')).toHaveLength(resourcesOf(stack, 'aws_sagemaker_endpoint').length);
+    expect(of('cluster')).toHaveLength(resourcesOf(stack, 'aws_redshift_cluster').length);
+    expect(of('api')).toHaveLength(resourcesOf(stack, 'aws_apigatewayv2_api').length);
+  });
+
+  test('carries the threshold of every alarm', () => {
+    expect(of('alarm')).toHaveLength(resourcesOf(stack, 'aws_cloudwatch_metric_alarm').length);
+  });
+});
+
+test('the primary manifest names the replication rule with real bucket names and the configured latency threshold', () => {
+  const lines = manifest(stacks.primary);
+  expect(lines).toContainEqual(['replication', `data-analytics-ml-analytics-lake-${ACCOUNT}-use1`, `data-analytics-ml-analytics-lake-${ACCOUNT}-usw2`, 'lake-to-dr']);
+  expect(lines).toContainEqual(['alarm', 'ReplicationLatency', `data-analytics-ml-analytics-lake-${ACCOUNT}-usw2`, '600']);
+  expect(manifest(stacks.dr).some(([kind]) => kind === 'replication')).toBe(false);
+});
+
+test('fails with exit status 2 on a file that is not a synthesized stack', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'daml-manifest-'));
+  const file = path.join(dir, 'cdk.tf.json');
+  fs.writeFileSync(file, '{"resource":{}}');
+  let status = 0;
+  try {
+    execFileSync('node', [SCRIPT, file], { stdio: 'pipe' });
+  } catch (error) {
+    status = (error as { status: number }).status;
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  expect(status).toBe(2);
+});

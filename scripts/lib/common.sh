@@ -1,0 +1,120 @@
+# shellcheck shell=bash
+# Helpers shared by scripts/deploy.sh, monitor.sh and destroy.sh. Source it; it defines functions
+# and the variables below and runs nothing else.
+#
+#   DAML_REPO_ROOT     the repository
+#   DAML_STACKS_DIR    synthesized stacks (default cdktf.out/stacks; tests point it elsewhere)
+#   DAML_TERRAFORM     Terraform CLI (default: terraform on PATH; scripts/toolchain.sh --print-env sets it)
+
+DAML_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+DAML_STACKS_DIR="${DAML_STACKS_DIR:-$DAML_REPO_ROOT/cdktf.out/stacks}"
+DAML_TERRAFORM="${DAML_TERRAFORM:-terraform}"
+DAML_SCRIPT_NAME="${DAML_SCRIPT_NAME:-$(basename "$0")}"
+
+daml_log() { printf '%s: %s\n' "$DAML_SCRIPT_NAME" "$*" >&2; }
+
+# daml_die EXIT_CODE MESSAGE...
+daml_die() {
+  local code="$1"
+  shift
+  printf '%s: %s\n' "$DAML_SCRIPT_NAME" "$*" >&2
+  exit "$code"
+}
+
+daml_environment() { printf '%s' "${ENVIRONMENT:-analytics}"; }
+
+# Stack name of a role, exactly as main.ts / PlatformNaming builds it: <project>-<environment>-<role>.
+daml_stack_name() { printf '%s-%s-%s' "${PROJECT_NAME:-data-analytics-ml}" "$(daml_environment)" "$1"; }
+
+daml_stack_dir() { printf '%s/%s' "$DAML_STACKS_DIR" "$(daml_stack_name "$1")"; }
+
+# The environment's configuration file, as stacks/config/load.ts finds it.
+daml_config_file() {
+  if [ -n "${PLATFORM_CONFIG_FILE:-}" ]; then
+    printf '%s' "$PLATFORM_CONFIG_FILE"
+  else
+    printf '%s/config/%s.json' "$DAML_REPO_ROOT" "$(daml_environment)"
+  fi
+}
+
+# Prints "true" when the configuration marks the environment protected, "false" otherwise (also
+# when the file does not exist: the default is unprotected). Fails on unreadable or invalid JSON,
+# so a typo never turns protection off silently.
+daml_config_protected() {
+  local file
+  file="$(daml_config_file)"
+  if [ ! -e "$file" ]; then
+    if [ -n "${PLATFORM_CONFIG_FILE:-}" ]; then
+      daml_log "PLATFORM_CONFIG_FILE=$file does not exist"
+      return 1
+    fi
+    printf 'false'
+    return 0
+  fi
+  # shellcheck disable=SC2016  # JavaScript template literals, not shell expansions
+  node -e '
+    const fs = require("fs");
+    const file = process.argv[1];
+    let config;
+    try { config = JSON.parse(fs.readFileSync(file, "utf8")); } catch (error) { console.error(`${file}: ${error.message}`); process.exit(1); }
+    const value = config && typeof config === "object" ? config.protected : undefined;
+    if (value !== undefined && typeof value !== "boolean") { console.error(`${file}: "protected" must be true or false, got ${JSON.stringify(value)}`); process.exit(1); }
+    process.stdout.write(value === true ? "true" : "false");
+  ' "$file"
+}
+
+# Roles to act on for a target, in the order given: daml_roles TARGET FIRST SECOND.
+daml_roles() {
+  case "$1" in
+    all) printf '%s %s' "$2" "$3" ;;
+    primary | dr) printf '%s' "$1" ;;
+    *) return 1 ;;
+  esac
+}
+
+# daml_missing_prerequisites NAME...: prints one line per missing prerequisite (node, terraform,
+# aws, credentials) with what to do about it; prints nothing when everything is there.
+daml_missing_prerequisites() {
+  local need
+  for need in "$@"; do
+    case "$need" in
+      node) command -v node >/dev/null 2>&1 || echo "node not found: install Node.js 20 or newer (the build, synth and these scripts run on it)" ;;
+      terraform) command -v "$DAML_TERRAFORM" >/dev/null 2>&1 || echo "terraform not found ($DAML_TERRAFORM): install Terraform >= 1.10, or run scripts/toolchain.sh --print-env and eval its output" ;;
+      aws) command -v aws >/dev/null 2>&1 || echo "aws CLI not found: install the AWS CLI (v1 >= 1.29 or v2), which these scripts call for every AWS request" ;;
+      credentials)
+        if command -v aws >/dev/null 2>&1; then
+          local error
+          if ! error="$(aws sts get-caller-identity --query Account --output text 2>&1 >/dev/null)"; then
+            echo "AWS credentials not usable (aws sts get-caller-identity failed: $(printf '%s' "$error" | tr '\n' ' ' | cut -c1-200)): configure a profile (AWS_PROFILE) or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+          fi
+        fi
+        ;;
+    esac
+  done
+}
+
+daml_account_id() { aws sts get-caller-identity --query Account --output text; }
+
+# daml_manifest ROLE [ACCOUNT]: the stack's manifest (scripts/lib/stack-manifest.js); fails when
+# the stack has not been synthesized.
+daml_manifest() {
+  local file
+  file="$(daml_stack_dir "$1")/cdk.tf.json"
+  [ -f "$file" ] || return 1
+  node "$DAML_REPO_ROOT/scripts/lib/stack-manifest.js" "$file" "${2:-}"
+}
+
+# If AWS_ENDPOINT_URL points the AWS CLI at a local emulator, point the synthesized provider at it
+# too (LOCAL_AWS_ENDPOINT), so deploy and destroy talk to the same place the CLI checks.
+daml_follow_local_endpoint() {
+  if [ -n "${AWS_ENDPOINT_URL:-}" ] && [ -z "${LOCAL_AWS_ENDPOINT:-}" ]; then
+    export LOCAL_AWS_ENDPOINT="$AWS_ENDPOINT_URL"
+    daml_log "AWS_ENDPOINT_URL is set: synthesizing with LOCAL_AWS_ENDPOINT=$LOCAL_AWS_ENDPOINT"
+  fi
+}
+
+# Builds the functions and synthesizes both stacks (npm run synth = build + synth).
+daml_synth() {
+  daml_log "building functions and synthesizing ($(daml_stack_name dr), $(daml_stack_name primary))"
+  (cd "$DAML_REPO_ROOT" && npm run --silent synth) >&2
+}
