@@ -63,9 +63,9 @@ export function generatedBlocks(): Record<string, string> {
 export function renderDoc(doc: string, blocks: Record<string, string> = generatedBlocks()): string {
   let out = doc;
   for (const [name, body] of Object.entries(blocks)) {
-    const re = new RegExp(`(<!-- generated:${name} -->\\n)[\\s\\S]*?(\\n<!-- /generated:${name} -->)`);
+    const re = new RegExp(`(<!-- generated:${name} -->\\n)[\\s\\S]*?(<!-- /generated:${name} -->)`);
     if (!re.test(out)) throw new Error(`docs/data-flow.md has no <!-- generated:${name} --> ... <!-- /generated:${name} --> block`);
-    out = out.replace(re, (_m, open: string, close: string) => `${open}${body}${close}`);
+    out = out.replace(re, (_m, open: string, close: string) => `${open}${body}\n${close}`);
   }
   return out;
 }
