@@ -6,6 +6,8 @@ import { DataWarehouse } from './constructs/data-warehouse';
 import { PlatformKey } from './constructs/encryption';
 import { LakeReplication } from './constructs/lake-replication';
 import { Network } from './constructs/network';
+import { HEALTH_PATH, InferenceApi } from './constructs/inference-api';
+import { MlEndpoint } from './constructs/ml-endpoint';
 import { Observability } from './constructs/observability';
 import { QuickSight } from './constructs/quicksight';
 
@@ -28,6 +30,8 @@ export class RegionalPlatform extends Construct {
   readonly warehouse?: DataWarehouse;
   /** QuickSight data sources (primary only, when config.quicksight.enabled). */
   readonly quicksight?: QuickSight;
+  readonly mlEndpoint: MlEndpoint;
+  readonly inferenceApi: InferenceApi;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: RegionalPlatformProps) {
@@ -54,6 +58,10 @@ export class RegionalPlatform extends Construct {
       this.quicksight = new QuickSight(this, 'quicksight', { context, network: this.network, warehouse: this.warehouse?.warehouse });
     }
 
+    const ml = { context, platformKey: this.key, network: this.network, dataLake: this.dataLake };
+    this.mlEndpoint = new MlEndpoint(this, 'ml-endpoint', ml);
+    this.inferenceApi = new InferenceApi(this, 'inference-api', { ...ml, endpoint: this.mlEndpoint });
+
     // Last: it watches every component above through typed references.
     this.observability = new Observability(this, 'observability', {
       context,
@@ -61,10 +69,14 @@ export class RegionalPlatform extends Construct {
       accessLogs: this.dataLake.accessLogs,
       components: {
         replication: this.replication,
-        functions: this.warehouse?.loader ? [{ label: 'warehouse-loader', fn: this.warehouse.loader.function }] : [],
+        endpoint: { endpoint: this.mlEndpoint.endpoint, variantNames: this.mlEndpoint.variants.map((v) => v.name) },
+        api: { api: this.inferenceApi.api, stage: this.inferenceApi.stage },
+        ownedAlarms: this.mlEndpoint.rollbackAlarms,
+        functions: [{ label: 'ml-inference', fn: this.inferenceApi.fn }, ...(this.warehouse?.loader ? [{ label: 'warehouse-loader', fn: this.warehouse.loader.function }] : [])],
         warehouse: this.warehouse?.warehouse.cluster,
         deadLetterQueues: this.warehouse?.loader ? [{ label: 'warehouse-loader', queue: this.warehouse.loader.deadLetterQueue }] : [],
       },
+      failoverApi: { api: this.inferenceApi.api, stage: this.inferenceApi.stage, healthCheckPath: HEALTH_PATH },
     });
   }
 }

@@ -56,6 +56,8 @@ export class RegionalStack extends TerraformStack {
       lake_bucket: { value: platform.dataLake.lake.name, description: 'Data lake bucket' },
       athena_results_bucket: { value: platform.dataLake.athenaResults.name, description: 'Athena query results bucket' },
       access_logs_bucket: { value: platform.dataLake.accessLogs.name, description: 'S3 server access log bucket' },
+      inference_api_url: { value: platform.inferenceApi.url, description: 'Inference API base URL (POST /predict, GET /health)' },
+      inference_endpoint_name: { value: platform.mlEndpoint.endpointName, description: 'SageMaker endpoint serving the models' },
     };
     if (platform.replication) {
       outputs.replication_destination_bucket = { value: platform.replication.destinationBucketName, description: 'DR lake the primary lake replicates to' };

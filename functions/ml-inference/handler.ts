@@ -20,6 +20,7 @@ import {
   predictionRow,
   round6,
 } from './domain';
+import { ERROR_CODE_DIMENSION, INFERENCE_METRICS as M, VARIANT_DIMENSION } from './metric-names';
 import type { PredictionLog } from './prediction-log';
 
 export interface HandlerDependencies {
@@ -59,14 +60,14 @@ export function createHandler(deps: HandlerDependencies): InferenceHandler {
   };
 
   const recordFlush = (outcome: { written: number; failed: number } | undefined) => {
-    if (outcome === undefined) metrics.addMetric('PredictionWritesPending', MetricUnit.Count, 1);
+    if (outcome === undefined) metrics.addMetric(M.predictionWritesPending, MetricUnit.Count, 1);
     else {
-      if (outcome.written > 0) metrics.addMetric('PredictionsWritten', MetricUnit.Count, outcome.written);
-      if (outcome.failed > 0) metrics.addMetric('PredictionWriteFailures', MetricUnit.Count, outcome.failed);
+      if (outcome.written > 0) metrics.addMetric(M.predictionsWritten, MetricUnit.Count, outcome.written);
+      if (outcome.failed > 0) metrics.addMetric(M.predictionWriteFailures, MetricUnit.Count, outcome.failed);
     }
     const dropped = predictionLog.takeDropped();
     if (dropped > 0) {
-      metrics.addMetric('PredictionsDropped', MetricUnit.Count, dropped);
+      metrics.addMetric(M.predictionsDropped, MetricUnit.Count, dropped);
       logger.error('prediction rows dropped: the buffer cap was reached while lake writes failed', { dropped });
     }
   };
@@ -74,7 +75,7 @@ export function createHandler(deps: HandlerDependencies): InferenceHandler {
   async function predict(event: APIGatewayProxyEventV2, context: InvocationContext): Promise<APIGatewayProxyStructuredResultV2> {
     const parsed = parsePredictRequest(event, variants, clock());
     if (!parsed.ok) {
-      metrics.addMetric('InvalidRequests', MetricUnit.Count, 1);
+      metrics.addMetric(M.invalidRequests, MetricUnit.Count, 1);
       logger.info('request rejected', { problems: parsed.problems });
       return json(400, badRequestBody(parsed.problems));
     }
@@ -106,7 +107,7 @@ export function createHandler(deps: HandlerDependencies): InferenceHandler {
       answeredBy = out.InvokedProductionVariant;
     } catch (error) {
       const failure = classifyEndpointError(error);
-      dimensioned('ErrorCode', failure.code, 'EndpointErrors', MetricUnit.Count, 1);
+      dimensioned(ERROR_CODE_DIMENSION, failure.code, M.endpointErrors, MetricUnit.Count, 1);
       logger.warn('endpoint call failed', {
         code: failure.code,
         errorName: (error as Error)?.name,
@@ -128,8 +129,8 @@ export function createHandler(deps: HandlerDependencies): InferenceHandler {
     const modelVersion = settings.variantModelVersions[variant] ?? 'unknown';
     if (modelVersion === 'unknown') logger.warn('endpoint answered from a variant this function does not know', { variant, known: variants });
 
-    dimensioned('Variant', variant, 'InvokeLatency', MetricUnit.Milliseconds, invokeLatencyMs);
-    dimensioned('Variant', variant, 'Predictions', MetricUnit.Count, 1);
+    dimensioned(VARIANT_DIMENSION, variant, M.invokeLatency, MetricUnit.Milliseconds, invokeLatencyMs);
+    dimensioned(VARIANT_DIMENSION, variant, M.predictions, MetricUnit.Count, 1);
     predictionLog.add(predictionRow(parsed.event, parsed.featureRow, { score, variant, modelVersion, invokeLatencyMs }, clock()));
     recordFlush(await predictionLog.settle());
 
@@ -157,10 +158,10 @@ export function createHandler(deps: HandlerDependencies): InferenceHandler {
     } catch (error) {
       // Logged with its stack; the caller only gets the request id to quote.
       logger.error('unhandled error', error as Error);
-      metrics.addMetric('UnhandledErrors', MetricUnit.Count, 1);
+      metrics.addMetric(M.unhandledErrors, MetricUnit.Count, 1);
       return json(500, { error: 'internal_error', message: 'Unexpected error; quote the request id.', requestId: event.requestContext?.requestId ?? context.awsRequestId });
     } finally {
-      metrics.addMetric('HandlerLatency', MetricUnit.Milliseconds, performance.now() - started);
+      metrics.addMetric(M.handlerLatency, MetricUnit.Milliseconds, performance.now() - started);
       metrics.publishStoredMetrics();
       logger.resetKeys();
     }

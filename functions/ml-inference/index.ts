@@ -8,11 +8,12 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { loadSettings, sagemakerClientOptions } from './config';
 import { createHandler } from './handler';
+import { INFERENCE_METRICS_NAMESPACE } from './metric-names';
 import { PredictionLog } from './prediction-log';
 
 const settings = loadSettings();
 const logger = new Logger();
-const metrics = new Metrics();
+const metrics = new Metrics({ namespace: INFERENCE_METRICS_NAMESPACE });
 
 const sagemaker = new SageMakerRuntimeClient(sagemakerClientOptions(settings.invoke));
 

@@ -58,7 +58,7 @@ export const TUNABLE_DEFAULTS: Omit<PlatformConfig, EnvironmentFields> = {
     xgboostImageTag: '1.7-1',
     variants: [
       { name: 'champion', modelVersion: 'v1', instanceType: 'ml.m5.large', initialInstanceCount: 1, initialWeight: 90 },
-      { name: 'challenger', modelVersion: 'v1', instanceType: 'ml.m5.large', initialInstanceCount: 1, initialWeight: 10 },
+      { name: 'challenger', modelVersion: 'v2', instanceType: 'ml.m5.large', initialInstanceCount: 1, initialWeight: 10 },
     ],
     dataCaptureSamplingPercent: 20,
     autoscalingMinInstances: 1,

@@ -37,7 +37,12 @@ export class Observability extends Construct {
     const { context, platformKey, components } = props;
     this.alerts = new AlertTopic(this, 'alerts', { context, platformKey });
     this.alarms = new PlatformAlarms(this, 'alarms', { context, topic: this.alerts, components });
-    this.dashboard = new PlatformDashboard(this, 'dashboard', { context, components, alarmArns: this.alarms.arns });
+    const ownedAlarms = components.ownedAlarms ?? [];
+    for (const alarm of ownedAlarms) {
+      alarm.alarmActions = [this.alerts.arn];
+      alarm.okActions = [this.alerts.arn];
+    }
+    this.dashboard = new PlatformDashboard(this, 'dashboard', { context, components, alarmArns: [...this.alarms.arns, ...ownedAlarms.map((a) => a.arn)] });
     this.audit = new Audit(this, 'audit', { context, platformKey, accessLogs: props.accessLogs, topic: this.alerts });
     if (context.config.dns.hostedZoneId && props.failoverApi) {
       this.dnsFailover = new DnsFailover(this, 'dns-failover', { context, target: props.failoverApi });

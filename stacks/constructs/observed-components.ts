@@ -1,5 +1,6 @@
 import { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
 import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { KinesisStream } from '@cdktf/provider-aws/lib/kinesis-stream';
 import { RedshiftCluster } from '@cdktf/provider-aws/lib/redshift-cluster';
 import { SagemakerEndpoint } from '@cdktf/provider-aws/lib/sagemaker-endpoint';
@@ -73,6 +74,11 @@ export interface ObservedComponents {
   readonly replication?: LakeReplication;
   /** The platform's EMF metrics. @default no platform-metric widgets or alarms */
   readonly platformMetrics?: PlatformMetricsSpec;
+  /**
+   * Alarms other constructs own (e.g. the endpoint's deployment-rollback guards): their ALARM and
+   * OK actions are pointed at the alert topic and they are listed on the dashboard. @default none
+   */
+  readonly ownedAlarms?: readonly CloudwatchMetricAlarm[];
 }
 
 /**

@@ -1,0 +1,96 @@
+/** Synthesized-JSON assertions for the inference HTTP API and its function, in both regional stacks. */
+import { ENV } from '../../functions/ml-inference/config';
+import { INFERENCE_METRICS_NAMESPACE } from '../../functions/ml-inference/metric-names';
+import { resourcesOf, ROLES, synthPlatform, TerraformJson } from '../helpers/synth';
+
+const ref = (type: string, id: string, attr: string) => `\${${type}.${id}.${attr}}`;
+const only = (stack: TerraformJson, type: string) => {
+  const all = resourcesOf(stack, type);
+  expect(all).toHaveLength(1);
+  return all[0]!;
+};
+const routes = (stack: TerraformJson) => Object.fromEntries(resourcesOf(stack, 'aws_apigatewayv2_route').map(([, r]) => [r.route_key, r]));
+const inferenceFunction = (stack: TerraformJson) => resourcesOf(stack, 'aws_lambda_function').find(([, f]) => String(f.function_name).includes('ml-inference'))!;
+
+describe.each(ROLES)('%s stack: inference API', (role) => {
+  const { config, stacks } = synthPlatform();
+  const stack = stacks[role];
+  const [apiId, api] = only(stack, 'aws_apigatewayv2_api');
+  const [fnId, fn] = inferenceFunction(stack);
+  const [endpointId, endpoint] = only(stack, 'aws_sagemaker_endpoint');
+
+  it('is an HTTP API whose POST /predict and GET /health are IAM-authorised by default', () => {
+    expect(api.protocol_type).toBe('HTTP');
+    const r = routes(stack);
+    expect(Object.keys(r).sort()).toEqual(['GET /health', 'POST /predict']);
+    expect(r['POST /predict']!.authorization_type).toBe('AWS_IAM');
+    expect(r['GET /health']!.authorization_type).toBe('AWS_IAM');
+    const [integrationId, integration] = only(stack, 'aws_apigatewayv2_integration');
+    for (const route of Object.values(r) as Record<string, any>[]) expect(route.target).toBe(`integrations/${ref('aws_apigatewayv2_integration', integrationId, 'id')}`);
+    expect(integration).toMatchObject({ integration_type: 'AWS_PROXY', integration_uri: ref('aws_lambda_function', fnId, 'invoke_arn'), payload_format_version: '2.0', timeout_milliseconds: 30_000 });
+  });
+
+  it('throttles the stage from config and logs access as JSON to a KMS-encrypted log group', () => {
+    const [, stage] = only(stack, 'aws_apigatewayv2_stage');
+    expect(stage.default_route_settings).toMatchObject({ throttling_rate_limit: config.inferenceApi.throttlingRateLimit, throttling_burst_limit: config.inferenceApi.throttlingBurstLimit });
+    const logGroupId = /^\$\{aws_cloudwatch_log_group\.([^.]+)\.arn\}$/.exec(stage.access_log_settings.destination_arn)![1]!;
+    const logGroup = stack.resource.aws_cloudwatch_log_group![logGroupId]!;
+    expect(logGroup.kms_key_id).toMatch(/^\$\{aws_kms_key\./);
+    expect(logGroup.retention_in_days).toBe(config.observability.logRetentionDays);
+    const format = JSON.parse(stage.access_log_settings.format);
+    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status', routeKey: '$context.routeKey', integrationError: '$context.integrationErrorMessage' });
+  });
+
+  it('runs the function on Node.js 22 arm64, answering before the 30 s integration timeout', () => {
+    expect(fn).toMatchObject({ runtime: 'nodejs22.x', architectures: ['arm64'], tracing_config: { mode: 'Active' } });
+    expect(fn.timeout).toBe(config.inferenceApi.timeoutSeconds);
+    expect(fn.timeout).toBeLessThan(30);
+    expect(fn.reserved_concurrent_executions).toBe(config.inferenceApi.reservedConcurrency);
+  });
+
+  it('tells the function its endpoint, the model version behind each variant and where predictions go', () => {
+    const env = fn.environment.variables;
+    expect(env[ENV.endpointName]).toBe(endpoint.name);
+    expect(JSON.parse(env[ENV.variantModelVersions])).toEqual({ champion: 'v1', challenger: 'v2' });
+    expect(env[ENV.predictionsBucket]).toMatch(/^\$\{aws_s3_bucket\..+\.bucket\}$/);
+    expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe(INFERENCE_METRICS_NAMESPACE);
+  });
+
+  it('lets the function invoke only its endpoint and write only under predictions/', () => {
+    const roleRef = /^\$\{aws_iam_role\.([^.]+)\.arn\}$/.exec(fn.role)![1]!;
+    const policy = resourcesOf(stack, 'aws_iam_role_policy').find(([, p]) => p.role === ref('aws_iam_role', roleRef, 'id'))![1];
+    const statements = JSON.parse(policy.policy).Statement as { Sid?: string; Action: string; Resource: string }[];
+    expect(statements.find((s) => s.Sid === 'InvokeOwnEndpoint')).toMatchObject({ Action: 'sagemaker:InvokeEndpoint', Resource: ref('aws_sagemaker_endpoint', endpointId, 'arn') });
+    expect(statements.find((s) => s.Sid === 'WritePredictions')).toMatchObject({ Action: 's3:PutObject', Resource: expect.stringMatching(/\.arn\}\/predictions\/\*$/) });
+  });
+
+  it('lets API Gateway invoke the function for this API\'s two routes only', () => {
+    const permissions = resourcesOf(stack, 'aws_lambda_permission').map(([, p]) => p).filter((p) => p.function_name === ref('aws_lambda_function', fnId, 'function_name'));
+    expect(permissions.map((p) => p.source_arn).sort()).toEqual([`${ref('aws_apigatewayv2_api', apiId, 'execution_arn')}/*/GET/health`, `${ref('aws_apigatewayv2_api', apiId, 'execution_arn')}/*/POST/predict`]);
+    expect(permissions.every((p) => p.principal === 'apigateway.amazonaws.com')).toBe(true);
+  });
+
+  it('outputs the API URL and the endpoint name', () => {
+    expect(stack.output?.inference_api_url?.value).toBe(ref('aws_apigatewayv2_api', apiId, 'api_endpoint'));
+    expect(stack.output?.inference_endpoint_name?.value).toBe(endpoint.name);
+  });
+});
+
+describe('inference API configuration', () => {
+  it('inferenceApi.authorization NONE opens /predict', () => {
+    const { stacks } = synthPlatform({ inferenceApi: { authorization: 'NONE' } });
+    expect(routes(stacks.primary)['POST /predict']!.authorization_type).toBe('NONE');
+  });
+
+  it('with DNS failover configured, /health is open for Route 53 health checkers while /predict stays IAM-authorised', () => {
+    const { stacks } = synthPlatform({ dns: { hostedZoneId: 'Z0123456789ABCDEFGHIJ', apiRecordName: 'api.example.com' } });
+    for (const role of ROLES) {
+      expect(routes(stacks[role])['GET /health']!.authorization_type).toBe('NONE');
+      expect(routes(stacks[role])['POST /predict']!.authorization_type).toBe('AWS_IAM');
+    }
+  });
+
+  it('a function timeout too short for the InvokeEndpoint retry budget fails synth, naming both', () => {
+    expect(() => synthPlatform({ inferenceApi: { timeoutSeconds: 10 } })).toThrow(/retry budget .*= 15750 ms.*inferenceApi\.timeoutSeconds \(10 s\)/);
+  });
+});
