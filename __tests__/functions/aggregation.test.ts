@@ -72,23 +72,29 @@ describe('HyperLogLog', () => {
     }
   });
 
-  it(`has the stated relative standard error (${(HLL_RELATIVE_STANDARD_ERROR * 100).toFixed(2)} %) on large sets`, () => {
-    const trials = 40;
-    const n = 50_000;
-    const errors: number[] = [];
-    for (let t = 0; t < trials; t++) {
-      const h = new HyperLogLog();
-      for (let i = 0; i < n; i++) h.add(`trial${t}-user${i}`);
-      errors.push(h.estimate() / n - 1);
-    }
-    const rms = Math.sqrt(errors.reduce((s, e) => s + e * e, 0) / trials);
-    const bias = errors.reduce((s, e) => s + e, 0) / trials;
+  it(`has the stated relative standard error (${(HLL_RELATIVE_STANDARD_ERROR * 100).toFixed(2)} %) and no bias, including where raw HyperLogLog is biased (2.5-5 x m)`, () => {
     expect(HLL_RELATIVE_STANDARD_ERROR).toBeCloseTo(0.01625, 4);
-    // 40 trials estimate the RMS error to within about ±11 %: 1.63 % measures as 1.3-2.0 %.
-    expect(rms).toBeGreaterThan(0.01);
-    expect(rms).toBeLessThan(0.022);
-    expect(Math.abs(bias)).toBeLessThan(0.01);
-    expect(Math.max(...errors.map(Math.abs))).toBeLessThan(4.5 * HLL_RELATIVE_STANDARD_ERROR);
+    for (const n of [12_000, 50_000]) {
+      const trials = 30;
+      const errors: number[] = [];
+      for (let t = 0; t < trials; t++) {
+        const h = new HyperLogLog();
+        for (let i = 0; i < n; i++) h.add(`n${n}-trial${t}-user${i}`);
+        errors.push(h.estimate() / n - 1);
+      }
+      const rms = Math.sqrt(errors.reduce((s, e) => s + e * e, 0) / trials);
+      const bias = errors.reduce((s, e) => s + e, 0) / trials;
+      // 30 trials estimate the RMS error to within about ±13 %: 1.63 % measures as 1.0-2.2 %.
+      expect(rms).toBeGreaterThan(0.008);
+      expect(rms).toBeLessThan(0.022);
+      expect(Math.abs(bias)).toBeLessThan(0.008);
+      expect(Math.max(...errors.map(Math.abs))).toBeLessThan(4.5 * HLL_RELATIVE_STANDARD_ERROR);
+    }
+    // Far beyond a shard-hour's traffic (216,000 records), still within the error.
+    const big = new HyperLogLog();
+    for (let i = 0; i < 3_000_000; i++) big.add(`big-${i}`);
+    expect(Math.abs(big.estimate() / 3_000_000 - 1)).toBeLessThan(4 * HLL_RELATIVE_STANDARD_ERROR);
+    expect(new HyperLogLog().estimate()).toBe(0);
   });
 
   it('merging sketches gives the sketch of the union, in any order, any number of times', () => {

