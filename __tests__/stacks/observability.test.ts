@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
 import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
@@ -50,6 +52,13 @@ describe.each(ROLES)('%s stack observability', (role) => {
       expect(['breaching', 'notBreaching', 'ignore', 'missing']).toContain(alarm.treat_missing_data);
       expect(alarm.alarm_description).toMatch(/Runbook: docs\/operations\.md#[a-z0-9-]+/);
     }
+  });
+
+  test('every runbook link in an alarm description points at an existing section of docs/operations.md', () => {
+    const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'operations.md'), 'utf8');
+    const anchors = new Set([...doc.matchAll(/<a id="([a-z0-9-]+)"><\/a>/g)].map((m) => m[1]));
+    const links = resourcesOf(stack, 'aws_cloudwatch_metric_alarm').flatMap(([, a]) => [...String(a.alarm_description ?? '').matchAll(/docs\/operations\.md#([a-z0-9-]+)/g)].map((m) => m[1]));
+    for (const link of links) expect(anchors).toContain(link);
   });
 
   test('one dashboard, in the stack region, with an alarm-status widget listing every alarm', () => {
