@@ -114,6 +114,23 @@ describe('PredictionLog', () => {
     ]);
   });
 
+  it('flushIfDue() starts a background write only when due or when a failed batch awaits its retry', async () => {
+    s3Mock.on(PutObjectCommand).rejectsOnce(new Error('503 Slow Down')).resolves({ $metadata: {} } as never);
+    const { log, advance } = make();
+    log.add(row(1));
+    log.flushIfDue();
+    expect(keys()).toHaveLength(0);
+    advance(1_000);
+    log.flushIfDue();
+    await log.settle();
+    expect(keys()).toHaveLength(1);
+    expect(log.stats.queuedBatches).toBe(1);
+    log.flushIfDue();
+    await log.settle();
+    expect(keys()).toEqual(['predictions/dt=2024-03-20/hour=10/w-00000001.parquet', 'predictions/dt=2024-03-20/hour=10/w-00000001.parquet']);
+    expect(log.stats).toEqual({ buffered: 0, queuedBatches: 0, dropped: 0 });
+  });
+
   it('flush() joins a running write instead of starting a second one', async () => {
     const { log } = make();
     log.add(row(1));

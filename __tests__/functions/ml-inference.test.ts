@@ -130,6 +130,20 @@ describe('POST /predict: happy path', () => {
     expect((rows[0]!.predicted_at as Date).getTime()).toBe(NOW);
   });
 
+  it('batches prediction rows: one object per maxRows predictions, not one per request', async () => {
+    sagemakerMock.on(InvokeEndpointCommand).resolves(answer('0.3'));
+    const { handler, log } = build({ flush: { maxRows: 3, maxAgeMs: 60_000 } });
+    for (let i = 0; i < 2; i++) await handler(predictEvent({ ...VALID_EVENT, event_id: `evt-${i}` }), lambdaContext());
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(log.stats.buffered).toBe(2);
+    await handler(predictEvent({ ...VALID_EVENT, event_id: 'evt-2' }), lambdaContext());
+    const puts = s3Mock.commandCalls(PutObjectCommand);
+    expect(puts).toHaveLength(1);
+    const bytes = puts[0]!.args[0].input.Body as Uint8Array;
+    const rows = await hyparquet.parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer });
+    expect(rows.map((r) => r.event_id)).toEqual(['evt-0', 'evt-1', 'evt-2']);
+  });
+
   it('emits EMF latency and prediction counts per variant', async () => {
     sagemakerMock.on(InvokeEndpointCommand).resolves(answer('0.6', 'challenger'));
     const { handler } = build();

@@ -81,8 +81,8 @@ export function createHandler(deps: HandlerDependencies): InferenceHandler {
     }
     logger.appendKeys({ eventId: parsed.event.event_id, ...(parsed.targetVariant ? { targetVariant: parsed.targetVariant } : {}) });
 
-    // Rows left by earlier invocations travel to S3 while the endpoint works on this one.
-    void predictionLog.flush();
+    // A due buffer (or a batch awaiting retry) travels to S3 while the endpoint works on this one.
+    predictionLog.flushIfDue();
 
     // Our own deadline, inside the function timeout (and so inside the HTTP API's 30 s): the
     // caller gets this handler's 504, never the gateway's.

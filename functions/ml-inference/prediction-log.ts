@@ -3,10 +3,11 @@
  * (TABLES.predictions: Parquet under predictions/dt=YYYY-MM-DD/hour=HH/), written without
  * holding the HTTP answer for more than a bounded time.
  *
- * Rows are buffered per execution environment. Each invocation starts writing the rows earlier
- * invocations left behind while the endpoint is being called (so that write usually costs the
- * caller nothing), and waits for a write before answering only when the buffer is due (too many
- * rows, or the oldest too old) and then at most `writeTimeoutMs`. A batch that fails or is
+ * Rows are buffered per execution environment and written in batches (one Parquet object per
+ * batch and partition, not one per request). An invocation that finds the buffer due (`maxRows`
+ * rows, or the oldest `maxAgeMs` old) starts the write while the endpoint is being called, so it
+ * usually costs the caller nothing; one that makes the buffer due waits for the write before
+ * answering, at most `writeTimeoutMs`. A batch that fails or is
  * still running stays queued under the same object key and is retried by a later invocation, so
  * a retry overwrites rather than duplicates. The trade-off (docs/ml.md, "Prediction log"): rows
  * still buffered when Lambda retires an idle environment are lost; `maxRows` bounds how many.
@@ -76,6 +77,14 @@ export class PredictionLog {
     if (this.buffer.length === 0) this.oldestBufferedAt = this.clock();
     this.buffer.push(row);
     this.enforceCap();
+  }
+
+  /**
+   * Starts a write in the background when the buffer is due or a failed batch awaits its retry;
+   * called at the start of an invocation, so the write overlaps the endpoint call.
+   */
+  flushIfDue(): void {
+    if (this.isDue() || (this.queued.length > 0 && !this.inflight)) void this.flush();
   }
 
   /** True when the next answer should wait (boundedly) for a write. */
