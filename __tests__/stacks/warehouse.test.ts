@@ -131,6 +131,8 @@ describe('warehouse, default configuration (pilot-light DR)', () => {
     expect(resourcesOf(stacks.dr, 'aws_redshift_subnet_group')).toHaveLength(1);
     expect(resourcesOf(stacks.dr, 'aws_redshift_parameter_group')).toHaveLength(1);
     expect(resourcesOf(stacks.dr, 'aws_iam_role').filter(([, r]) => r.name.includes('warehouse-copy'))).toHaveLength(1);
+    // The runbook's catch-up loads write their COPY manifests here.
+    expect(resourcesOf(stacks.dr, 'aws_s3_bucket').filter(([, b]) => b.bucket.includes('-manifests-'))).toHaveLength(1);
   });
 
   it('lets COPY read only the curated and predictions prefixes of the lake (and the loader manifests)', () => {

@@ -37,7 +37,7 @@ export class DataWarehouse extends Construct {
     const nodes = warehouseNodesInRegion(context);
 
     if (context.role === 'dr') this.snapshotCopyGrant = new WarehouseSnapshotCopyGrant(this, 'snapshot-copy-grant', { context, platformKey });
-    this.warehouse = new RedshiftWarehouse(this, 'redshift', { context, platformKey, network, numberOfNodes: nodes, createCluster: nodes !== undefined });
+    this.warehouse = new RedshiftWarehouse(this, 'redshift', { context, platformKey, network, dataLake, numberOfNodes: nodes, createCluster: nodes !== undefined });
     if (this.warehouse.cluster) {
       this.schema = new WarehouseSchema(this, 'schema', { warehouse: this.warehouse });
       this.loader = new WarehouseLoader(this, 'loader', { context, platformKey, network, dataLake, warehouse: this.warehouse });

@@ -4,20 +4,15 @@ import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { SqsQueueRedriveAllowPolicy } from '@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy';
 import { Construct } from 'constructs';
-import { TABLES } from '../../functions/shared/event-contract';
 import { LOADER_METRICS_NAMESPACE } from '../../functions/warehouse-loader/metric-names';
-import { LoadableTable, WAREHOUSE_SCHEMA, WAREHOUSE_TABLES } from '../../functions/warehouse-loader/sql';
+import { WAREHOUSE_SCHEMA } from '../../functions/warehouse-loader/sql';
 import { policyDocument } from '../iam';
 import { PlatformContext } from '../platform-context';
 import { DataLake } from './data-lake';
 import { PlatformKey } from './encryption';
 import { Network } from './network';
-import { SecureBucket } from './secure-bucket';
 import { TypescriptFunction } from './typescript-function';
-import { RedshiftWarehouse } from './warehouse';
-
-/** Lake prefixes whose Parquet objects are loaded (the tables sql.ts knows how to merge). */
-export const LOADED_PREFIXES: readonly string[] = (Object.keys(WAREHOUSE_TABLES) as LoadableTable[]).map((t) => TABLES[t].prefix);
+import { LOADED_PREFIXES, RedshiftWarehouse } from './warehouse';
 
 export interface WarehouseLoaderProps {
   readonly context: PlatformContext;
@@ -49,8 +44,6 @@ const DAY_SECONDS = 86_400;
 export class WarehouseLoader extends Construct {
   readonly queue: SqsQueue;
   readonly deadLetterQueue: SqsQueue;
-  /** COPY manifests, one per loaded object (expire after a week). */
-  readonly manifests: SecureBucket;
   readonly function: TypescriptFunction;
   readonly eventSourceMapping: LambdaEventSourceMapping;
 
@@ -63,18 +56,6 @@ export class WarehouseLoader extends Construct {
     const timeoutSeconds = props.timeoutSeconds ?? 300;
     const maxConcurrency = props.maxConcurrency ?? config.redshift.loaderMaxConcurrency;
     const lake = dataLake.lake;
-
-    this.manifests = new SecureBucket(this, 'manifests', {
-      bucketName: naming.bucketName('manifests', region, accountId),
-      encryption: { kind: 'kms', key: platformKey },
-      accessLogTarget: dataLake.accessLogs,
-      noncurrentVersionExpirationDays: 1,
-      abortIncompleteMultipartUploadDays: config.dataLake.abortIncompleteMultipartUploadDays,
-      forceDestroy: config.dataLake.forceDestroy,
-      lifecycleRules: [{ id: 'expire-manifests', status: 'Enabled', filter: [{}], expiration: [{ days: 7 }] }],
-    });
-    warehouse.grantCopyFrom('Lake', lake, LOADED_PREFIXES);
-    warehouse.grantCopyFrom('Manifests', this.manifests, Object.values(WAREHOUSE_TABLES).map((t) => `${t.name}/`));
 
     this.deadLetterQueue = new SqsQueue(this, 'dlq', {
       name: naming.regional('warehouse-loader-dlq', region),
@@ -144,13 +125,13 @@ export class WarehouseLoader extends Construct {
         DATABASE_NAME: config.redshift.databaseName,
         SECRET_ARN: cluster.masterPasswordSecretArn,
         LAKE_BUCKET: lake.name,
-        MANIFEST_BUCKET: this.manifests.name,
+        MANIFEST_BUCKET: warehouse.manifests.name,
         WAREHOUSE_SCHEMA,
         POWERTOOLS_METRICS_NAMESPACE: LOADER_METRICS_NAMESPACE,
       },
       policyStatements: [
         { Sid: 'ConsumeLoadQueue', Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'], Resource: this.queue.arn },
-        { Sid: 'WriteCopyManifests', Effect: 'Allow', Action: 's3:PutObject', Resource: `${this.manifests.arn}/*` },
+        { Sid: 'WriteCopyManifests', Effect: 'Allow', Action: 's3:PutObject', Resource: `${warehouse.manifests.arn}/*` },
         ...warehouse.dataApiStatements(),
       ],
     });

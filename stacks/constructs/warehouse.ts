@@ -12,8 +12,11 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Lazy } from 'cdktf';
 import { Construct } from 'constructs';
+import { TABLES } from '../../functions/shared/event-contract';
+import { LoadableTable, WAREHOUSE_TABLES } from '../../functions/warehouse-loader/sql';
 import { kmsUseStatement, policyDocument, PolicyStatement } from '../iam';
 import { PlatformContext } from '../platform-context';
+import { DataLake } from './data-lake';
 import { PlatformKey } from './encryption';
 import { EncryptedLogGroup } from './log-group';
 import { Network } from './network';
@@ -25,16 +28,23 @@ export const REDSHIFT_PORT = 5439;
 export const REDSHIFT_LOG_EXPORTS = ['connectionlog', 'userlog', 'useractivitylog'] as const;
 /** Parameter group family of every current Redshift engine version. */
 const PARAMETER_GROUP_FAMILY = 'redshift-1.0';
+/** Lake prefixes whose Parquet objects are loaded (the tables sql.ts knows how to merge). */
+export const LOADED_PREFIXES: readonly string[] = (Object.keys(WAREHOUSE_TABLES) as LoadableTable[]).map((t) => TABLES[t].prefix);
+/** Days a COPY manifest is kept (it is needed only while its load runs; the rest is for inspection). */
+const MANIFEST_EXPIRATION_DAYS = 7;
 
 export interface RedshiftWarehouseProps {
   readonly context: PlatformContext;
   readonly platformKey: PlatformKey;
   readonly network: Network;
+  /** The region's lake: COPY reads its curated/ and predictions/ prefixes. */
+  readonly dataLake: DataLake;
   /** Nodes of the cluster. @default config.redshift.numberOfNodes */
   readonly numberOfNodes?: number;
   /**
-   * Create the cluster. `false` creates only what restoring one from a snapshot needs (subnet group,
-   * security group, parameter group, COPY role, encrypted log groups): the DR pilot light.
+   * Create the cluster. `false` creates only what restoring one from a snapshot and loading into it
+   * need (subnet group, security group, parameter group, COPY role, manifests bucket, encrypted log
+   * groups): the DR pilot light.
    * @default true
    */
   readonly createCluster?: boolean;
@@ -60,6 +70,8 @@ export class RedshiftWarehouse extends Construct {
   readonly parameterGroup: RedshiftParameterGroup;
   /** The role COPY uses (`IAM_ROLE default`). */
   readonly copyRole: IamRole;
+  /** COPY manifests, one per loaded object, readable by the COPY role. */
+  readonly manifests: SecureBucket;
   readonly logGroups: readonly EncryptedLogGroup[];
   /** Absent in a restore-only (pilot-light) region. */
   readonly cluster?: RedshiftCluster;
@@ -69,8 +81,8 @@ export class RedshiftWarehouse extends Construct {
 
   constructor(scope: Construct, id: string, props: RedshiftWarehouseProps) {
     super(scope, id);
-    const { context, platformKey, network } = props;
-    const { config, naming, region } = context;
+    const { context, platformKey, network, dataLake } = props;
+    const { config, naming, region, accountId } = context;
     const redshift = config.redshift;
     this.context = context;
     this.clusterIdentifier = naming.regional('warehouse', region);
@@ -116,6 +128,18 @@ export class RedshiftWarehouse extends Construct {
       name: 'copy-from-lake',
       policy: Lazy.stringValue({ produce: () => policyDocument(this.copyStatements) }),
     });
+
+    this.manifests = new SecureBucket(this, 'manifests', {
+      bucketName: naming.bucketName('manifests', region, accountId),
+      encryption: { kind: 'kms', key: platformKey },
+      accessLogTarget: dataLake.accessLogs,
+      noncurrentVersionExpirationDays: 1,
+      abortIncompleteMultipartUploadDays: config.dataLake.abortIncompleteMultipartUploadDays,
+      forceDestroy: config.dataLake.forceDestroy,
+      lifecycleRules: [{ id: 'expire-manifests', status: 'Enabled', filter: [{}], expiration: [{ days: MANIFEST_EXPIRATION_DAYS }] }],
+    });
+    this.grantCopyFrom('Lake', dataLake.lake, LOADED_PREFIXES);
+    this.grantCopyFrom('Manifests', this.manifests, Object.values(WAREHOUSE_TABLES).map((t) => `${t.name}/`));
 
     // Created ahead of the cluster so Redshift writes into encrypted groups with a retention, not into ones it would create bare.
     this.logGroups = REDSHIFT_LOG_EXPORTS.map(
