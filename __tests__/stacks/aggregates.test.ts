@@ -28,7 +28,12 @@ import { resourcesOf, testConfig, TerraformJson } from '../helpers/synth';
  * catalog (which holds the aggregates table), the alert topic and the platform alarms fed with
  * the processor's metrics (the threshold gates), plus the aggregator and the anomaly alarms.
  */
-function synthAggregates(file: unknown, role: StackRole): { json: TerraformJson; config: PlatformConfig } {
+interface Options {
+  /** 'construction': the topic is a prop; 'later': connectAlertTopic() after construction; 'never': not connected. */
+  readonly topic?: 'construction' | 'later' | 'never';
+}
+
+function buildAggregates(file: unknown, role: StackRole, options: Options = {}): { stack: TerraformStack; config: PlatformConfig; aggregator: StreamAggregator; topic: AlertTopic } {
   const config = testConfig(file);
   const app = Testing.app();
   const naming = new PlatformNaming(config);
@@ -45,8 +50,15 @@ function synthAggregates(file: unknown, role: StackRole): { json: TerraformJson;
   const topic = new AlertTopic(stack, 'alerts', { context, platformKey });
   const processorMetrics = streamProcessorMetrics(STREAM_PROCESSOR_SERVICE);
   new PlatformAlarms(stack, 'alarms', { context, topic, components: { platformMetrics: processorMetrics } });
-  new StreamAggregator(stack, 'aggregator', { context, platformKey, network, stream, dataLake, alertTopic: topic });
+  const connect = options.topic ?? 'construction';
+  const aggregator = new StreamAggregator(stack, 'aggregator', { context, platformKey, network, stream, dataLake, ...(connect === 'construction' ? { alertTopic: topic } : {}) });
+  if (connect === 'later') aggregator.connectAlertTopic(topic);
   new DataQualityAlarms(stack, 'data-quality', { context, topic, stream, processorMetrics });
+  return { stack, config, aggregator, topic };
+}
+
+function synthAggregates(file: unknown, role: StackRole, options: Options = {}): { json: TerraformJson; config: PlatformConfig } {
+  const { stack, config } = buildAggregates(file, role, options);
   return { json: JSON.parse(Testing.synth(stack, true)) as TerraformJson, config };
 }
 
@@ -193,4 +205,20 @@ test('anomaly definitions say why missing data is treated as it is, per role', (
   expect(primary[0]!.missingDataReason).toMatch(/no IncomingRecords datapoint means nothing arrives/);
   expect(dr[0]!.missingDataReason).toMatch(/only after a failover/);
   expect(dr[1]).toEqual(primary[1]);
+});
+
+describe('connecting the alert topic', () => {
+  test('connected after construction (the platform composes observability last) gives the same function and policy', () => {
+    const now = synthAggregates({}, 'primary');
+    const later = synthAggregates({}, 'primary', { topic: 'later' });
+    expect(resourcesOf(later.json, 'aws_lambda_function')).toEqual(resourcesOf(now.json, 'aws_lambda_function'));
+    expect(resourcesOf(later.json, 'aws_iam_role_policy')).toEqual(resourcesOf(now.json, 'aws_iam_role_policy'));
+  });
+
+  test('synth fails, naming the fix, when nothing connects it; connecting twice is refused', () => {
+    const { stack } = buildAggregates({}, 'dr', { topic: 'never' });
+    expect(() => Testing.synth(stack, true)).toThrow(/StreamAggregator has no alert topic: pass alertTopic or call connectAlertTopic\(\)/);
+    const { aggregator, topic } = buildAggregates({}, 'dr', { topic: 'later' });
+    expect(() => aggregator.connectAlertTopic(topic)).toThrow(/already publishes to an alert topic/);
+  });
 });

@@ -72,8 +72,12 @@ export function anomalyAlarmDefinitions(inputs: AnomalyInputs): AnomalyAlarmDefi
 
 export interface DataQualityAlarmsProps {
   readonly context: PlatformContext;
-  /** Receives ALARM and OK notifications. */
-  readonly topic: AlertTopic;
+  /**
+   * Receives ALARM and OK notifications. Leave it out when the alarms go to the observability
+   * construct as `ownedAlarms`, which points their actions at the region's topic and lists them on
+   * the dashboard. @default no actions set here
+   */
+  readonly topic?: AlertTopic;
   readonly stream: IngestionStream;
   /** The stream processor's EMF metrics (`streamProcessorMetrics(serviceName)`). */
   readonly processorMetrics: PlatformMetricsSpec;
@@ -113,8 +117,7 @@ export class DataQualityAlarms extends Construct {
           treatMissingData: d.treatMissingData,
           thresholdMetricId: 'ad1',
           actionsEnabled: true,
-          alarmActions: [topic.arn],
-          okActions: [topic.arn],
+          ...(topic ? { alarmActions: [topic.arn], okActions: [topic.arn] } : {}),
           metricQuery: [
             {
               id: 'm1',

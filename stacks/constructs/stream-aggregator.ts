@@ -1,6 +1,7 @@
 import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
+import { Lazy } from 'cdktf';
 import { Construct } from 'constructs';
 import { LAKE_PREFIXES } from '../../functions/shared/lake-layout';
 import { STATE_PREFIX, ALERTS_PREFIX } from '../../functions/stream-aggregator/keys';
@@ -32,8 +33,12 @@ export interface StreamAggregatorProps {
   readonly stream: IngestionStream;
   /** The region's lake: the aggregator writes under its aggregates/ prefix only. */
   readonly dataLake: DataLake;
-  /** Receives the threshold-rule alerts. */
-  readonly alertTopic: AlertTopic;
+  /**
+   * Receives the threshold-rule alerts. The region's topic is made by the observability construct,
+   * which is composed after the components it watches: leave this out there and call
+   * connectAlertTopic() once the topic exists (synth fails if nobody does). @default connected later
+   */
+  readonly alertTopic?: AlertTopic;
   /** Where a window's records go after the retries are spent. @default a new KMS-encrypted queue, kept 14 days */
   readonly onFailureQueue?: SqsQueue;
 }
@@ -50,10 +55,11 @@ export class StreamAggregator extends Construct {
   readonly function: TypescriptFunction;
   readonly eventSourceMapping: LambdaEventSourceMapping;
   readonly onFailureQueue: SqsQueue;
+  private alertTopic?: AlertTopic;
 
   constructor(scope: Construct, id: string, props: StreamAggregatorProps) {
     super(scope, id);
-    const { context, platformKey, network, stream, dataLake, alertTopic } = props;
+    const { context, platformKey, network, stream, dataLake } = props;
     const { config, naming, region } = context;
     const settings = config.aggregates;
 
@@ -88,7 +94,7 @@ export class StreamAggregator extends Construct {
       environment: {
         LAKE_BUCKET: lake.name,
         LAKE_KMS_KEY_ARN: platformKey.arn,
-        ALERT_TOPIC_ARN: alertTopic.arn,
+        ALERT_TOPIC_ARN: Lazy.stringValue({ produce: () => this.connectedTopic().arn }),
         MIN_CONVERSION_RATE: String(settings.minConversionRate),
         MAX_TRAFFIC_DROP_RATIO: String(settings.maxTrafficDropRatio),
         RULE_MIN_EVENTS: String(settings.ruleMinEvents),
@@ -103,7 +109,6 @@ export class StreamAggregator extends Construct {
         { Sid: 'ListRollups', Effect: 'Allow', Action: 's3:ListBucket', Resource: lakeArn, Condition: { StringLike: { 's3:prefix': [`${STATE_PREFIX}*`] } } },
         // A claim is given back when the alert could not be sent, so the retry sends it.
         { Sid: 'ReleaseAlertClaims', Effect: 'Allow', Action: 's3:DeleteObject', Resource: `${lakeArn}/${ALERTS_PREFIX}*` },
-        { Sid: 'PublishAlerts', Effect: 'Allow', Action: 'sns:Publish', Resource: alertTopic.arn },
         { Sid: 'OnFailureDestination', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: this.onFailureQueue.arn },
       ],
     });
@@ -124,5 +129,20 @@ export class StreamAggregator extends Construct {
       destinationConfig: { onFailure: { destinationArn: this.onFailureQueue.arn } },
       dependsOn: [this.function.function],
     });
+
+    this.node.addValidation({ validate: () => (this.alertTopic ? [] : ['StreamAggregator has no alert topic: pass alertTopic or call connectAlertTopic(); the threshold rules publish there']) });
+    if (props.alertTopic) this.connectAlertTopic(props.alertTopic);
+  }
+
+  /** Points the threshold-rule alerts at `topic` and lets the function publish there (once). */
+  connectAlertTopic(topic: AlertTopic): void {
+    if (this.alertTopic) throw new Error('StreamAggregator already publishes to an alert topic');
+    this.alertTopic = topic;
+    this.function.addToRolePolicy({ Sid: 'PublishAlerts', Effect: 'Allow', Action: 'sns:Publish', Resource: topic.arn });
+  }
+
+  private connectedTopic(): AlertTopic {
+    if (!this.alertTopic) throw new Error('StreamAggregator has no alert topic: pass alertTopic or call connectAlertTopic() before synth');
+    return this.alertTopic;
   }
 }
