@@ -165,6 +165,23 @@ test('no subscriptions and a topic-only budget when no e-mail is configured', ()
   }
 });
 
+test('with a hosted zone, the platform fails the inference API over: PRIMARY gated by /health, DR SECONDARY', () => {
+  const { stacks } = synthPlatform({ dns: { hostedZoneId: 'Z0EXAMPLE123', apiRecordName: 'api.example.com' } });
+  const failover = (stack: TerraformJson) => resourcesOf(stack, 'aws_route53_record').map(([, r]) => r).filter((r) => r.failover_routing_policy);
+  const [primary] = failover(stacks.primary);
+  const [secondary] = failover(stacks.dr);
+  expect(primary.failover_routing_policy.type).toBe('PRIMARY');
+  expect(secondary.failover_routing_policy.type).toBe('SECONDARY');
+  expect(secondary.name).toBe(primary.name);
+  const [, check] = only(stacks.primary, 'aws_route53_health_check');
+  expect(check.resource_path).toMatch(/\/health$/);
+  expect(check.fqdn).toMatch(/^\$\{aws_apigatewayv2_api\.[^.]+\.id\}\.execute-api\.us-east-1\.amazonaws\.com$/);
+  // Route 53 health checkers cannot sign requests: the health route the check calls must be open.
+  const healthRoute = resourcesOf(stacks.primary, 'aws_apigatewayv2_route').map(([, r]) => r).find((r) => r.route_key === 'GET /health');
+  expect(healthRoute.authorization_type).toBe('NONE');
+  expect(resourcesOf(stacks.dr, 'aws_route53_health_check')).toHaveLength(0);
+});
+
 describe('DnsFailover', () => {
   const dns = { dns: { hostedZoneId: 'Z0EXAMPLE123', apiRecordName: 'api.example.com' } };
 
