@@ -89,7 +89,7 @@ describe('POST /predict: happy path', () => {
     const calls = sagemakerMock.commandCalls(InvokeEndpointCommand);
     expect(calls).toHaveLength(1);
     const input = calls[0]!.args[0].input;
-    expect(input).toMatchObject({ EndpointName: 'dam-analytics-inference-use1', ContentType: 'text/csv', Accept: 'text/csv' });
+    expect(input).toMatchObject({ EndpointName: 'dam-analytics-inference-use1', ContentType: 'text/csv', Accept: 'text/csv', InferenceId: 'evt-0001' });
     expect(input.TargetVariant).toBeUndefined();
     expect(Buffer.from(input.Body as Uint8Array).toString('utf8')).toBe(featureRow(validEvent()));
   });

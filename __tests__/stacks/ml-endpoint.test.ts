@@ -69,7 +69,8 @@ describe.each(ROLES)('%s stack: SageMaker endpoint', (role) => {
     const capture = endpointConfig.data_capture_config;
     expect(capture).toMatchObject({ enable_capture: true, initial_sampling_percentage: config.sagemaker.dataCaptureSamplingPercent, kms_key_id: keyArn });
     expect(capture.capture_options.map((o: { capture_mode: string }) => o.capture_mode).sort()).toEqual(['Input', 'Output']);
-    expect(capture.destination_s3_uri).toBe(`s3://${ref('aws_s3_bucket', lakeId, 'bucket')}/${LAKE_PREFIXES.dataCapture}${endpoint.name}`);
+    // SageMaker writes to <destination>/<endpoint>/<variant>/..., inside the role's data-capture/<endpoint>/* grant.
+    expect(capture.destination_s3_uri).toBe(`s3://${ref('aws_s3_bucket', lakeId, 'bucket')}/data-capture`);
   });
 
   it('replaces endpoint configurations (immutable) with name_prefix and create_before_destroy', () => {

@@ -99,6 +99,8 @@ export function createHandler(deps: HandlerDependencies): InferenceHandler {
           Body: Buffer.from(parsed.featureRow, 'utf8'),
           ContentType: 'text/csv',
           Accept: 'text/csv',
+          // Stored with the captured request: joins data capture to the predictions table and ground truth.
+          InferenceId: parsed.event.event_id,
           ...(parsed.targetVariant ? { TargetVariant: parsed.targetVariant } : {}),
         }),
         { abortSignal: abort.signal },

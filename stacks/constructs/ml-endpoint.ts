@@ -171,7 +171,8 @@ export class MlEndpoint extends Construct {
     this.artifacts = uploads;
 
     const logGroup = new EncryptedLogGroup(this, 'endpoint-logs', { context, platformKey, name: `/aws/sagemaker/Endpoints/${this.endpointName}` });
-    this.dataCaptureUri = `s3://${lake.name}/${LAKE_PREFIXES.dataCapture}${this.endpointName}`;
+    // SageMaker appends <endpoint>/<variant>/yyyy/mm/dd/hh/ to the destination itself.
+    this.dataCaptureUri = `s3://${lake.name}/${LAKE_PREFIXES.dataCapture.replace(/\/$/, '')}`;
 
     this.executionRole = new IamRole(this, 'execution-role', {
       name: naming.regional('sagemaker-model', region),
