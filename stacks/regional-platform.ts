@@ -1,15 +1,20 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Construct } from 'constructs';
 import { PlatformContext } from './platform-context';
+import { AthenaAnalytics } from './constructs/athena';
+import { DataCatalog } from './constructs/catalog';
 import { DataLake } from './constructs/data-lake';
 import { DataWarehouse } from './constructs/data-warehouse';
 import { PlatformKey } from './constructs/encryption';
+import { IngestionStream } from './constructs/ingestion-stream';
 import { LakeReplication } from './constructs/lake-replication';
 import { Network } from './constructs/network';
 import { HEALTH_PATH, InferenceApi } from './constructs/inference-api';
 import { MlEndpoint } from './constructs/ml-endpoint';
 import { Observability } from './constructs/observability';
+import { streamProcessorMetrics } from './constructs/observed-components';
 import { QuickSight } from './constructs/quicksight';
+import { STREAM_PROCESSOR_SERVICE, StreamProcessor } from './constructs/stream-processor';
 
 export interface RegionalPlatformProps {
   readonly context: PlatformContext;
@@ -26,6 +31,13 @@ export class RegionalPlatform extends Construct {
   readonly network: Network;
   readonly dataLake: DataLake;
   readonly replication?: LakeReplication;
+  /** Kinesis ingestion stream (partition key user_id). */
+  readonly ingestion: IngestionStream;
+  /** Stream processor Lambda, its event source mapping and dead-letter queue. */
+  readonly streamProcessor: StreamProcessor;
+  /** Glue database and tables over this region's lake (tables from the event contract). */
+  readonly catalog: DataCatalog;
+  readonly athena: AthenaAnalytics;
   /** Redshift, its loader and DR (absent when config.redshift.enabled is false). */
   readonly warehouse?: DataWarehouse;
   /** QuickSight data sources (primary only, when config.quicksight.enabled). */
@@ -51,6 +63,12 @@ export class RegionalPlatform extends Construct {
       });
     }
 
+    // Real-time path: stream -> processor -> lake, catalogued for Athena (both regions; the DR catalog covers the replica).
+    this.ingestion = new IngestionStream(this, 'ingestion', { context, platformKey: this.key });
+    this.streamProcessor = new StreamProcessor(this, 'stream-processor', { context, platformKey: this.key, network: this.network, dataLake: this.dataLake, stream: this.ingestion });
+    this.catalog = new DataCatalog(this, 'catalog', { context, platformKey: this.key, dataLake: this.dataLake });
+    this.athena = new AthenaAnalytics(this, 'athena', { context, platformKey: this.key, dataLake: this.dataLake, catalog: this.catalog });
+
     if (context.config.redshift.enabled) {
       this.warehouse = new DataWarehouse(this, 'warehouse', { context, platformKey: this.key, network: this.network, dataLake: this.dataLake });
     }
@@ -69,12 +87,22 @@ export class RegionalPlatform extends Construct {
       accessLogs: this.dataLake.accessLogs,
       components: {
         replication: this.replication,
+        stream: this.ingestion.stream,
+        streamConsumer: this.streamProcessor.function,
+        platformMetrics: streamProcessorMetrics(STREAM_PROCESSOR_SERVICE),
         endpoint: { endpoint: this.mlEndpoint.endpoint, variantNames: this.mlEndpoint.variants.map((v) => v.name) },
         api: { api: this.inferenceApi.api, stage: this.inferenceApi.stage },
         ownedAlarms: this.mlEndpoint.rollbackAlarms,
-        functions: [{ label: 'ml-inference', fn: this.inferenceApi.fn }, ...(this.warehouse?.loader ? [{ label: 'warehouse-loader', fn: this.warehouse.loader.function }] : [])],
+        functions: [
+          { label: 'stream-processor', fn: this.streamProcessor.function },
+          { label: 'ml-inference', fn: this.inferenceApi.fn },
+          ...(this.warehouse?.loader ? [{ label: 'warehouse-loader', fn: this.warehouse.loader.function }] : []),
+        ],
         warehouse: this.warehouse?.warehouse.cluster,
-        deadLetterQueues: this.warehouse?.loader ? [{ label: 'warehouse-loader', queue: this.warehouse.loader.deadLetterQueue }] : [],
+        deadLetterQueues: [
+          { label: 'stream-processor', queue: this.streamProcessor.deadLetterQueue },
+          ...(this.warehouse?.loader ? [{ label: 'warehouse-loader', queue: this.warehouse.loader.deadLetterQueue }] : []),
+        ],
       },
       failoverApi: { api: this.inferenceApi.api, stage: this.inferenceApi.stage, healthCheckPath: HEALTH_PATH },
     });

@@ -1,5 +1,5 @@
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
-import { Aspects, Testing, TerraformStack } from 'cdktf';
+import { Testing, TerraformStack } from 'cdktf';
 import { EVENT_FIELDS, TABLES, glueColumns, type TableId } from '../../functions/shared/event-contract';
 import { PlatformConfig } from '../../stacks/config/types';
 import { AthenaAnalytics } from '../../stacks/constructs/athena';
