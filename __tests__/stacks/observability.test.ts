@@ -104,7 +104,7 @@ describe('account-wide guardrails live in the primary stack only', () => {
     expect(trail.depends_on.some((d: string) => d.startsWith('aws_s3_bucket_policy.'))).toBe(true);
   });
 
-  test('the trail bucket admits CloudTrail only for this trail (aws:SourceArn) and logs its own access', () => {
+  test('the trail bucket admits CloudTrail only for this trail (aws:SourceArn), is KMS-encrypted and announces new log files on EventBridge', () => {
     const [, trail] = only(stacks.primary, 'aws_cloudtrail');
     const bucketId = /^\$\{aws_s3_bucket\.([^.]+)\.bucket\}$/.exec(trail.s3_bucket_name)![1];
     const policy = resourcesOf(stacks.primary, 'aws_s3_bucket_policy').find(([, p]) => p.bucket === `\${aws_s3_bucket.${bucketId}.id}`)![1];
@@ -112,6 +112,7 @@ describe('account-wide guardrails live in the primary stack only', () => {
     const cloudtrail = statements(policy.policy).filter((s) => s.Principal?.Service === 'cloudtrail.amazonaws.com');
     expect(cloudtrail.map((s) => s.Action).sort()).toEqual(['s3:GetBucketAcl', 's3:PutObject']);
     for (const s of cloudtrail) expect(s.Condition.StringEquals['aws:SourceArn']).toBe(trailArn);
+    expect(resourcesOf(stacks.primary, 'aws_s3_bucket_notification').find(([, n]) => n.bucket === `\${aws_s3_bucket.${bucketId}.id}`)![1].eventbridge).toBe(true);
     const encryption = resourcesOf(stacks.primary, 'aws_s3_bucket_server_side_encryption_configuration').find(([, e]) => e.bucket === `\${aws_s3_bucket.${bucketId}.id}`)![1];
     expect(encryption.rule[0].apply_server_side_encryption_by_default.sse_algorithm).toBe('aws:kms');
   });
@@ -178,7 +179,7 @@ test('with a hosted zone, the platform fails the inference API over: PRIMARY gat
   expect(check.fqdn).toMatch(/^\$\{aws_apigatewayv2_api\.[^.]+\.id\}\.execute-api\.us-east-1\.amazonaws\.com$/);
   // Route 53 health checkers cannot sign requests: the health route the check calls must be open.
   const healthRoute = resourcesOf(stacks.primary, 'aws_apigatewayv2_route').map(([, r]) => r).find((r) => r.route_key === 'GET /health');
-  expect(healthRoute.authorization_type).toBe('NONE');
+  expect(healthRoute?.authorization_type).toBe('NONE');
   expect(resourcesOf(stacks.dr, 'aws_route53_health_check')).toHaveLength(0);
 });
 

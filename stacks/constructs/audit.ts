@@ -5,6 +5,7 @@ import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-
 import { GuarddutyDetector } from '@cdktf/provider-aws/lib/guardduty-detector';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { S3BucketNotification } from '@cdktf/provider-aws/lib/s3-bucket-notification';
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { SecurityhubAccount } from '@cdktf/provider-aws/lib/securityhub-account';
 import { SecurityhubStandardsSubscription } from '@cdktf/provider-aws/lib/securityhub-standards-subscription';
@@ -75,6 +76,10 @@ export class AuditTrail extends Construct {
       Resource: `${this.bucket.arn}/AWSLogs/${accountId}/*`,
       Condition: { StringEquals: { 'aws:SourceArn': trailArn, 's3:x-amz-acl': 'bucket-owner-full-control' } },
     });
+
+    // Every new log file is announced on the default EventBridge bus (free to publish), where a
+    // SIEM or archive job can subscribe without touching the bucket.
+    new S3BucketNotification(this, 'bucket-events', { bucket: this.bucket.bucket.id, eventbridge: true });
 
     this.logGroup = new EncryptedLogGroup(this, 'logs', { context, platformKey, name: `/aws/cloudtrail/${this.trailName}`, retentionDays });
     const deliveryRole = new IamRole(this, 'logs-role', {
