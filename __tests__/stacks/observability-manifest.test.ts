@@ -57,6 +57,14 @@ describe.each(ROLES)('%s stack manifest', (role) => {
     expect(of('api')).toHaveLength(resourcesOf(stack, 'aws_apigatewayv2_api').length);
   });
 
+  test('names every endpoint with the configured production variants (monitor.sh checks each)', () => {
+    for (const [, , variants] of of('endpoint')) expect(variants.split(',')).toEqual(config.sagemaker.variants.map((v) => v.name));
+  });
+
+  test('marks the stream consumed where an event source mapping reads it (missing iterator age is then CRIT)', () => {
+    for (const [, , consumed] of of('stream')) expect(consumed).toBe(resourcesOf(stack, 'aws_lambda_event_source_mapping').length > 0 ? 'yes' : 'no');
+  });
+
   test('carries the threshold of every alarm with a static threshold (anomaly-detection bands have none)', () => {
     const withThreshold = resourcesOf(stack, 'aws_cloudwatch_metric_alarm').filter(([, a]) => typeof a.threshold === 'number');
     expect(of('alarm')).toHaveLength(withThreshold.length);

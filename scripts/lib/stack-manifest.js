@@ -97,7 +97,7 @@ for (const [, endpoint] of ofType('aws_sagemaker_endpoint')) {
   if (!name) continue;
   const configRef = /^\$\{aws_sagemaker_endpoint_configuration\.([^.]+)\./.exec(endpoint.endpoint_config_name || '');
   const configs = configRef ? [resources.aws_sagemaker_endpoint_configuration[configRef[1]]] : ofType('aws_sagemaker_endpoint_configuration').map(([, c]) => c);
-  const variants = configs.filter(Boolean).flatMap((c) => blocks(c.production_variant).map((v) => v.variant_name)).filter(Boolean);
+  const variants = configs.filter(Boolean).flatMap((c) => blocks(c.production_variants || c.production_variant).map((v) => v.variant_name)).filter(Boolean);
   emit('endpoint', name, [...new Set(variants)].join(','));
 }
 for (const [, cluster] of ofType('aws_redshift_cluster')) {
