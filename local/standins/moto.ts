@@ -44,7 +44,7 @@ export function parseExportLines(text: string): Record<string, string> {
 export async function ensureMoto(repoRoot: string, onStatus?: (line: string) => void): Promise<string> {
   const script = path.join(repoRoot, 'scripts', 'toolchain.sh');
   if (!fs.existsSync(script)) throw new Error(`${script} not found: the moto stand-in is installed by it`);
-  const timer = setTimeout(() => onStatus?.('installing moto into the toolchain cache (first run only; about a minute)'), 2000);
+  const timer = setTimeout(() => onStatus?.('waiting for scripts/toolchain.sh --only moto (the first run installs moto into the toolchain cache: about a minute)'), 2000);
   try {
     const { stdout } = await execFileAsync('bash', [script, '--only', 'moto', '--print-env'], { cwd: repoRoot, maxBuffer: 1 << 20 });
     const motoServer = parseExportLines(stdout).DAML_MOTO_SERVER;

@@ -15,6 +15,8 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bindNamedParameters, COMPAT_FUNCTIONS, DialectError, parseCopy, parseManifest, referencedParameters, statementKind, translateDdl, type CopyCommand, type SqlParameter } from './redshift-dialect';
@@ -30,6 +32,34 @@ export interface RedshiftDataStandinOptions {
   readonly database: string;
   readonly readObject: ObjectReader;
   readonly decodeParquet: ParquetDecoder;
+  /** Where a freshly initialised data directory is cached (initdb is most of PGlite's start-up). @default no cache */
+  readonly cacheDir?: string;
+}
+
+/**
+ * PGlite runs initdb on every create (seconds on a busy 2-core machine); restoring a dump of a
+ * fresh cluster takes under a second. The dump is keyed by the PGlite version, so an upgrade
+ * re-initialises.
+ */
+async function createDatabase(cacheDir: string | undefined): Promise<PGlite> {
+  if (!cacheDir) return PGlite.create();
+  const pkg = path.join(path.dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json');
+  const version = (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string }).version;
+  const file = path.join(cacheDir, `pglite-${version}-initdb.tar.gz`);
+  if (fs.existsSync(file)) {
+    try {
+      return await PGlite.create({ loadDataDir: new Blob([fs.readFileSync(file)]) });
+    } catch {
+      fs.rmSync(file, { force: true });
+    }
+  }
+  const fresh = await PGlite.create();
+  const dump = await fresh.dumpDataDir('gzip');
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, Buffer.from(await dump.arrayBuffer()));
+  fs.renameSync(tmp, file);
+  return fresh;
 }
 
 type Status = 'FINISHED' | 'FAILED' | 'ABORTED';
@@ -98,7 +128,7 @@ export class RedshiftDataStandin implements Stoppable {
   ) {}
 
   static async start(options: RedshiftDataStandinOptions): Promise<RedshiftDataStandin> {
-    const db = await PGlite.create();
+    const db = await createDatabase(options.cacheDir);
     for (const sql of COMPAT_FUNCTIONS) await db.exec(sql);
     const standin = new RedshiftDataStandin(db, options);
     await standin.listen();

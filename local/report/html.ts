@@ -1,0 +1,89 @@
+/** The report as one self-contained HTML page: inline CSS and SVG, no script, nothing fetched. */
+import type { LocalReport } from './model';
+import { barChart, color, columnChart, escapeXml, groupedColumns } from './svg';
+
+const n = (x: number) => (Number.isFinite(x) ? x.toLocaleString('en-US') : '–');
+const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
+const mib = (b: number) => `${(b / 1048576).toFixed(2)} MiB`;
+
+function kv(rows: readonly (readonly [string, string])[]): string {
+  return `<table class="kv">${rows.map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(v)}</td></tr>`).join('')}</table>`;
+}
+
+function grid(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return `<table class="grid"><thead><tr>${header.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c, i) => `<td${i > 0 ? ' class="num"' : ''}>${escapeXml(c)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+export function renderHtml(r: LocalReport): string {
+  const rec = r.records;
+  const allOk = r.invariants.every((i) => i.ok);
+  const perBatch = r.quality.perBatch.map((b) => ({ label: `${b.shard.replace('shardId-', '')}#${b.batch}`, value: b.rate * 100, color: b.rate < 0.98 ? '#dc2626' : color(2) }));
+  const sections = [
+    `<section><h2>Records</h2>${kv([
+      ['sent', n(rec.sent)],
+      ['curated', n(rec.curated)],
+      ['quarantined', n(rec.quarantined)],
+      ['on-failure destination', n(rec.onFailureDestination)],
+      ['retried (delivered again)', n(rec.retried)],
+      ['lost', n(rec.lost)],
+      ['duplicate lake rows', n(rec.duplicateLakeRows)],
+      ['replayed invocations (injected lost responses)', `${n(rec.replayedInvocations)} (${n(rec.replayedRecords)} records)`],
+      ['bytes raw → curated Parquet', `${mib(r.bytes.raw)} → ${mib(r.bytes.curatedParquet)} (${n(r.bytes.curatedObjects)} objects); quarantine ${mib(r.bytes.quarantineParquet)} (${n(r.bytes.quarantineObjects)} objects)`],
+      ['warehouse rows', `${n(r.warehouse.events)} events (${n(r.warehouse.distinctEventIds)} distinct event ids), ${n(r.warehouse.predictions)} predictions`],
+      ['stream processor', `${n(r.mapping.invocations)} invocations (batch size ${n(r.mapping.batchSize)}), ${n(r.mapping.partialFailures)} partial failures, ${n(r.mapping.functionErrors)} function errors, ${n(r.mapping.bisections)} bisections`],
+      ['warehouse loader', `${n(r.warehouse.loaderInvocations)} invocations, ${n(r.warehouse.objectsLoaded)} objects loaded, ${n(r.warehouse.loaderFailedMessages)} messages retried, ${n(r.warehouse.loaderDeadLetters)} dead letters`],
+    ])}</section>`,
+    `<section><h2>Invariants</h2><ul class="inv">${r.invariants.map((i) => `<li class="${i.ok ? 'ok' : 'fail'}"><b>${i.ok ? 'PASS' : 'FAIL'}</b> ${escapeXml(i.name)}<br><span>${escapeXml(i.detail)}</span></li>`).join('')}</ul></section>`,
+    `<section><h2>Events per hour (event time, curated)</h2>${columnChart(
+      r.eventsPerHour.map((e) => ({ label: e.hour, value: e.events })),
+      { title: 'Curated events per event-time hour', yLabel: 'events' },
+    )}</section>`,
+    `<section><h2>Data quality</h2><p>${pct(r.quality.rate)} of the records were curated; ${n(r.quality.malformedSent)} malformed records were sent and ${n(r.quality.malformedQuarantined)} quarantined, ${n(r.quality.malformedWithReason)} with a reason. Rate per delivered batch (red: below 98 %):</p>${columnChart(perBatch, { title: 'Data-quality rate per batch', yLabel: '% curated', yMax: 100 })}${grid(
+      ['generator corruption', 'quarantine error_kind → records'],
+      Object.entries(r.quality.byKind).map(([kind, m]) => [kind, Object.entries(m).map(([k, c]) => `${k}: ${n(c)}`).join(', ')]),
+    )}</section>`,
+    `<section><h2>Quarantine reasons</h2>${barChart(
+      r.quarantineReasons.map((q) => ({ label: q.errorKind, value: q.records })),
+      { title: 'Quarantined records by error kind' },
+    )}${grid(['error_kind', 'records', 'example reason'], r.quarantineReasons.map((q) => [q.errorKind, n(q.records), q.example.slice(0, 160)]))}</section>`,
+    `<section><h2>Predictions per variant</h2><p>${n(r.predictions.answered)} of ${n(r.predictions.requested)} requests answered, ${n(r.predictions.errors)} errors; ${n(r.predictions.bufferedAtEnd)} rows were still buffered in the function when the run ended (then drained).</p>${barChart(
+      r.predictions.byVariant.map((v, i) => ({ label: `${v.variant} (${v.modelVersion}, weight ${v.weight})`, value: v.answered, color: color(i) })),
+      { title: 'Predictions answered per production variant' },
+    )}${grid(
+      ['variant', 'weight', 'model', 'answered', 'lake rows', 'warehouse rows', 'mean score'],
+      r.predictions.byVariant.map((v) => [v.variant, String(v.weight), v.modelVersion, n(v.answered), n(v.lakeRows), n(v.warehouseRows), v.meanScore === null ? '–' : v.meanScore.toFixed(4)]),
+    )}</section>`,
+    `<section><h2>Latency percentiles</h2>${groupedColumns(
+      r.latency.map((l) => ({ label: l.name, values: [l.p50, l.p95, l.p99] })),
+      ['p50', 'p95', 'p99'],
+      { title: 'Latency percentiles (ms)', unit: 'ms' },
+    )}${grid(['', 'count', 'p50', 'p95', 'p99', 'max'], r.latency.map((l) => [l.name, n(l.count), ...[l.p50, l.p95, l.p99, l.max].map((v) => (Number.isFinite(v) ? `${v.toFixed(2)} ms` : '–'))]))}<p class="note">Measured on this machine against local stand-ins: a correctness run, not a load test of AWS.</p></section>`,
+    `<section><h2>Queries</h2>${r.queries
+      .map((q) => {
+        const cols = q.rows.length ? Object.keys(q.rows[0]!) : [];
+        const shown = q.rows.slice(0, 30);
+        return `<h3>${escapeXml(q.name)} <small>${escapeXml(q.engine)}</small></h3><pre>${escapeXml(q.sql.replace(/\s+/g, ' ').trim())}</pre>${cols.length ? grid(cols, shown.map((row) => cols.map((c) => String(row[c] ?? '')))) : '<p>(no rows)</p>'}${q.rows.length > shown.length ? `<p class="note">${n(q.rows.length - shown.length)} more rows in report.json</p>` : ''}`;
+      })
+      .join('')}</section>`,
+    `<section><h2>Stand-ins and phases</h2>${grid(['stand-in', 'replaces', 'start-up'], r.standins.map((s) => [s.name, s.replaces, `${n(s.startMs)} ms`]))}${grid(['phase', 'seconds'], r.phases.map((p) => [p.name, p.seconds.toFixed(2)]))}</section>`,
+  ];
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Local run report: ${escapeXml(n(r.options.events))} events</title>
+<style>
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#111827;margin:0;background:#f9fafb}
+header{background:${allOk ? '#065f46' : '#991b1b'};color:#fff;padding:18px 28px}header h1{margin:0 0 4px;font-size:22px}
+main{max-width:920px;margin:0 auto;padding:8px 20px 40px}section{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:14px 18px;margin:16px 0}
+h2{font-size:17px;margin:2px 0 10px}h3{font-size:14px;margin:16px 0 4px}h3 small{color:#6b7280;font-weight:normal}
+table{border-collapse:collapse;margin:8px 0;width:100%}th,td{padding:4px 8px;border-bottom:1px solid #f3f4f6;text-align:left;vertical-align:top}
+.kv th{width:38%;color:#374151;font-weight:600}.grid th{background:#f3f4f6}.num{text-align:right;font-variant-numeric:tabular-nums}
+.inv{list-style:none;padding:0;margin:0}.inv li{padding:6px 10px;margin:4px 0;border-radius:6px}.inv .ok{background:#ecfdf5}.inv .fail{background:#fef2f2}.inv span{color:#4b5563}
+pre{background:#f3f4f6;padding:6px 8px;border-radius:4px;white-space:pre-wrap;font-size:12px}.note{color:#6b7280}
+svg .tick{font-size:10px;fill:#4b5563}svg .label{font-size:12px;fill:#111827}svg .value{font-size:11px;fill:#374151}
+</style></head><body>
+<header><h1>Local run: ${allOk ? 'every invariant holds' : 'INVARIANT FAILED'}</h1><div>${escapeXml(n(r.options.events))} events, seed ${r.options.seed}, ${pct(r.options.malformedShare)} malformed, ${escapeXml(r.startedAt)}, ${r.wallSeconds.toFixed(1)} s wall time</div></header>
+<main>${sections.join('\n')}</main></body></html>
+`;
+}

@@ -1,0 +1,113 @@
+/** Small inline-SVG charts for the self-contained HTML report (no script, no external asset). */
+
+export function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+export interface Bar {
+  readonly label: string;
+  readonly value: number;
+  readonly color?: string;
+}
+
+const PALETTE = ['#2563eb', '#f97316', '#16a34a', '#9333ea', '#dc2626', '#0891b2', '#ca8a04', '#4b5563'];
+
+export function color(i: number): string {
+  return PALETTE[i % PALETTE.length]!;
+}
+
+function niceMax(max: number): number {
+  if (!(max > 0)) return 1;
+  const magnitude = 10 ** Math.floor(Math.log10(max));
+  const step = [1, 2, 2.5, 5, 10].find((s) => s * magnitude >= max)!;
+  return step * magnitude;
+}
+
+function fmt(v: number): string {
+  if (Math.abs(v) >= 1000) return v.toLocaleString('en-US', { maximumFractionDigits: 0 });
+  return Number.isInteger(v) ? String(v) : v.toFixed(v < 1 ? 3 : 1);
+}
+
+/** Vertical bars with a y axis; every `labelEvery`-th x label shown. */
+export function columnChart(bars: readonly Bar[], options: { title: string; width?: number; height?: number; yLabel?: string; labelEvery?: number; yMax?: number }): string {
+  const width = options.width ?? 860;
+  const height = options.height ?? 260;
+  const m = { top: 28, right: 12, bottom: 70, left: 64 };
+  const w = width - m.left - m.right;
+  const h = height - m.top - m.bottom;
+  const max = options.yMax ?? niceMax(Math.max(0, ...bars.map((b) => b.value)));
+  const bw = bars.length ? w / bars.length : w;
+  const every = options.labelEvery ?? Math.max(1, Math.ceil(bars.length / 24));
+  const parts: string[] = [];
+  for (let i = 0; i <= 4; i++) {
+    const y = m.top + h - (h * i) / 4;
+    parts.push(`<line x1="${m.left}" x2="${m.left + w}" y1="${y}" y2="${y}" stroke="#e5e7eb"/>`, `<text x="${m.left - 6}" y="${y + 4}" text-anchor="end" class="tick">${escapeXml(fmt((max * i) / 4))}</text>`);
+  }
+  bars.forEach((b, i) => {
+    const bh = max > 0 ? (Math.max(0, b.value) / max) * h : 0;
+    const x = m.left + i * bw;
+    parts.push(`<rect x="${(x + bw * 0.1).toFixed(2)}" y="${(m.top + h - bh).toFixed(2)}" width="${Math.max(1, bw * 0.8).toFixed(2)}" height="${bh.toFixed(2)}" fill="${b.color ?? color(0)}"><title>${escapeXml(`${b.label}: ${fmt(b.value)}`)}</title></rect>`);
+    if (i % every === 0) {
+      const lx = x + bw / 2;
+      parts.push(`<text x="${lx.toFixed(2)}" y="${m.top + h + 12}" transform="rotate(-45 ${lx.toFixed(2)} ${m.top + h + 12})" text-anchor="end" class="tick">${escapeXml(b.label)}</text>`);
+    }
+  });
+  if (options.yLabel) parts.push(`<text x="14" y="${m.top + h / 2}" transform="rotate(-90 14 ${m.top + h / 2})" text-anchor="middle" class="tick">${escapeXml(options.yLabel)}</text>`);
+  return svg(width, height, options.title, parts);
+}
+
+/** Horizontal bars with their values, for categories. */
+export function barChart(bars: readonly Bar[], options: { title: string; width?: number; unit?: string }): string {
+  const width = options.width ?? 860;
+  const rowH = 26;
+  const m = { top: 28, right: 90, bottom: 8, left: 220 };
+  const height = m.top + m.bottom + Math.max(1, bars.length) * rowH;
+  const w = width - m.left - m.right;
+  const max = Math.max(0, ...bars.map((b) => b.value)) || 1;
+  const parts = bars.map((b, i) => {
+    const y = m.top + i * rowH;
+    const bw = (Math.max(0, b.value) / max) * w;
+    return [
+      `<text x="${m.left - 8}" y="${y + rowH / 2 + 4}" text-anchor="end" class="label">${escapeXml(b.label)}</text>`,
+      `<rect x="${m.left}" y="${y + 4}" width="${bw.toFixed(2)}" height="${rowH - 8}" fill="${b.color ?? color(i)}"><title>${escapeXml(`${b.label}: ${fmt(b.value)}`)}</title></rect>`,
+      `<text x="${(m.left + bw + 6).toFixed(2)}" y="${y + rowH / 2 + 4}" class="value">${escapeXml(fmt(b.value) + (options.unit ?? ''))}</text>`,
+    ].join('');
+  });
+  return svg(width, height, options.title, parts);
+}
+
+/** Grouped columns: one group per category, one column per series (e.g. p50/p95/p99 per stage). */
+export function groupedColumns(groups: readonly { label: string; values: readonly number[] }[], series: readonly string[], options: { title: string; unit: string; width?: number; height?: number }): string {
+  const width = options.width ?? 860;
+  const height = options.height ?? 280;
+  const m = { top: 28, right: 12, bottom: 60, left: 64 };
+  const w = width - m.left - m.right;
+  const h = height - m.top - m.bottom;
+  const finite = groups.flatMap((g) => g.values.filter((v) => Number.isFinite(v)));
+  const max = niceMax(Math.max(0, ...finite));
+  const gw = groups.length ? w / groups.length : w;
+  const cw = (gw * 0.8) / Math.max(1, series.length);
+  const parts: string[] = [];
+  for (let i = 0; i <= 4; i++) {
+    const y = m.top + h - (h * i) / 4;
+    parts.push(`<line x1="${m.left}" x2="${m.left + w}" y1="${y}" y2="${y}" stroke="#e5e7eb"/>`, `<text x="${m.left - 6}" y="${y + 4}" text-anchor="end" class="tick">${escapeXml(fmt((max * i) / 4) + ' ' + options.unit)}</text>`);
+  }
+  groups.forEach((g, gi) => {
+    g.values.forEach((v, si) => {
+      if (!Number.isFinite(v)) return;
+      const bh = (v / max) * h;
+      const x = m.left + gi * gw + gw * 0.1 + si * cw;
+      parts.push(`<rect x="${x.toFixed(2)}" y="${(m.top + h - bh).toFixed(2)}" width="${Math.max(1, cw - 2).toFixed(2)}" height="${bh.toFixed(2)}" fill="${color(si)}"><title>${escapeXml(`${g.label} ${series[si]}: ${fmt(v)} ${options.unit}`)}</title></rect>`);
+    });
+    parts.push(`<text x="${(m.left + gi * gw + gw / 2).toFixed(2)}" y="${m.top + h + 16}" text-anchor="middle" class="label">${escapeXml(g.label)}</text>`);
+  });
+  series.forEach((s, si) => {
+    const x = m.left + si * 90;
+    parts.push(`<rect x="${x}" y="${height - 18}" width="12" height="12" fill="${color(si)}"/><text x="${x + 16}" y="${height - 8}" class="tick">${escapeXml(s)}</text>`);
+  });
+  return svg(width, height, options.title, parts);
+}
+
+function svg(width: number, height: number, title: string, parts: readonly string[]): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${escapeXml(title)}"><title>${escapeXml(title)}</title>${parts.join('')}</svg>`;
+}
