@@ -10,9 +10,12 @@ function only(stack: TerraformJson, type: string): [string, Record<string, any>]
   return all[0]!;
 }
 
-/** Resources of `type` that belong to the warehouse (other concerns have event source mappings too). */
+/** Types other concerns use too (event source mappings, bucket notifications): only the warehouse's count here. */
+const SHARED_TYPES = ['aws_lambda_event_source_mapping', 'aws_s3_bucket_notification'];
+
+/** Resources of `type` that belong to the warehouse. */
 function ofWarehouse(stack: TerraformJson, type: string): [string, Record<string, any>][] {
-  return resourcesOf(stack, type).filter(([id]) => type !== 'aws_lambda_event_source_mapping' || id.includes('warehouse'));
+  return resourcesOf(stack, type).filter(([id]) => !SHARED_TYPES.includes(type) || id.includes('warehouse'));
 }
 
 function ref(type: string, id: string, attribute: string): string {
@@ -202,7 +205,9 @@ describe('warehouse, default configuration (pilot-light DR)', () => {
       POWERTOOLS_METRICS_NAMESPACE: LOADER_METRICS_NAMESPACE,
     });
 
-    const [, notification] = only(primary, 'aws_s3_bucket_notification');
+    const notifications = ofWarehouse(primary, 'aws_s3_bucket_notification');
+    expect(notifications).toHaveLength(1);
+    const [, notification] = notifications[0]!;
     expect(notification.queue.map((q: any) => [q.filter_prefix, q.filter_suffix, q.events])).toEqual([
       ['curated/', '.parquet', ['s3:ObjectCreated:*']],
       ['predictions/', '.parquet', ['s3:ObjectCreated:*']],
@@ -288,6 +293,13 @@ describe('QuickSight', () => {
     expect(redshift.ssl_properties.disable_ssl).toBe(false);
     expect(redshift.credentials.secret_arn).toMatch(/master_password_secret_arn\}$/);
     expect(redshift.permission).toEqual([{ principal: QUICKSIGHT_PRINCIPAL, actions: expect.arrayContaining(['quicksight:DescribeDataSource', 'quicksight:PassDataSource']) }]);
+  });
+
+  it('has an Athena data source on the lake workgroup, owned by the configured principal', () => {
+    const [workgroupId] = only(primary, 'aws_athena_workgroup');
+    const athena = resourcesOf(primary, 'aws_quicksight_data_source').find(([, d]) => d.type === 'ATHENA')![1];
+    expect(athena.parameters.athena.work_group).toBe(ref('aws_athena_workgroup', workgroupId, 'name'));
+    expect(athena.permission).toEqual([{ principal: QUICKSIGHT_PRINCIPAL, actions: expect.arrayContaining(['quicksight:DescribeDataSource']) }]);
   });
 
   it('is admitted to the warehouse by security group', () => {
