@@ -73,7 +73,7 @@ export class RegionalPlatform extends Construct {
       this.warehouse = new DataWarehouse(this, 'warehouse', { context, platformKey: this.key, network: this.network, dataLake: this.dataLake });
     }
     if (context.config.quicksight.enabled && context.role === 'primary') {
-      this.quicksight = new QuickSight(this, 'quicksight', { context, network: this.network, warehouse: this.warehouse?.warehouse });
+      this.quicksight = new QuickSight(this, 'quicksight', { context, network: this.network, warehouse: this.warehouse?.warehouse, athenaWorkgroup: this.athena.workgroup });
     }
 
     const ml = { context, platformKey: this.key, network: this.network, dataLake: this.dataLake };
