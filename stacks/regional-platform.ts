@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { PlatformContext } from './platform-context';
 import { AthenaAnalytics } from './constructs/athena';
 import { DataCatalog } from './constructs/catalog';
+import { DataQualityAlarms } from './constructs/data-quality-alarms';
 import { DataLake } from './constructs/data-lake';
 import { DataWarehouse } from './constructs/data-warehouse';
 import { PlatformKey } from './constructs/encryption';
@@ -14,6 +15,7 @@ import { MlEndpoint } from './constructs/ml-endpoint';
 import { Observability } from './constructs/observability';
 import { streamProcessorMetrics } from './constructs/observed-components';
 import { QuickSight } from './constructs/quicksight';
+import { StreamAggregator } from './constructs/stream-aggregator';
 import { STREAM_PROCESSOR_SERVICE, StreamProcessor } from './constructs/stream-processor';
 
 export interface RegionalPlatformProps {
@@ -38,6 +40,10 @@ export class RegionalPlatform extends Construct {
   /** Glue database and tables over this region's lake (tables from the event contract). */
   readonly catalog: DataCatalog;
   readonly athena: AthenaAnalytics;
+  /** Windowed aggregates and threshold alerts: a second consumer of the stream (absent when config.aggregates.enabled is false). */
+  readonly aggregator?: StreamAggregator;
+  /** Anomaly-detection alarms on ingest volume and freshness. */
+  readonly dataQuality: DataQualityAlarms;
   /** Redshift, its loader and DR (absent when config.redshift.enabled is false). */
   readonly warehouse?: DataWarehouse;
   /** QuickSight data sources (primary only, when config.quicksight.enabled). */
@@ -68,6 +74,11 @@ export class RegionalPlatform extends Construct {
     this.streamProcessor = new StreamProcessor(this, 'stream-processor', { context, platformKey: this.key, network: this.network, dataLake: this.dataLake, stream: this.ingestion });
     this.catalog = new DataCatalog(this, 'catalog', { context, platformKey: this.key, dataLake: this.dataLake });
     this.athena = new AthenaAnalytics(this, 'athena', { context, platformKey: this.key, dataLake: this.dataLake, catalog: this.catalog });
+    // Aggregates and data-quality alarms alert through the topic observability creates below.
+    if (context.config.aggregates.enabled) {
+      this.aggregator = new StreamAggregator(this, 'stream-aggregator', { context, platformKey: this.key, network: this.network, stream: this.ingestion, dataLake: this.dataLake });
+    }
+    this.dataQuality = new DataQualityAlarms(this, 'data-quality', { context, stream: this.ingestion, processorMetrics: streamProcessorMetrics(STREAM_PROCESSOR_SERVICE) });
 
     if (context.config.redshift.enabled) {
       this.warehouse = new DataWarehouse(this, 'warehouse', { context, platformKey: this.key, network: this.network, dataLake: this.dataLake });
@@ -92,19 +103,22 @@ export class RegionalPlatform extends Construct {
         platformMetrics: streamProcessorMetrics(STREAM_PROCESSOR_SERVICE),
         endpoint: { endpoint: this.mlEndpoint.endpoint, variantNames: this.mlEndpoint.variants.map((v) => v.name) },
         api: { api: this.inferenceApi.api, stage: this.inferenceApi.stage },
-        ownedAlarms: this.mlEndpoint.rollbackAlarms,
+        ownedAlarms: [...this.mlEndpoint.rollbackAlarms, ...this.dataQuality.alarms],
         functions: [
           { label: 'stream-processor', fn: this.streamProcessor.function },
           { label: 'ml-inference', fn: this.inferenceApi.fn },
+          ...(this.aggregator ? [{ label: 'stream-aggregator', fn: this.aggregator.function }] : []),
           ...(this.warehouse?.loader ? [{ label: 'warehouse-loader', fn: this.warehouse.loader.function }] : []),
         ],
         warehouse: this.warehouse?.warehouse.cluster,
         deadLetterQueues: [
           { label: 'stream-processor', queue: this.streamProcessor.deadLetterQueue },
+          ...(this.aggregator ? [{ label: 'stream-aggregator', queue: this.aggregator.onFailureQueue }] : []),
           ...(this.warehouse?.loader ? [{ label: 'warehouse-loader', queue: this.warehouse.loader.deadLetterQueue }] : []),
         ],
       },
       failoverApi: { api: this.inferenceApi.api, stage: this.inferenceApi.stage, healthCheckPath: HEALTH_PATH },
     });
+    this.aggregator?.connectAlertTopic(this.observability.alerts);
   }
 }

@@ -20,7 +20,7 @@ import { PlatformNaming, StackRole } from '../../stacks/naming';
 import { PlatformContext } from '../../stacks/platform-context';
 import { evaluatePolicy } from '../../stacks/policy/rules';
 import { createAwsProvider } from '../../stacks/provider';
-import { resourcesOf, testConfig, TerraformJson } from '../helpers/synth';
+import { resourcesOf, synthPlatform, testConfig, TerraformJson } from '../helpers/synth';
 
 /**
  * Real-time aggregates and data-quality monitoring (issue 9) synthesized with what they build on:
@@ -220,5 +220,33 @@ describe('connecting the alert topic', () => {
     expect(() => Testing.synth(stack, true)).toThrow(/StreamAggregator has no alert topic: pass alertTopic or call connectAlertTopic\(\)/);
     const { aggregator, topic } = buildAggregates({}, 'dr', { topic: 'later' });
     expect(() => aggregator.connectAlertTopic(topic)).toThrow(/already publishes to an alert topic/);
+  });
+});
+
+describe('in the regional platform', () => {
+  test.each(['primary', 'dr'] as const)('%s: the aggregator consumes the stream beside the processor, is watched by observability, and its anomaly alarms notify the alert topic', (role) => {
+    const json = synthPlatform().stacks[role];
+    const [streamId] = resourcesOf(json, 'aws_kinesis_stream')[0]!;
+    const windowed = resourcesOf(json, 'aws_lambda_event_source_mapping').map(([, m]) => m).filter((m) => m.event_source_arn === `\${aws_kinesis_stream.${streamId}.arn}`);
+    expect(windowed.map((m) => m.tumbling_window_in_seconds ?? 0).sort()).toEqual([0, 60]);
+    const [topicId] = resourcesOf(json, 'aws_sns_topic').find(([, t]) => String(t.name).includes('-alerts-'))!;
+    const topicArn = `\${aws_sns_topic.${topicId}.arn}`;
+    const [, fn] = resourcesOf(json, 'aws_lambda_function').find(([, f]) => String(f.function_name).includes('stream-aggregator'))!;
+    expect(fn.environment.variables.ALERT_TOPIC_ARN).toBe(topicArn);
+    const anomaly = resourcesOf(json, 'aws_cloudwatch_metric_alarm').map(([, a]) => a).filter((a) => a.threshold_metric_id === 'ad1');
+    expect(anomaly).toHaveLength(2);
+    for (const a of anomaly) expect([a.alarm_actions, a.ok_actions]).toEqual([[topicArn], [topicArn]]);
+    // Observability watches the aggregator like every function: errors, throttles and its on-failure queue.
+    const names = resourcesOf(json, 'aws_cloudwatch_metric_alarm').map(([, a]) => JSON.stringify(a.dimensions ?? {}));
+    expect(names.some((d) => d.includes('stream-aggregator') && d.includes('FunctionName'))).toBe(true);
+    const [queueId] = resourcesOf(json, 'aws_sqs_queue').find(([, q]) => String(q.name).includes('stream-aggregator-failed'))!;
+    expect(names.some((d) => d.includes(`aws_sqs_queue.${queueId}.name`) && d.includes('QueueName'))).toBe(true);
+  });
+
+  test('aggregates.enabled = false removes the aggregator and keeps the data-quality alarms', () => {
+    const json = synthPlatform({ aggregates: { enabled: false } }).stacks.primary;
+    expect(resourcesOf(json, 'aws_lambda_function').filter(([, f]) => String(f.function_name).includes('stream-aggregator'))).toEqual([]);
+    expect(resourcesOf(json, 'aws_lambda_event_source_mapping').filter(([, m]) => m.tumbling_window_in_seconds)).toEqual([]);
+    expect(resourcesOf(json, 'aws_cloudwatch_metric_alarm').filter(([, a]) => a.threshold_metric_id === 'ad1')).toHaveLength(2);
   });
 });
