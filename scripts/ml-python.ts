@@ -4,9 +4,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
-export const REPO_ROOT = resolve(__dirname, '..');
+/** The repository root, whether this runs from sources (scripts/) or compiled (dist/scripts/). */
+export const REPO_ROOT = ((up) => (basename(up) === 'dist' ? dirname(up) : up))(resolve(__dirname, '..'));
 export const MODEL_DIR = join(REPO_ROOT, 'ml', 'model');
 
 /** The interpreter with the pinned xgboost: $ML_PYTHON, else ml/.venv (created by `bash ml/setup.sh`). */
