@@ -174,7 +174,7 @@ export async function runLocal(options: LocalRunOptions, standins: StandinSet, u
   let t = performance.now();
   ui.note('starting moto (Kinesis, S3, SQS) on 127.0.0.1');
   const moto = await startMoto(standins, { repoRoot: root, logFile: path.join(options.outDir, 'logs', 'moto.log'), onStatus: ui.note });
-  standinInfo.push({ name: moto.name, replaces: 'Kinesis Data Streams, S3, SQS', startMs: Math.round(performance.now() - t) });
+  standinInfo.push({ name: moto.name, replaces: 'Kinesis Data Streams, S3, SQS', startMs: Math.round(performance.now() - t), pid: moto.pid });
 
   const clientConfig = { region: p.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, endpoint: moto.endpoint };
   const s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
@@ -503,7 +503,8 @@ export async function runLocal(options: LocalRunOptions, standins: StandinSet, u
   };
   const quality: LocalReport['quality'] = {
     rate: curated + quarantined === 0 ? 1 : curated / (curated + quarantined),
-    malformedSent: malformedData.size === 0 ? 0 : generated.filter((r) => (MALFORMED_KINDS as readonly string[]).includes(r.kind)).length,
+    alarmThreshold: p.config.observability.alarms.dataQualityRatio,
+    malformedSent: generated.filter((r) => (MALFORMED_KINDS as readonly string[]).includes(r.kind)).length,
     malformedQuarantined,
     malformedWithReason,
     validQuarantined,

@@ -10,16 +10,19 @@ function kv(rows: readonly (readonly [string, string])[]): string {
   return `<table class="kv">${rows.map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(v)}</td></tr>`).join('')}</table>`;
 }
 
+const NUMERIC = /^[-+]?[\d,.]+( ?(ms|%|MiB))?$|^–$/;
+
 function grid(header: readonly string[], rows: readonly (readonly string[])[]): string {
   return `<table class="grid"><thead><tr>${header.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c, i) => `<td${i > 0 ? ' class="num"' : ''}>${escapeXml(c)}</td>`).join('')}</tr>`)
+    .map((r) => `<tr>${r.map((c, i) => `<td${i > 0 && NUMERIC.test(c) ? ' class="num"' : ''}>${escapeXml(c)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
 }
 
 export function renderHtml(r: LocalReport): string {
   const rec = r.records;
   const allOk = r.invariants.every((i) => i.ok);
-  const perBatch = r.quality.perBatch.map((b) => ({ label: `${b.shard.replace('shardId-', '')}#${b.batch}`, value: b.rate * 100, color: b.rate < 0.98 ? '#dc2626' : color(2) }));
+  const threshold = r.quality.alarmThreshold;
+  const perBatch = r.quality.perBatch.map((b) => ({ label: `shard ${Number(b.shard.replace('shardId-', ''))} #${b.batch}`, value: b.rate * 100, color: b.rate < threshold ? '#dc2626' : color(2) }));
   const sections = [
     `<section><h2>Records</h2>${kv([
       ['sent', n(rec.sent)],
@@ -37,10 +40,10 @@ export function renderHtml(r: LocalReport): string {
     ])}</section>`,
     `<section><h2>Invariants</h2><ul class="inv">${r.invariants.map((i) => `<li class="${i.ok ? 'ok' : 'fail'}"><b>${i.ok ? 'PASS' : 'FAIL'}</b> ${escapeXml(i.name)}<br><span>${escapeXml(i.detail)}</span></li>`).join('')}</ul></section>`,
     `<section><h2>Events per hour (event time, curated)</h2>${columnChart(
-      r.eventsPerHour.map((e) => ({ label: e.hour, value: e.events })),
+      r.eventsPerHour.map((e) => ({ label: e.hour.slice(5), value: e.events })),
       { title: 'Curated events per event-time hour', yLabel: 'events' },
     )}</section>`,
-    `<section><h2>Data quality</h2><p>${pct(r.quality.rate)} of the records were curated; ${n(r.quality.malformedSent)} malformed records were sent and ${n(r.quality.malformedQuarantined)} quarantined, ${n(r.quality.malformedWithReason)} with a reason. Rate per delivered batch (red: below 98 %):</p>${columnChart(perBatch, { title: 'Data-quality rate per batch', yLabel: '% curated', yMax: 100 })}${grid(
+    `<section><h2>Data quality</h2><p>${pct(r.quality.rate)} of the records were curated; ${n(r.quality.malformedSent)} malformed records were sent and ${n(r.quality.malformedQuarantined)} quarantined, ${n(r.quality.malformedWithReason)} with a reason. Rate per delivered batch (red: below the data-quality alarm threshold, ${pct(threshold)}):</p>${columnChart(perBatch, { title: 'Data-quality rate per batch', yLabel: '% curated', yMax: 100 })}${grid(
       ['generator corruption', 'quarantine error_kind → records'],
       Object.entries(r.quality.byKind).map(([kind, m]) => [kind, Object.entries(m).map(([k, c]) => `${k}: ${n(c)}`).join(', ')]),
     )}</section>`,

@@ -31,7 +31,8 @@ export interface LocalReport {
   readonly startedAt: string;
   readonly wallSeconds: number;
   readonly options: { readonly events: number; readonly malformedShare: number; readonly seed: number; readonly predictions: number; readonly replayShare: number };
-  readonly standins: readonly { readonly name: string; readonly replaces: string; readonly startMs: number }[];
+  /** pid: the stand-in's own process, when it runs in one (checked to be gone after the run). */
+  readonly standins: readonly { readonly name: string; readonly replaces: string; readonly startMs: number; readonly pid?: number }[];
   readonly phases: readonly { readonly name: string; readonly seconds: number }[];
   readonly records: {
     readonly generated: number;
@@ -60,6 +61,8 @@ export interface LocalReport {
   readonly bytes: { readonly raw: number; readonly curatedParquet: number; readonly quarantineParquet: number; readonly curatedObjects: number; readonly quarantineObjects: number };
   readonly quality: {
     readonly rate: number;
+    /** The stream processor's data-quality alarm threshold (config.observability.alarms.dataQualityRatio). */
+    readonly alarmThreshold: number;
     readonly malformedSent: number;
     readonly malformedQuarantined: number;
     readonly malformedWithReason: number;

@@ -25,14 +25,15 @@ function niceMax(max: number): number {
 
 function fmt(v: number): string {
   if (Math.abs(v) >= 1000) return v.toLocaleString('en-US', { maximumFractionDigits: 0 });
-  return Number.isInteger(v) ? String(v) : v.toFixed(v < 1 ? 3 : 1);
+  if (Number.isInteger(v)) return String(v);
+  return Math.abs(v) < 1 ? String(Number(v.toPrecision(3))) : v.toFixed(1);
 }
 
 /** Vertical bars with a y axis; every `labelEvery`-th x label shown. */
 export function columnChart(bars: readonly Bar[], options: { title: string; width?: number; height?: number; yLabel?: string; labelEvery?: number; yMax?: number }): string {
   const width = options.width ?? 860;
   const height = options.height ?? 260;
-  const m = { top: 28, right: 12, bottom: 70, left: 64 };
+  const m = { top: 28, right: 12, bottom: 70, left: 84 };
   const w = width - m.left - m.right;
   const h = height - m.top - m.bottom;
   const max = options.yMax ?? niceMax(Math.max(0, ...bars.map((b) => b.value)));
@@ -76,28 +77,33 @@ export function barChart(bars: readonly Bar[], options: { title: string; width?:
   return svg(width, height, options.title, parts);
 }
 
-/** Grouped columns: one group per category, one column per series (e.g. p50/p95/p99 per stage). */
+/**
+ * Grouped columns on a log10 axis: one group per category, one column per series (p50/p95/p99 per
+ * stage). Log scale, because stages differ by orders of magnitude (microseconds to seconds).
+ */
 export function groupedColumns(groups: readonly { label: string; values: readonly number[] }[], series: readonly string[], options: { title: string; unit: string; width?: number; height?: number }): string {
   const width = options.width ?? 860;
   const height = options.height ?? 280;
-  const m = { top: 28, right: 12, bottom: 60, left: 64 };
+  const m = { top: 28, right: 12, bottom: 60, left: 84 };
   const w = width - m.left - m.right;
   const h = height - m.top - m.bottom;
-  const finite = groups.flatMap((g) => g.values.filter((v) => Number.isFinite(v)));
-  const max = niceMax(Math.max(0, ...finite));
+  const finite = groups.flatMap((g) => g.values.filter((v) => Number.isFinite(v) && v > 0));
+  const lo = Math.floor(Math.log10(Math.min(1, ...finite)));
+  const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(1, ...finite))));
+  const yOf = (v: number) => m.top + h - ((Math.log10(v) - lo) / (hi - lo)) * h;
   const gw = groups.length ? w / groups.length : w;
   const cw = (gw * 0.8) / Math.max(1, series.length);
   const parts: string[] = [];
-  for (let i = 0; i <= 4; i++) {
-    const y = m.top + h - (h * i) / 4;
-    parts.push(`<line x1="${m.left}" x2="${m.left + w}" y1="${y}" y2="${y}" stroke="#e5e7eb"/>`, `<text x="${m.left - 6}" y="${y + 4}" text-anchor="end" class="tick">${escapeXml(fmt((max * i) / 4) + ' ' + options.unit)}</text>`);
+  for (let e = lo; e <= hi; e++) {
+    const y = yOf(10 ** e);
+    parts.push(`<line x1="${m.left}" x2="${m.left + w}" y1="${y.toFixed(2)}" y2="${y.toFixed(2)}" stroke="#e5e7eb"/>`, `<text x="${m.left - 6}" y="${(y + 4).toFixed(2)}" text-anchor="end" class="tick">${escapeXml(fmt(10 ** e) + ' ' + options.unit)}</text>`);
   }
   groups.forEach((g, gi) => {
     g.values.forEach((v, si) => {
-      if (!Number.isFinite(v)) return;
-      const bh = (v / max) * h;
+      if (!Number.isFinite(v) || v <= 0) return;
+      const top = Math.min(m.top + h, yOf(Math.max(v, 10 ** lo)));
       const x = m.left + gi * gw + gw * 0.1 + si * cw;
-      parts.push(`<rect x="${x.toFixed(2)}" y="${(m.top + h - bh).toFixed(2)}" width="${Math.max(1, cw - 2).toFixed(2)}" height="${bh.toFixed(2)}" fill="${color(si)}"><title>${escapeXml(`${g.label} ${series[si]}: ${fmt(v)} ${options.unit}`)}</title></rect>`);
+      parts.push(`<rect x="${x.toFixed(2)}" y="${top.toFixed(2)}" width="${Math.max(1, cw - 2).toFixed(2)}" height="${(m.top + h - top).toFixed(2)}" fill="${color(si)}"><title>${escapeXml(`${g.label} ${series[si]}: ${fmt(v)} ${options.unit}`)}</title></rect>`);
     });
     parts.push(`<text x="${(m.left + gi * gw + gw / 2).toFixed(2)}" y="${m.top + h + 16}" text-anchor="middle" class="label">${escapeXml(g.label)}</text>`);
   });
