@@ -76,7 +76,7 @@ read -r -a roles <<<"$(daml_roles "$target" primary dr)"
 bucket_contents() {
   local out
   # shellcheck disable=SC2016  # backticks are JMESPath literals, not command substitution
-  if ! out="$(aws s3api list-object-versions --region "$1" --bucket "$2" --max-items 1 \
+  if ! out="$(daml_aws s3api list-object-versions --region "$1" --bucket "$2" --max-items 1 \
     --query '[length(Versions || `[]`), length(DeleteMarkers || `[]`)]' --output text 2>&1)"; then
     if grep -qE 'NoSuchBucket|Not Found|404' <<<"$out"; then echo absent; else echo "unknown $(printf '%s' "$out" | tr '\n' ' ' | cut -c1-160)"; fi
   elif awk '{ exit !($1 + $2 > 0) }' <<<"$out"; then

@@ -138,7 +138,7 @@ datapoints() {
     statistic_args=(--statistics "$stat")
     query="Datapoints[].$stat"
   fi
-  out="$(aws cloudwatch get-metric-statistics --region "$region" --namespace "$namespace" --metric-name "$metric" \
+  out="$(daml_aws cloudwatch get-metric-statistics --region "$region" --namespace "$namespace" --metric-name "$metric" \
     --dimensions "${dims[@]}" --start-time "$START_TIME" --end-time "$END_TIME" --period "$period" \
     "${statistic_args[@]}" --query "$query" --output text)" || return 1
   printf '%s\n' "$out" | tr -s '\t ' '\n' | grep -E '^-?[0-9.]+(e[-+]?[0-9]+)?$' || true
@@ -170,7 +170,7 @@ check_dashboard() {
   local region="$1" name url out
   while IFS=$'\t' read -r _ name; do
     url="https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${name}"
-    if out="$(aws cloudwatch get-dashboard --region "$region" --dashboard-name "$name" --query DashboardName --output text 2>&1)"; then
+    if out="$(daml_aws cloudwatch get-dashboard --region "$region" --dashboard-name "$name" --query DashboardName --output text 2>&1)"; then
       report OK dashboard "$region" "$name" url "$url"
     elif [ "$(aws_error_kind "$out")" = notfound ]; then
       report UNKNOWN dashboard "$region" "$name" url "dashboard not found (stack not deployed?): $url"
@@ -183,7 +183,7 @@ check_dashboard() {
 check_kinesis() {
   local region="$1" name consumed out status shards threshold age throttles periods throttled_periods
   while IFS=$'\t' read -r _ name consumed; do
-    if ! out="$(aws kinesis describe-stream-summary --region "$region" --stream-name "$name" \
+    if ! out="$(daml_aws kinesis describe-stream-summary --region "$region" --stream-name "$name" \
       --query 'StreamDescriptionSummary.[StreamStatus,OpenShardCount]' --output text 2>&1)"; then
       if [ "$(aws_error_kind "$out")" = notfound ]; then
         report UNKNOWN kinesis "$region" "$name" status "stream not found (stack not deployed?)"
@@ -238,7 +238,7 @@ lambda_count() {
 check_lambda() {
   local region="$1" name dead url depth out errors errors_peak invocations throttles throttles_peak threshold rate status
   while IFS=$'\t' read -r _ name; do
-    if ! out="$(aws lambda get-function-configuration --region "$region" --function-name "$name" --query State --output text 2>&1)"; then
+    if ! out="$(daml_aws lambda get-function-configuration --region "$region" --function-name "$name" --query State --output text 2>&1)"; then
       if [ "$(aws_error_kind "$out")" = notfound ]; then
         report UNKNOWN lambda "$region" "$name" "error rate" "function not found (stack not deployed?)"
       else
@@ -268,7 +268,7 @@ check_lambda() {
 
   while IFS=$'\t' read -r _ name dead; do
     [ "$dead" = yes ] || continue
-    if ! url="$(aws sqs get-queue-url --region "$region" --queue-name "$name" --query QueueUrl --output text 2>&1)"; then
+    if ! url="$(daml_aws sqs get-queue-url --region "$region" --queue-name "$name" --query QueueUrl --output text 2>&1)"; then
       if [ "$(aws_error_kind "$url")" = notfound ]; then
         report UNKNOWN lambda "$region" "$name" "DLQ depth" "queue not found (stack not deployed?)"
       else
@@ -276,7 +276,7 @@ check_lambda() {
       fi
       continue
     fi
-    if ! depth="$(aws sqs get-queue-attributes --region "$region" --queue-url "$url" --attribute-names ApproximateNumberOfMessages \
+    if ! depth="$(daml_aws sqs get-queue-attributes --region "$region" --queue-url "$url" --attribute-names ApproximateNumberOfMessages \
       --query Attributes.ApproximateNumberOfMessages --output text 2>&1)"; then
       report UNKNOWN lambda "$region" "$name" "DLQ depth" "cannot read queue: $(short "$depth")"
       continue
@@ -292,7 +292,7 @@ check_lambda() {
 check_sagemaker() {
   local region="$1" name variants variant out threshold errors latency list
   while IFS=$'\t' read -r _ name variants; do
-    if ! out="$(aws sagemaker describe-endpoint --region "$region" --endpoint-name "$name" --query EndpointStatus --output text 2>&1)"; then
+    if ! out="$(daml_aws sagemaker describe-endpoint --region "$region" --endpoint-name "$name" --query EndpointStatus --output text 2>&1)"; then
       if [ "$(aws_error_kind "$out")" = notfound ]; then
         report UNKNOWN sagemaker "$region" "$name" status "endpoint not found (stack not deployed?)"
       else
@@ -328,7 +328,7 @@ check_sagemaker() {
 check_redshift() {
   local region="$1" id out status availability threshold cpu disk
   while IFS=$'\t' read -r _ id; do
-    if ! out="$(aws redshift describe-clusters --region "$region" --cluster-identifier "$id" \
+    if ! out="$(daml_aws redshift describe-clusters --region "$region" --cluster-identifier "$id" \
       --query 'Clusters[0].[ClusterStatus,ClusterAvailabilityStatus]' --output text 2>&1)"; then
       if [ "$(aws_error_kind "$out")" = notfound ]; then
         report UNKNOWN redshift "$region" "$id" status "cluster not found (stack not deployed?)"
@@ -366,7 +366,7 @@ check_redshift() {
 check_api() {
   local region="$1" name stage id errors requests rate threshold latency
   while IFS=$'\t' read -r _ name stage; do
-    if ! id="$(aws apigatewayv2 get-apis --region "$region" --query "Items[?Name=='$name'].ApiId | [0]" --output text 2>&1)"; then
+    if ! id="$(daml_aws apigatewayv2 get-apis --region "$region" --query "Items[?Name=='$name'].ApiId | [0]" --output text 2>&1)"; then
       report UNKNOWN api "$region" "$name" "5XX rate" "cannot list APIs: $(short "$id")"
       continue
     fi

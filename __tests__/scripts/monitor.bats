@@ -224,8 +224,11 @@ setup() {
   [ "$summary" = "CRIT 2 2 true lambda/error rate,lambda/error rate" ]
 }
 
-@test "AWS_ENDPOINT_URL reaches every AWS CLI call (local emulator)" {
-  AWS_ENDPOINT_URL=http://127.0.0.1:5000 run "$REPO_ROOT/scripts/monitor.sh" dashboard
+@test "AWS_ENDPOINT_URL reaches every AWS CLI call, also as --endpoint-url (CLI v1 ignores the variable for SQS)" {
+  AWS_ENDPOINT_URL=http://127.0.0.1:5000 run "$REPO_ROOT/scripts/monitor.sh" lambda
   [ "$status" -eq 0 ]
-  [ "$(calls '^aws ' | wc -l)" -eq "$(calls 'AWS_ENDPOINT_URL=http://127.0.0.1:5000\]$' | wc -l)" ]
+  total="$(calls '^aws ' | wc -l)"
+  [ "$total" -gt 5 ]
+  [ "$total" -eq "$(calls '^aws --endpoint-url http://127.0.0.1:5000 .*AWS_ENDPOINT_URL=http://127.0.0.1:5000\]$' | wc -l)" ]
+  [ -n "$(calls '^aws --endpoint-url http://127.0.0.1:5000 sqs get-queue-attributes')" ]
 }

@@ -84,7 +84,7 @@ daml_missing_prerequisites() {
       credentials)
         if command -v aws >/dev/null 2>&1; then
           local error
-          if ! error="$(aws sts get-caller-identity --query Account --output text 2>&1 >/dev/null)"; then
+          if ! error="$(daml_aws sts get-caller-identity --query Account --output text 2>&1 >/dev/null)"; then
             echo "AWS credentials not usable (aws sts get-caller-identity failed: $(printf '%s' "$error" | tr '\n' ' ' | cut -c1-200)): configure a profile (AWS_PROFILE) or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
           fi
         fi
@@ -93,7 +93,17 @@ daml_missing_prerequisites() {
   done
 }
 
-daml_account_id() { aws sts get-caller-identity --query Account --output text; }
+# The AWS CLI. With AWS_ENDPOINT_URL set (a local emulator) it is also passed as --endpoint-url:
+# AWS CLI v1 ignores the variable for SQS, whose legacy-endpoint customization wins over it.
+daml_aws() {
+  if [ -n "${AWS_ENDPOINT_URL:-}" ]; then
+    aws --endpoint-url "$AWS_ENDPOINT_URL" "$@"
+  else
+    aws "$@"
+  fi
+}
+
+daml_account_id() { daml_aws sts get-caller-identity --query Account --output text; }
 
 # daml_manifest ROLE [ACCOUNT]: the stack's manifest (scripts/lib/stack-manifest.js); fails when
 # the stack has not been synthesized.

@@ -1,0 +1,127 @@
+#!/usr/bin/env bats
+# scripts/monitor.sh with the real AWS CLI against moto (a local AWS emulator on 127.0.0.1), through
+# AWS_ENDPOINT_URL: the CLI's --query expressions, output parsing and error messages as the real
+# tools produce them. Needs the aws CLI and moto_server (scripts/toolchain.sh --only moto installs
+# moto); skipped, saying so, when either is missing.
+
+PRIMARY=data-analytics-ml-analytics-primary
+DR=data-analytics-ml-analytics-dr
+STREAM=data-analytics-ml-analytics-events-use1
+QUEUE=data-analytics-ml-analytics-processor-failures-use1
+
+moto_server_path() {
+  if [ -n "${DAML_MOTO_SERVER:-}" ]; then printf '%s' "$DAML_MOTO_SERVER"; return; fi
+  printf '%s' "${DAML_TOOLCHAIN_DIR:-$HOME/.cache/data-analytics-ml/toolchain}/venv-moto/bin/moto_server"
+}
+
+iso_minutes_ago() { date -u -d "-$1 minutes" +%Y-%m-%dT%H:%M:%SZ; }
+
+# put_metric NAMESPACE METRIC VALUE DIMENSION=VALUE...
+put_metric() {
+  local namespace="$1" metric="$2" value="$3" dims="" pair
+  shift 3
+  for pair in "$@"; do dims+="${dims:+,}{Name=${pair%%=*},Value=${pair#*=}}"; done
+  aws cloudwatch put-metric-data --region us-east-1 --namespace "$namespace" \
+    --metric-data "MetricName=$metric,Dimensions=[$dims],Value=$value,Timestamp=$(iso_minutes_ago 1)"
+}
+
+setup_file() {
+  local moto
+  moto="$(moto_server_path)"
+  if ! command -v aws >/dev/null 2>&1 || [ ! -x "$moto" ]; then
+    skip "needs the aws CLI and moto_server ($moto): scripts/toolchain.sh --only moto, or set DAML_MOTO_SERVER"
+  fi
+  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1
+  unset AWS_PROFILE AWS_SESSION_TOKEN LOCAL_AWS_ENDPOINT
+  local port
+  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
+  "$moto" -H 127.0.0.1 -p "$port" >"$BATS_FILE_TMPDIR/moto.log" 2>&1 &
+  echo "$!" >"$BATS_FILE_TMPDIR/moto.pid"
+  local tries=0
+  until aws sts get-caller-identity --query Account --output text >/dev/null 2>&1; do
+    tries=$((tries + 1))
+    [ "$tries" -lt 60 ] || { cat "$BATS_FILE_TMPDIR/moto.log" >&2; return 1; }
+    sleep 0.5
+  done
+
+  # The resources the primary fixture names, as deploy.sh would have created them.
+  local role=arn:aws:iam::123456789012:role/platform-test
+  aws iam create-role --role-name platform-test --assume-role-policy-document \
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}' >/dev/null
+  python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], "w"); z.writestr("index.js", "exports.handler = async () => 1;"); z.close()' "$BATS_FILE_TMPDIR/fn.zip"
+  aws kinesis create-stream --region us-east-1 --stream-name "$STREAM" --shard-count 2
+  for fn in stream-processor ml-inference; do
+    aws lambda create-function --region us-east-1 --function-name "data-analytics-ml-analytics-$fn-use1" --runtime nodejs22.x \
+      --handler index.handler --role "$role" --zip-file "fileb://$BATS_FILE_TMPDIR/fn.zip" >/dev/null
+  done
+  aws --endpoint-url "$AWS_ENDPOINT_URL" sqs create-queue --region us-east-1 --queue-name "$QUEUE" >/dev/null
+  aws sagemaker create-model --region us-east-1 --model-name scoring --execution-role-arn "$role" \
+    --primary-container Image=123456789012.dkr.ecr.us-east-1.amazonaws.com/model:1 >/dev/null
+  aws sagemaker create-endpoint-config --region us-east-1 --endpoint-config-name scoring \
+    --production-variants VariantName=champion,ModelName=scoring,InitialInstanceCount=1,InstanceType=ml.m5.large \
+    VariantName=challenger,ModelName=scoring,InitialInstanceCount=1,InstanceType=ml.m5.large >/dev/null
+  aws sagemaker create-endpoint --region us-east-1 --endpoint-name data-analytics-ml-analytics-scoring-use1 --endpoint-config-name scoring >/dev/null
+  aws redshift create-cluster --region us-east-1 --cluster-identifier data-analytics-ml-analytics-warehouse-use1 --node-type ra3.large \
+    --master-username platform_admin --master-user-password Example-Passw0rd >/dev/null
+  aws apigatewayv2 create-api --region us-east-1 --name data-analytics-ml-analytics-inference-use1 --protocol-type HTTP >/dev/null
+  aws cloudwatch put-dashboard --region us-east-1 --dashboard-name data-analytics-ml-analytics-operations-use1 --dashboard-body '{"widgets":[]}' >/dev/null
+  aws cloudwatch put-dashboard --region us-west-2 --dashboard-name data-analytics-ml-analytics-operations-usw2 --dashboard-body '{"widgets":[]}' >/dev/null
+  # The consumer polls: iterator age datapoints exist.
+  put_metric AWS/Kinesis GetRecords.IteratorAgeMilliseconds 1200 "StreamName=$STREAM"
+}
+
+teardown_file() {
+  if [ -f "$BATS_FILE_TMPDIR/moto.pid" ]; then kill "$(cat "$BATS_FILE_TMPDIR/moto.pid")" 2>/dev/null || true; fi
+}
+
+setup() {
+  REPO_ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
+  export DAML_STACKS_DIR="$BATS_TEST_TMPDIR/stacks"
+  mkdir -p "$DAML_STACKS_DIR/$PRIMARY" "$DAML_STACKS_DIR/$DR"
+  cp "$BATS_TEST_DIRNAME/fixtures/primary.cdk.tf.json" "$DAML_STACKS_DIR/$PRIMARY/cdk.tf.json"
+  cp "$BATS_TEST_DIRNAME/fixtures/dr.cdk.tf.json" "$DAML_STACKS_DIR/$DR/cdk.tf.json"
+  export ENVIRONMENT=analytics
+  unset PROJECT_NAME
+}
+
+@test "moto: a healthy deployment is all OK (exit 0) through the real CLI" {
+  run "$REPO_ROOT/scripts/monitor.sh"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  grep -qE "^OK +kinesis +us-east-1 +$STREAM +status +ACTIVE, 2 open shards" <<<"$output"
+  grep -qE "^OK +kinesis .* iterator age +1200 ms max" <<<"$output"
+  grep -qE "^OK +lambda .* $QUEUE +DLQ depth +0 messages" <<<"$output"
+  grep -qE "^OK +sagemaker .* status +InService" <<<"$output"
+  grep -qE "^OK +redshift .* status +available" <<<"$output"
+  grep -qE "^OK +dashboard +us-west-2 " <<<"$output"
+}
+
+@test "moto: iterator age above the alarm is CRIT (exit 2)" {
+  put_metric AWS/Kinesis GetRecords.IteratorAgeMilliseconds 95000 "StreamName=$STREAM"
+  run "$REPO_ROOT/scripts/monitor.sh" kinesis --region us-east-1
+  echo "$output"
+  [ "$status" -eq 2 ]
+  grep -qE "^CRIT +kinesis .* iterator age +95000 ms max \(alarm at 60000 ms\)" <<<"$output"
+}
+
+@test "moto: a message in the dead-letter queue is CRIT (exit 2)" {
+  url="$(aws --endpoint-url "$AWS_ENDPOINT_URL" sqs get-queue-url --region us-east-1 --queue-name "$QUEUE" --query QueueUrl --output text)"
+  aws --endpoint-url "$AWS_ENDPOINT_URL" sqs send-message --region us-east-1 --queue-url "$url" --message-body '{"KinesisBatchInfo":{}}' >/dev/null
+  run "$REPO_ROOT/scripts/monitor.sh" lambda --json
+  echo "$output"
+  [ "$status" -eq 2 ]
+  node -e '
+    const doc = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    const dlq = doc.checks.find((c) => c.check === "DLQ depth");
+    if (doc.status !== "CRIT" || dlq.status !== "CRIT" || !dlq.figure.startsWith("1 messages")) process.exit(1);
+  ' <<<"$output"
+}
+
+@test "moto: a deleted stream cannot be checked (exit 3)" {
+  aws kinesis delete-stream --region us-east-1 --stream-name "$STREAM"
+  run "$REPO_ROOT/scripts/monitor.sh" kinesis --region us-east-1
+  echo "$output"
+  [ "$status" -eq 3 ]
+  grep -qE "^UNKNOWN +kinesis .* stream not found \(stack not deployed\?\)" <<<"$output"
+}
