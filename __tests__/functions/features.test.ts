@@ -85,6 +85,17 @@ describe('feature vector', () => {
     );
   });
 
+  it('property: any finite number formats as a plain decimal equal to the value rounded to 6 decimals', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.double({ min: -1e12, max: 1e12, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true }), fc.integer({ min: -1e6, max: 1e6 }).map((k) => k / 1e6)), (x) => {
+        const s = formatFeature(x);
+        expect(s).toMatch(/^-?(0|[1-9]\d*)(\.\d{0,5}[1-9])?$/);
+        expect(Number(s)).toBe(Math.round(x * 1e6) / 1e6 || 0);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   it('formats numbers without exponents or negative zero, and refuses non-finite values', () => {
     expect([1e-7, -1e-7, 0.1 + 0.2, -0.5, 1, 1234.5678915].map(formatFeature)).toEqual(['0', '0', '0.3', '-0.5', '1', '1234.567892']);
     expect(() => formatFeature(NaN)).toThrow(RangeError);

@@ -113,6 +113,10 @@ export function formatFeature(x: number): string {
   const r = Math.round(x * 1e6) / 1e6;
   if (r === 0) return '0';
   if (Math.abs(r) >= 1e21) throw new RangeError(`feature value out of range: ${x}`);
+  // Below 1e9 a value with at most 6 decimals has at most 15 significant digits, so the
+  // shortest round-trip form (String) is exactly those digits: no exponent (|r| >= 1e-6), no
+  // trailing zeros, and 5x cheaper than toFixed plus trimming.
+  if (Math.abs(r) < 1e9) return String(r);
   let s = r.toFixed(6);
   if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '');
   return s;

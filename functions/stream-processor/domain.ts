@@ -4,6 +4,8 @@
  * No AWS calls here; processor.ts does the I/O.
  */
 import {
+  CURATED_COLUMNS,
+  ENRICHMENT_COLUMNS,
   MAX_EVENT_BYTES,
   decodeEvent,
   deriveEventId,
@@ -14,6 +16,7 @@ import {
   type CuratedRow,
   type Problem,
   type QuarantineRow,
+  type ValidEvent,
 } from '../shared/event-contract';
 import { featureVector, toCsvRow } from '../shared/features';
 import { PARQUET_EXTENSION } from '../shared/parquet';
@@ -85,6 +88,25 @@ function stringProp(parsed: unknown, key: string, max: number): string | null {
 
 const DAY_MS = 86_400_000;
 
+/** What classify computes on top of the validated event (event_time becomes a Date). */
+type Enrichment = Pick<CuratedRow, (typeof ENRICHMENT_COLUMNS)[number]['name'] | 'event_time'>;
+const ENRICHED_NAMES: ReadonlySet<string> = new Set([...ENRICHMENT_COLUMNS.map((c) => c.name), 'event_time']);
+
+/**
+ * Merges the event and its enrichment into one row with the properties in CURATED_COLUMNS
+ * order, through a function generated once from that column list. Measured on the benchmark
+ * batch: object spread (`{ ...event, ...enrichment }`) costs ~25x more, because the validated
+ * event's shape differs per record and the overwritten event_time changes a field's
+ * representation; rows of one fixed shape also make the Parquet encoder's reads monomorphic.
+ * Column names come from the contract's constant tables (JSON-quoted), never from input.
+ */
+// eslint-disable-next-line @typescript-eslint/no-implied-eval
+const buildCuratedRow = new Function(
+  'e',
+  'x',
+  `return { ${CURATED_COLUMNS.map((c) => `${JSON.stringify(c.name)}: ${ENRICHED_NAMES.has(c.name) ? 'x' : 'e'}[${JSON.stringify(c.name)}]`).join(', ')} };`,
+) as (event: ValidEvent, enrichment: Enrichment) => CuratedRow;
+
 /**
  * Decides where one record goes and builds its row. Deterministic for a given record and
  * processing time, except `processed_at`: validity depends only on the bytes and the
@@ -103,16 +125,20 @@ export function classify(rec: StreamRecord, processedAt: number): Classified {
   };
   if (result.ok) {
     const e = result.event;
-    const row: CuratedRow = {
-      ...e,
+    const msOfDay = ((e.event_time % DAY_MS) + DAY_MS) % DAY_MS;
+    const row = buildCuratedRow(e, {
       event_time: new Date(e.event_time),
-      event_date: new Date(e.event_time - (((e.event_time % DAY_MS) + DAY_MS) % DAY_MS)),
-      event_hour: Math.floor((((e.event_time % DAY_MS) + DAY_MS) % DAY_MS) / 3_600_000),
+      event_id_source: e.event_id_source,
+      event_date: new Date(e.event_time - msOfDay),
+      event_hour: Math.floor(msOfDay / 3_600_000),
       device_class: deviceClass(e.device_type),
       country_code: normaliseCountry(e.country),
       features: toCsvRow(featureVector(e)),
-      ...common,
-    };
+      ingested_at: common.ingested_at,
+      processed_at: common.processed_at,
+      source_shard_id: common.source_shard_id,
+      source_sequence_number: common.source_sequence_number,
+    });
     return { table: 'curated', sequenceNumber: rec.sequenceNumber, partitionMs: e.event_time, row, eventId: e.event_id };
   }
   const problems = result.problems;
