@@ -1,6 +1,7 @@
 import { S3BucketLifecycleConfigurationRule } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { Construct } from 'constructs';
 import { LAKE_PREFIXES } from '../../functions/shared/lake-layout';
+import { ALERTS_PREFIX, STATE_PREFIX } from '../../functions/stream-aggregator/keys';
 import { PlatformContext } from '../platform-context';
 import { PlatformKey } from './encryption';
 import { SecureBucket } from './secure-bucket';
@@ -66,10 +67,12 @@ export class DataLake extends Construct {
 /**
  * Lifecycle per prefix: raw data cools down to IA then Glacier (seed 000); the prefixes Athena and
  * Redshift query stay in Intelligent-Tiering, because neither can read archived objects;
- * quarantine and data capture are working sets that expire.
+ * quarantine and data capture are working sets that expire. The aggregator's working files are
+ * only read by retries, which cannot outlive the stream's retention.
  */
 export function lakeLifecycleRules(context: PlatformContext): S3BucketLifecycleConfigurationRule[] {
   const lake = context.config.dataLake;
+  const retryHorizonDays = Math.ceil(context.config.kinesis.retentionHours / 24) + 1;
   const queryable = [LAKE_PREFIXES.curated, LAKE_PREFIXES.predictions, LAKE_PREFIXES.aggregates];
   return [
     {
@@ -89,5 +92,11 @@ export function lakeLifecycleRules(context: PlatformContext): S3BucketLifecycleC
     })),
     { id: 'quarantine-expiry', status: 'Enabled', filter: [{ prefix: LAKE_PREFIXES.quarantine }], expiration: [{ days: lake.quarantineExpirationDays }] },
     { id: 'data-capture-expiry', status: 'Enabled', filter: [{ prefix: LAKE_PREFIXES.dataCapture }], expiration: [{ days: lake.dataCaptureExpirationDays }] },
+    ...[STATE_PREFIX, ALERTS_PREFIX].map((prefix) => ({
+      id: `${prefix.replace(/\//g, '-').replace(/-+$/, '').replace(/_/g, '')}-expiry`,
+      status: 'Enabled',
+      filter: [{ prefix }],
+      expiration: [{ days: retryHorizonDays }],
+    })),
   ];
 }
