@@ -79,7 +79,7 @@ bucket_contents() {
   if ! out="$(daml_aws s3api list-object-versions --region "$1" --bucket "$2" --max-items 1 \
     --query '[length(Versions || `[]`), length(DeleteMarkers || `[]`)]' --output text 2>&1)"; then
     if grep -qE 'NoSuchBucket|Not Found|404' <<<"$out"; then echo absent; else echo "unknown $(printf '%s' "$out" | tr '\n' ' ' | cut -c1-160)"; fi
-  elif awk '{ exit !($1 + $2 > 0) }' <<<"$out"; then
+  elif awk '{ n += $1 + $2 } END { exit !(n > 0) }' <<<"$out"; then  # one line per page the CLI fetched
     echo data
   else
     echo empty

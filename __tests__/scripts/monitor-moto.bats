@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# scripts/monitor.sh with the real AWS CLI against moto (a local AWS emulator on 127.0.0.1), through
+# scripts/monitor.sh and destroy.sh's bucket report with the real AWS CLI against moto (a local AWS emulator on 127.0.0.1), through
 # AWS_ENDPOINT_URL: the CLI's --query expressions, output parsing and error messages as the real
 # tools produce them. Needs the aws CLI and moto_server (scripts/toolchain.sh --only moto installs
 # moto); skipped, saying so, when either is missing.
@@ -124,4 +124,28 @@ setup() {
   echo "$output"
   [ "$status" -eq 3 ]
   grep -qE "^UNKNOWN +kinesis .* stream not found \(stack not deployed\?\)" <<<"$output"
+}
+
+@test "moto: destroy.sh reports which buckets hold data through the real CLI (list-object-versions pages)" {
+  local lake=data-analytics-ml-analytics-lake-123456789012-use1 athena=data-analytics-ml-analytics-athena-123456789012-use1
+  aws s3api create-bucket --region us-east-1 --bucket "$lake" >/dev/null
+  aws s3api put-bucket-versioning --region us-east-1 --bucket "$lake" --versioning-configuration Status=Enabled
+  echo '{"event_id":"e1"}' >"$BATS_TEST_TMPDIR/object.json"
+  aws s3api put-object --region us-east-1 --bucket "$lake" --key curated/a.json --body "$BATS_TEST_TMPDIR/object.json" >/dev/null
+  aws s3api delete-object --region us-east-1 --bucket "$lake" --key curated/a.json >/dev/null
+  aws s3api create-bucket --region us-east-1 --bucket "$athena" >/dev/null
+  # Terraform and the synth are faked; the AWS CLI is real.
+  mkdir -p "$BATS_TEST_TMPDIR/bin"
+  for tool in terraform npm; do ln -s "$BATS_TEST_DIRNAME/fakes/fake-command" "$BATS_TEST_TMPDIR/bin/$tool"; done
+  export FAKE_CALLS="$BATS_TEST_TMPDIR/calls" FAKE_RESPONSES="$BATS_TEST_TMPDIR/responses"
+  printf '%s\n' 'npm|0|run --silent synth|' 'terraform|0|*|' >"$FAKE_RESPONSES"
+  echo '{}' >"$BATS_TEST_TMPDIR/config.json"
+  PATH="$BATS_TEST_TMPDIR/bin:$PATH" PLATFORM_CONFIG_FILE="$BATS_TEST_TMPDIR/config.json" \
+    run "$REPO_ROOT/scripts/destroy.sh" --yes --i-understand-data-loss
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"$lake: HOLDS DATA. force_destroy=false"* ]]
+  [[ "$output" == *"$athena: empty; deleted with the stack"* ]]
+  [[ "$output" == *"data-analytics-ml-analytics-lake-123456789012-usw2: does not exist"* ]]
+  [ "$(grep -c ' destroy -input=false -auto-approve' "$FAKE_CALLS")" -eq 2 ]
 }
