@@ -100,7 +100,7 @@ export class RegionalPlatform extends Construct {
         replication: this.replication,
         stream: this.ingestion.stream,
         streamConsumer: this.streamProcessor.function,
-        platformMetrics: streamProcessorMetrics(STREAM_PROCESSOR_SERVICE),
+        platformMetrics: streamProcessorMetrics(STREAM_PROCESSOR_SERVICE, this.inferenceApi.predictionMetrics),
         endpoint: { endpoint: this.mlEndpoint.endpoint, variantNames: this.mlEndpoint.variants.map((v) => v.name) },
         api: { api: this.inferenceApi.api, stage: this.inferenceApi.stage },
         ownedAlarms: [...this.mlEndpoint.rollbackAlarms, ...this.dataQuality.alarms],
