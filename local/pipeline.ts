@@ -295,6 +295,9 @@ export async function runLocal(options: LocalRunOptions, standins: StandinSet, u
 
   // One PutRecords call at a time: moto numbers a shard's records without a lock, so two concurrent
   // calls can hand out the same sequence number and one record silently replaces the other.
+  const flowStarted = performance.now();
+  let streamDrainedSeconds = 0;
+  let warehouseLoadedSeconds = 0;
   const producer = sendRecords(kinesis, generated, { stream: p.streamName, concurrency: 1, onProgress: (s) => (sent = s.sent) }).finally(() => (producerDone = true));
   let streamDone = false;
   const stream = consumeStream({
@@ -311,7 +314,10 @@ export async function runLocal(options: LocalRunOptions, standins: StandinSet, u
     },
     producerDone: () => producerDone,
     onProgress: (n) => (processed += n),
-  }).finally(() => (streamDone = true));
+  }).finally(() => {
+    streamDone = true;
+    streamDrainedSeconds = Math.round(performance.now() - flowStarted) / 1000;
+  });
   const loaderStats: SqsSourceStats[] = [];
   const invokeLoader = async (event: SQSEvent) => {
     const { outcome, durationMs } = await invokeLocal(loaderFn, loaderHandler, event);
@@ -334,10 +340,13 @@ export async function runLocal(options: LocalRunOptions, standins: StandinSet, u
   try {
     [summary, streamResult] = await Promise.all([producer, stream]);
     loaderStats.push(await loading);
+    warehouseLoadedSeconds = Math.round(performance.now() - flowStarted) / 1000;
   } finally {
     clearInterval(progress);
   }
-  ui.note(`stream processed: ${streamResult.recordsRead.toLocaleString('en-US')} records read, ${streamResult.stats.invocations} invocations, ${replayedInvocations} replayed`);
+  ui.note(
+    `stream drained after ${streamDrainedSeconds.toFixed(1)} s (${streamResult.recordsRead.toLocaleString('en-US')} records, ${streamResult.stats.invocations} invocations, ${replayedInvocations} replayed); warehouse loaded after ${warehouseLoadedSeconds.toFixed(1)} s`,
+  );
 
   // ---------------------------------------------------------------- inference
   timer.start('inference');
@@ -492,6 +501,8 @@ export async function runLocal(options: LocalRunOptions, standins: StandinSet, u
     loaderDeadLetters,
     statements: redshift.stats.statements,
     rowsCopied: redshift.stats.rowsCopied,
+    sqlSeconds: Math.round(redshift.stats.sqlMs) / 1000,
+    copySeconds: Math.round(redshift.stats.copyMs) / 1000,
   };
   const predictions: LocalReport['predictions'] = {
     requested: sample.length,
@@ -519,6 +530,7 @@ export async function runLocal(options: LocalRunOptions, standins: StandinSet, u
     options: { events: options.events, malformedShare: options.malformedShare, seed: options.seed, predictions: options.predictions, replayShare: options.replayShare },
     standins: standinInfo,
     phases: timer.phases,
+    milestones: { streamDrainedSeconds, warehouseLoadedSeconds },
     records,
     mapping: {
       invocations: streamResult.stats.invocations,

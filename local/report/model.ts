@@ -34,6 +34,8 @@ export interface LocalReport {
   /** pid: the stand-in's own process, when it runs in one (checked to be gone after the run). */
   readonly standins: readonly { readonly name: string; readonly replaces: string; readonly startMs: number; readonly pid?: number }[];
   readonly phases: readonly { readonly name: string; readonly seconds: number }[];
+  /** Seconds from the first event sent until the stream was drained, and until the warehouse had loaded everything. */
+  readonly milestones: { readonly streamDrainedSeconds: number; readonly warehouseLoadedSeconds: number };
   readonly records: {
     readonly generated: number;
     readonly sent: number;
@@ -84,6 +86,9 @@ export interface LocalReport {
     readonly loaderDeadLetters: number;
     readonly statements: number;
     readonly rowsCopied: number;
+    /** Seconds the SQL stand-in spent executing statements, and COPY alone. */
+    readonly sqlSeconds: number;
+    readonly copySeconds: number;
   };
   readonly predictions: {
     readonly requested: number;

@@ -37,6 +37,7 @@ export function renderText(r: LocalReport): string {
   lines.push('Quarantine reasons');
   lines.push(table([['error_kind', 'records'], ...r.quarantineReasons.map((q) => [q.errorKind, n(q.records)])]));
   lines.push('');
+  lines.push(`Flow: stream drained after ${r.milestones.streamDrainedSeconds.toFixed(1)} s, warehouse loaded after ${r.milestones.warehouseLoadedSeconds.toFixed(1)} s (SQL stand-in busy ${r.warehouse.sqlSeconds.toFixed(1)} s, COPY ${r.warehouse.copySeconds.toFixed(1)} s)`);
   lines.push(`Warehouse: ${n(r.warehouse.events)} event rows (${n(r.warehouse.distinctEventIds)} distinct event ids), ${n(r.warehouse.predictions)} prediction rows, ${n(r.warehouse.objectsLoaded)} objects loaded by ${n(r.warehouse.loaderInvocations)} loader invocations; ${n(r.warehouse.loaderDeadLetters)} dead letters`);
   lines.push('');
   lines.push(`Predictions: ${n(r.predictions.answered)} of ${n(r.predictions.requested)} answered, ${n(r.predictions.errors)} errors, ${n(r.predictions.bufferedAtEnd)} still buffered at the end (then drained)`);

@@ -63,6 +63,13 @@ export async function ensureMoto(repoRoot: string, onStatus?: (line: string) => 
 /**
  * The child watches its stdin: when this Node process goes away for any reason (even SIGKILL),
  * the pipe closes and moto exits, so no orphan survives a crashed run.
+ *
+ * Two fixes to moto's Kinesis shard, so it behaves like the service under a real producer:
+ * moto numbers a shard's records without a lock (two concurrent PutRecords calls can hand out
+ * the same sequence number, and one record silently replaces the other: the local run's
+ * "nothing lost" check caught it), and finds the last sequence number by copying every key
+ * (O(n) per record, quadratic over a run). Puts and reads of a shard are serialised by one lock,
+ * and the last key is read in O(1). Nothing else of moto is changed.
  */
 const MOTO_LAUNCHER = `
 import os, sys, threading
@@ -70,6 +77,23 @@ def _watch_parent():
     sys.stdin.read()
     os._exit(0)
 threading.Thread(target=_watch_parent, daemon=True).start()
+
+from moto.kinesis import models as _kinesis
+_shard_lock = threading.RLock()
+_put_record = _kinesis.Shard.put_record
+_get_records = _kinesis.Shard.get_records
+def _locked_put_record(self, *args, **kwargs):
+    with _shard_lock:
+        return _put_record(self, *args, **kwargs)
+def _locked_get_records(self, *args, **kwargs):
+    with _shard_lock:
+        return _get_records(self, *args, **kwargs)
+def _max_sequence_number(self):
+    return next(reversed(self.records)) if self.records else 0
+_kinesis.Shard.put_record = _locked_put_record
+_kinesis.Shard.get_records = _locked_get_records
+_kinesis.Shard.get_max_sequence_number = _max_sequence_number
+
 from moto.server import main
 main(["-H", "127.0.0.1", "-p", "0"])
 `;

@@ -110,13 +110,16 @@ export interface RedshiftDataStats {
   failedStatements: number;
   copies: number;
   rowsCopied: number;
+  /** Time spent executing SQL (COPY included), and in COPY alone (S3 read, Parquet decode, inserts). */
+  sqlMs: number;
+  copyMs: number;
 }
 
 const INSERT_CHUNK_PARAMETERS = 30_000;
 
 export class RedshiftDataStandin implements Stoppable {
   readonly name = 'Redshift Data API stand-in (PGlite)';
-  readonly stats: RedshiftDataStats = { statements: 0, failedStatements: 0, copies: 0, rowsCopied: 0 };
+  readonly stats: RedshiftDataStats = { statements: 0, failedStatements: 0, copies: 0, rowsCopied: 0, sqlMs: 0, copyMs: 0 };
   private readonly statements = new Map<string, Statement>();
   private server: http.Server | undefined;
   private queue: Promise<unknown> = Promise.resolve();
@@ -284,6 +287,7 @@ export class RedshiftDataStandin implements Stoppable {
           break;
         } finally {
           sub.Duration = Number(process.hrtime.bigint() - started);
+          this.stats.sqlMs += sub.Duration / 1e6;
           sub.UpdatedAt = Date.now() / 1000;
         }
       }
@@ -315,6 +319,15 @@ export class RedshiftDataStandin implements Stoppable {
 
   /** COPY ... FORMAT AS PARQUET [MANIFEST]: rows inserted by column position, as Redshift maps Parquet columns. */
   private async copy(copy: CopyCommand): Promise<number> {
+    const started = performance.now();
+    try {
+      return await this.copyRows(copy);
+    } finally {
+      this.stats.copyMs += performance.now() - started;
+    }
+  }
+
+  private async copyRows(copy: CopyCommand): Promise<number> {
     const sources = copy.manifest ? parseManifest(new TextDecoder().decode(await this.read(copy.bucket, copy.key))) : [{ bucket: copy.bucket, key: copy.key, mandatory: true }];
     const target = await this.db.query<{ attname: string }>(
       `SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
