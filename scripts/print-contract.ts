@@ -13,7 +13,8 @@ import { EVENT_FIELDS, MAX_EVENT_BYTES, PARTITION_KEYS, TABLES, glueColumns, typ
 import { FEATURE_NAMES } from '../functions/shared/features';
 import { namedQueries } from '../stacks/athena-queries';
 
-export const DATA_FLOW_DOC = path.resolve(__dirname, '..', 'docs', 'data-flow.md');
+/** docs/data-flow.md, from scripts/ (ts-node) or dist/scripts/ (compiled). */
+export const DATA_FLOW_DOC = [path.resolve(__dirname, '..', 'docs', 'data-flow.md'), path.resolve(__dirname, '..', '..', 'docs', 'data-flow.md')].find((p) => fs.existsSync(p)) ?? path.resolve(__dirname, '..', 'docs', 'data-flow.md');
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
