@@ -8,7 +8,7 @@
  */
 import { CreateStreamCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetStatementResultCommand, RedshiftDataClient } from '@aws-sdk/client-redshift-data';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutBucketNotificationConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutBucketNotificationConfigurationCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, KinesisStreamEvent, SQSEvent } from 'aws-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -20,6 +20,7 @@ import { TABLES } from '../functions/shared/event-contract';
 import { createPrng, generateEvents, MALFORMED_KINDS, type GeneratedRecord } from '../functions/shared/generator';
 import { sendRecords } from '../functions/shared/producer';
 import { DataApi } from '../functions/warehouse-loader/data-api';
+import { namedQueries } from '../stacks/athena-queries';
 import { schemaStatements, WAREHOUSE_SCHEMA, WAREHOUSE_TABLES, LOAD_AUDIT_TABLE, qualified } from '../functions/warehouse-loader/sql';
 import type { LocalRunOptions } from './cli';
 import type { InvocationOutcome, MappingStats } from './event-source-mapping';
@@ -62,6 +63,9 @@ export function repoRoot(from: string = __dirname): string {
   }
 }
 
+const HOUR_MS = 3_600_000;
+/** Rows of each query result kept in the report (a query such as deduplicated-events returns every event). */
+const REPORT_ROWS_PER_QUERY = 50;
 const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
 
 /** Environment every handler module sees when it is loaded: local endpoints and credentials only. */
@@ -194,19 +198,6 @@ export async function runLocal(options: LocalRunOptions, standins: StandinSet, u
   );
   standinInfo.push({ name: redshift.name, replaces: 'Redshift (SQL) and the Redshift Data API', startMs: Math.round(performance.now() - t) });
 
-  t = performance.now();
-  const sagemaker = standins.add(
-    await SageMakerRuntimeStandin.start({
-      endpointName: p.inference.endpointName,
-      accountId: p.accountId,
-      region: p.region,
-      seed: options.seed,
-      variants: p.inference.variants.map((v) => ({ ...v, model: loadModelArchive(fs.readFileSync(path.join(root, 'ml', 'model', v.modelVersion, 'model.tar.gz'))) })),
-    }),
-  );
-  standinInfo.push({ name: sagemaker.name, replaces: 'SageMaker runtime (InvokeEndpoint, built-in XGBoost container)', startMs: Math.round(performance.now() - t) });
-  setAwsEnvironment(p, { moto: moto.endpoint, redshiftData: redshift.endpoint, sagemaker: sagemaker.endpoint });
-
   // ---------------------------------------------------------------- resources
   timer.start('create resources');
   const streamArn = `arn:aws:kinesis:${p.region}:${p.accountId}:stream/${p.streamName}`;
@@ -234,7 +225,17 @@ export async function runLocal(options: LocalRunOptions, standins: StandinSet, u
       },
     }),
   );
-  const secretArn = `arn:aws:secretsmanager:${p.region}:${p.accountId}:secret:${p.loader.clusterIdentifier}-admin`;
+  const secretArn = p.secretArn;
+  // The stack uploads each variant's shipped archive to the lake; SageMaker loads it from there.
+  for (const v of p.inference.variants) {
+    await s3.send(new PutObjectCommand({ Bucket: p.lakeBucket, Key: v.artifactKey, Body: fs.readFileSync(v.archivePath) }));
+  }
+  t = performance.now();
+  const variants = [];
+  for (const v of p.inference.variants) variants.push({ ...v, model: loadModelArchive(await readAll(s3, p.lakeBucket, v.artifactKey)) });
+  const sagemaker = standins.add(await SageMakerRuntimeStandin.start({ endpointName: p.inference.endpointName, accountId: p.accountId, region: p.region, seed: options.seed, variants }));
+  standinInfo.push({ name: sagemaker.name, replaces: 'SageMaker runtime (InvokeEndpoint, built-in XGBoost container)', startMs: Math.round(performance.now() - t) });
+  setAwsEnvironment(p, { moto: moto.endpoint, redshiftData: redshift.endpoint, sagemaker: sagemaker.endpoint });
   // The schema goes in as the deployment applies it: each statement through the Data API.
   const redshiftData = new RedshiftDataClient({ region: p.region, credentials: clientConfig.credentials, endpoint: redshift.endpoint });
   const dataApi = new DataApi(redshiftData, { clusterIdentifier: p.loader.clusterIdentifier, database: p.loader.database, secretArn });
@@ -244,29 +245,26 @@ export async function runLocal(options: LocalRunOptions, standins: StandinSet, u
   const processorFn: LocalFunction = { functionName: p.processor.functionName, timeoutSeconds: p.processor.timeoutSeconds, region: p.region, accountId: p.accountId };
   const loaderFn: LocalFunction = { functionName: p.loader.functionName, timeoutSeconds: p.loader.timeoutSeconds, region: p.region, accountId: p.accountId };
   const inferenceFn: LocalFunction = { functionName: p.inference.functionName, timeoutSeconds: p.inference.timeoutSeconds, region: p.region, accountId: p.accountId };
-  const processorHandler = loadWithEnvironment({ POWERTOOLS_SERVICE_NAME: 'stream-processor', LAKE_BUCKET: p.lakeBucket }, () =>
+  const processorHandler = loadWithEnvironment(p.processor.environment, () =>
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     (require('../functions/stream-processor/index') as { handler: KinesisHandler }).handler,
   );
   const loaderHandler = loadWithEnvironment(
-    { POWERTOOLS_SERVICE_NAME: 'warehouse-loader', CLUSTER_IDENTIFIER: p.loader.clusterIdentifier, DATABASE_NAME: p.loader.database, SECRET_ARN: secretArn, LAKE_BUCKET: p.lakeBucket, MANIFEST_BUCKET: p.manifestBucket },
+    p.loader.environment,
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     () => (require('../functions/warehouse-loader/index') as { handler: SqsHandler }).handler,
   );
   const inference = loadWithEnvironment(
-    {
-      POWERTOOLS_SERVICE_NAME: 'ml-inference',
-      ENDPOINT_NAME: p.inference.endpointName,
-      VARIANT_MODEL_VERSIONS: JSON.stringify(Object.fromEntries(p.inference.variants.map((v) => [v.name, v.modelVersion]))),
-      PREDICTIONS_BUCKET: p.lakeBucket,
-    },
+    p.inference.environment,
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     () => require('./inference-environment') as { handler: ApiHandler; predictionLog: PredictionLogLike },
   );
 
   // ---------------------------------------------------------------- produce + consume
   timer.start('send, process and load');
-  const generated: GeneratedRecord[] = generateEvents({ seed: options.seed, count: options.events, malformedShare: options.malformedShare });
+  // Event times over the last 24 hours, as a live producer's would be: the saved queries look at recent partitions.
+  const startTime = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - 24 * HOUR_MS;
+  const generated: GeneratedRecord[] = generateEvents({ seed: options.seed, count: options.events, malformedShare: options.malformedShare, startTime, spanHours: 24 });
   const rawBytes = generated.reduce((s, r) => s + r.data.byteLength, 0);
   let producerDone = false;
   let sent = 0;
@@ -395,11 +393,11 @@ export async function runLocal(options: LocalRunOptions, standins: StandinSet, u
       fs.writeFileSync(file, await readAll(s3, p.lakeBucket, o.key));
     }
   }
-  const athena = await AthenaStandin.open(lakeDir, `${p.config.projectName}_${p.config.environment}`.replace(/[^a-z0-9_]/g, '_'), ['curated', 'quarantine', 'predictions']);
+  const athena = await AthenaStandin.open(lakeDir, p.catalogDatabase, ['curated', 'quarantine', 'predictions']);
   const queries: LocalReport['queries'][number][] = [];
   const lakeQuery = async (name: string, sql: string) => {
     const rows = await athena.query(sql);
-    queries.push({ engine: 'athena (DuckDB)', name, sql, rows });
+    queries.push({ engine: 'athena (DuckDB)', name, sql, rowCount: rows.length, rows: rows.slice(0, REPORT_ROWS_PER_QUERY) });
     return rows;
   };
   const ev = `"${TABLES.curated.name}"`;
@@ -411,8 +409,11 @@ export async function runLocal(options: LocalRunOptions, standins: StandinSet, u
        (SELECT count(*) FROM (SELECT source_shard_id, source_sequence_number FROM ${ev} UNION ALL SELECT source_shard_id, source_sequence_number FROM ${qu})) -
        (SELECT count(*) FROM (SELECT DISTINCT source_shard_id, source_sequence_number FROM (SELECT source_shard_id, source_sequence_number FROM ${ev} UNION ALL SELECT source_shard_id, source_sequence_number FROM ${qu}))) AS duplicate_rows`,
   );
-  const eventsPerHour = await lakeQuery('events per hour', `SELECT dt || ' ' || hour || ':00' AS hour, count(*) AS events FROM ${ev} GROUP BY 1 ORDER BY 1`);
-  const reasons = await lakeQuery('quarantine reasons', `SELECT error_kind, count(*) AS records, min(reason) AS example FROM ${qu} GROUP BY 1 ORDER BY 2 DESC, 1`);
+  // The platform's saved Athena queries, their SQL text exactly as the Athena construct saves it.
+  const named = new Map<string, Record<string, unknown>[]>();
+  for (const q of namedQueries(p.catalogDatabase)) named.set(q.id, await lakeQuery(`${q.name} (named query ${q.id})`, q.sql));
+  const eventsPerHour = named.get('events-per-hour') ?? [];
+  const reasons = named.get('quarantine-reasons') ?? [];
   const perBatch = await lakeQuery(
     'data-quality rate per batch',
     `WITH rows AS (SELECT source_shard_id AS shard, source_sequence_number AS seq, 1 AS ok FROM ${ev} UNION ALL SELECT source_shard_id, source_sequence_number, 0 FROM ${qu}),
@@ -429,7 +430,7 @@ export async function runLocal(options: LocalRunOptions, standins: StandinSet, u
     const result = await redshiftData.send(new GetStatementResultCommand({ Id: done.Id }));
     const columns = result.ColumnMetadata?.map((c) => c.name!) ?? [];
     const rows = (result.Records ?? []).map((fields) => Object.fromEntries(fields.map((f, i) => [columns[i], f.isNull ? null : (f.longValue ?? f.doubleValue ?? f.stringValue ?? f.booleanValue)])));
-    queries.push({ engine: 'warehouse (PGlite)', name, sql, rows });
+    queries.push({ engine: 'warehouse (PGlite)', name, sql, rowCount: rows.length, rows: rows.slice(0, REPORT_ROWS_PER_QUERY) });
     return rows;
   };
   const events = qualified(WAREHOUSE_SCHEMA, WAREHOUSE_TABLES.curated.name);
@@ -547,8 +548,8 @@ export async function runLocal(options: LocalRunOptions, standins: StandinSet, u
       quarantineObjects: objectStats.quarantine!.objects,
     },
     quality,
-    eventsPerHour: eventsPerHour.map((r) => ({ hour: String(r.hour), events: Number(r.events) })),
-    quarantineReasons: reasons.map((r) => ({ errorKind: String(r.error_kind), records: Number(r.records), example: String(r.example ?? '') })),
+    eventsPerHour: eventsPerHour.map((r) => ({ hour: `${String(r.dt)} ${String(r.hour)}:00`, events: Number(r.events) })),
+    quarantineReasons: reasons.map((r) => ({ errorKind: String(r.error_kind), records: Number(r.records), example: String(r.example_reason ?? '') })),
     warehouse,
     predictions,
     latency: [

@@ -66,8 +66,8 @@ export function renderHtml(r: LocalReport): string {
     `<section><h2>Queries</h2>${r.queries
       .map((q) => {
         const cols = q.rows.length ? Object.keys(q.rows[0]!) : [];
-        const shown = q.rows.slice(0, 30);
-        return `<h3>${escapeXml(q.name)} <small>${escapeXml(q.engine)}</small></h3><pre>${escapeXml(q.sql.replace(/\s+/g, ' ').trim())}</pre>${cols.length ? grid(cols, shown.map((row) => cols.map((c) => String(row[c] ?? '')))) : '<p>(no rows)</p>'}${q.rows.length > shown.length ? `<p class="note">${n(q.rows.length - shown.length)} more rows in report.json</p>` : ''}`;
+        const shown = q.rows.slice(0, 25);
+        return `<h3>${escapeXml(q.name)} <small>${escapeXml(q.engine)}</small></h3><pre>${escapeXml(q.sql.replace(/\s+/g, ' ').trim())}</pre>${cols.length ? grid(cols, shown.map((row) => cols.map((c) => String(row[c] ?? '')))) : '<p>(no rows)</p>'}${q.rowCount > shown.length ? `<p class="note">${n(shown.length)} of ${n(q.rowCount)} rows shown${q.rowCount > q.rows.length ? ` (report.json keeps ${n(q.rows.length)})` : ''}</p>` : ''}`;
       })
       .join('')}</section>`,
     `<section><h2>Stand-ins and phases</h2>${grid(['stand-in', 'replaces', 'start-up'], r.standins.map((s) => [s.name, s.replaces, `${n(s.startMs)} ms`]))}${grid(['phase', 'seconds'], r.phases.map((p) => [p.name, p.seconds.toFixed(2)]))}</section>`,

@@ -99,7 +99,8 @@ export interface LocalReport {
     readonly byVariant: readonly VariantReport[];
   };
   readonly latency: readonly LatencySummary[];
-  readonly queries: readonly { readonly engine: 'athena (DuckDB)' | 'warehouse (PGlite)'; readonly name: string; readonly sql: string; readonly rows: readonly Record<string, unknown>[] }[];
+  /** Each query with its row count and its first rows. */
+  readonly queries: readonly { readonly engine: 'athena (DuckDB)' | 'warehouse (PGlite)'; readonly name: string; readonly sql: string; readonly rowCount: number; readonly rows: readonly Record<string, unknown>[] }[];
   readonly invariants: readonly Invariant[];
   readonly outDir: string;
 }

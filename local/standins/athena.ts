@@ -39,6 +39,13 @@ function hasParquet(dir: string): boolean {
   return false;
 }
 
+/**
+ * Trino functions the platform's saved queries use that DuckDB lacks, as DuckDB macros (the one
+ * place the two dialects are bridged; the query text itself runs unchanged). Trino's date_format
+ * takes MySQL-style patterns, which agree with DuckDB's strftime for %Y %m %d %H %S.
+ */
+export const TRINO_COMPAT_MACROS: readonly string[] = [`CREATE MACRO date_format(value, pattern) AS strftime(value, pattern)`];
+
 function plain(v: unknown): unknown {
   if (typeof v === 'bigint') return Number(v);
   if (v === null || typeof v !== 'object') return v;
@@ -57,6 +64,7 @@ export class AthenaStandin {
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     const standin = new AthenaStandin(instance, connection, database);
+    for (const macro of TRINO_COMPAT_MACROS) await connection.run(macro);
     await connection.run(`CREATE SCHEMA ${quote(database)}`);
     for (const id of tables) {
       const table = TABLES[id];
