@@ -51,7 +51,8 @@ export async function handler(event: KinesisStreamEvent, context?: Context): Pro
     maxAttempts: config.s3MaxAttempts,
     baseDelayMs: config.s3BaseDelayMs,
     maxDelayMs: config.s3MaxDelayMs,
-    remainingMs: context ? () => context.getRemainingTimeInMillis() : undefined,
+    // Local runners may pass a partial context; without a clock the retries are bounded by attempts only.
+    remainingMs: typeof context?.getRemainingTimeInMillis === 'function' ? () => context.getRemainingTimeInMillis() : undefined,
     reserveMs: config.timeReserveMs,
   });
   try {
