@@ -154,6 +154,26 @@ def stack_of(file_path):
     return file_path.strip("/").split("/")[0]
 
 
+# checkov names some terraform_json resources "resource.<name>" (seen for
+# aws_lambda_function, aws_cloudtrail, aws_redshift_cluster): restore the type.
+types = {}
+for s in stacks:
+    try:
+        with open(os.path.join(root, s, "cdk.tf.json"), encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except (OSError, ValueError):
+        continue
+    for rtype, blocks in (doc.get("resource") or {}).items():
+        for name in blocks or {}:
+            types[(s, name)] = rtype
+
+
+def resource_of(chk):
+    kind, _, name = chk["resource"].partition(".")
+    key = (stack_of(chk["file_path"]), name)
+    return types[key] + "." + name if kind == "resource" and key in types else chk["resource"]
+
+
 counts = {s: {"passed": 0, "failed": 0, "skipped": 0} for s in stacks}
 parsing_errors = []
 failed = []
@@ -187,7 +207,7 @@ for rep in load_reports(skipped_path):
                 continue
             used[e] += 1
             counts.setdefault(stack_of(path), {"passed": 0, "failed": 0, "skipped": 0})["skipped"] += 1
-            hidden.append((stack_of(path), chk["check_id"], chk["resource"], e))
+            hidden.append((stack_of(path), chk["check_id"], resource_of(chk), e))
             break
 
 print()
@@ -207,7 +227,7 @@ if failed:
     for chk in sorted(failed, key=lambda c: (c["file_path"], c["check_id"], c["resource"])):
         lines = "-".join(str(n) for n in chk.get("file_line_range") or [])
         where = chk["file_path"].lstrip("/") + (f":{lines}" if lines else "")
-        print(f"  FAILED {chk['check_id']} {chk['resource']}  ({where})  {chk.get('check_name', '')}")
+        print(f"  FAILED {chk['check_id']} {resource_of(chk)}  ({where})  {chk.get('check_name', '')}")
 if parsing_errors:
     print("\nPARSING ERRORS (checkov could not read):")
     for p in parsing_errors:
