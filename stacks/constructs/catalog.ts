@@ -2,10 +2,19 @@ import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-databa
 import { GlueCatalogTable } from '@cdktf/provider-aws/lib/glue-catalog-table';
 import { GlueDataCatalogEncryptionSettings } from '@cdktf/provider-aws/lib/glue-data-catalog-encryption-settings';
 import { Construct } from 'constructs';
-import { TABLES, glueColumns, gluePartitionKeys, partitionProjectionParameters, type TableId } from '../../functions/shared/event-contract';
+import { PARTITION_KEYS, TABLES, glueColumns, gluePartitionKeys, partitionProjectionParameters, type TableId } from '../../functions/shared/event-contract';
 import { PlatformContext } from '../platform-context';
 import { DataLake } from './data-lake';
 import { PlatformKey } from './encryption';
+
+/**
+ * Athena's projection template uses `${dt}` / `${hour}` placeholders, which Terraform would read as
+ * interpolations of undefined variables; `$${` is Terraform's escape for a literal `${`.
+ */
+export function keepPlaceholdersLiteral(parameters: Record<string, string>): Record<string, string> {
+  const placeholder = new RegExp(`\\$\\{(${PARTITION_KEYS.map((k) => k.name).join('|')})\\}`, 'g');
+  return Object.fromEntries(Object.entries(parameters).map(([key, value]) => [key, value.replace(placeholder, (_match, name: string) => `$\${${name}}`)]));
+}
 
 export interface DataCatalogProps {
   readonly context: PlatformContext;
@@ -75,7 +84,7 @@ export class DataCatalog extends Construct {
           EXTERNAL: 'TRUE',
           classification: 'parquet',
           'parquet.compression': 'SNAPPY',
-          ...partitionProjectionParameters(location),
+          ...keepPlaceholdersLiteral(partitionProjectionParameters(location)),
         },
         partitionKeys: gluePartitionKeys(),
         storageDescriptor: {
