@@ -17,7 +17,7 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
-import { REGION_AZ_COUNTS } from '../config/regions';
+import { REGION_AZ_COUNTS, regionShortCode } from '../config/regions';
 import { policyDocument, serviceTrustPolicy } from '../iam';
 import { planSubnets, SubnetTier } from '../network-layout';
 import { PlatformContext } from '../platform-context';
@@ -36,6 +36,11 @@ export const INTERFACE_ENDPOINT_SERVICES = [
   'sqs',
   'kms',
 ] as const;
+
+/** Zone IDs a regional VPC may use: `<region code>-az1` .. `-az6` (zone-id filter values). */
+export function candidateZoneIds(region: string): string[] {
+  return Array.from({ length: 6 }, (_, i) => `${regionShortCode(region)}-az${i + 1}`);
+}
 
 export interface NetworkProps {
   readonly context: PlatformContext;
@@ -74,9 +79,12 @@ export class Network extends Construct {
     const natStrategy = props.natStrategy ?? config.network.natStrategy;
     const name = (suffix: string) => naming.regional(suffix, region);
 
+    // Allowlist zone IDs (stable across accounts, unlike zone names) so the subnet-to-AZ mapping
+    // cannot shift when AWS adds a zone to the region. IDs are not contiguous everywhere
+    // (ap-northeast-1 has az1, az2, az4), hence the generous list; Local Zones never match it.
     const zones = new DataAwsAvailabilityZones(this, 'zones', {
       state: 'available',
-      filter: [{ name: 'opt-in-status', values: ['opt-in-not-required'] }],
+      filter: [{ name: 'zone-id', values: candidateZoneIds(region) }],
     });
     const azName = (index: number) => Fn.element(zones.names, index);
 
