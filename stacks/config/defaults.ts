@@ -77,7 +77,7 @@ export const TUNABLE_DEFAULTS: Omit<PlatformConfig, EnvironmentFields> = {
   observability: {
     alertEmails: [],
     logRetentionDays: 365,
-    monthlyBudgetUsd: 1000,
+    monthlyBudgetUsd: 2000,
     guardDuty: true,
     securityHub: true,
     alarms: {

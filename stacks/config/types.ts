@@ -186,7 +186,7 @@ export interface ObservabilityConfig {
   readonly alertEmails: readonly string[];
   /** CloudWatch Logs retention in days (a value CloudWatch accepts). @default 365 */
   readonly logRetentionDays: number;
-  /** Monthly cost budget in USD. @default 1000 */
+  /** Monthly cost budget in USD, above the ~1,790 estimated at the defaults (docs/cost.md). @default 2000 */
   readonly monthlyBudgetUsd: number;
   /** Enable a GuardDuty detector. @default true */
   readonly guardDuty: boolean;
