@@ -58,6 +58,9 @@ export class RegionalStack extends TerraformStack {
       access_logs_bucket: { value: platform.dataLake.accessLogs.name, description: 'S3 server access log bucket' },
       inference_api_url: { value: platform.inferenceApi.url, description: 'Inference API base URL (POST /predict, GET /health)' },
       inference_endpoint_name: { value: platform.mlEndpoint.endpointName, description: 'SageMaker endpoint serving the models' },
+      ingestion_stream_name: { value: platform.ingestion.name, description: 'Kinesis stream producers write to (partition key: user_id)' },
+      processor_dead_letter_queue_url: { value: platform.streamProcessor.deadLetterQueue.url, description: 'Dead-lettered batches of the stream processor (scripts/replay-dlq.ts)' },
+      glue_database: { value: platform.catalog.database.name, description: 'Glue database of the lake tables' },
     };
     if (platform.replication) {
       outputs.replication_destination_bucket = { value: platform.replication.destinationBucketName, description: 'DR lake the primary lake replicates to' };
