@@ -15,7 +15,8 @@ Options:
   --seed <int>             generator seed; same seed, same events (default 1)
   --predictions <n>        events sent to the inference handler (default: 2 % of the events, at most 2000)
   --replay-share <0-0.5>   share of stream-processor invocations whose response is lost after the
-                           handler ran, so the batch is delivered again (default 0.05)
+                           handler ran, so the batch is delivered again; when above 0, the first
+                           invocation always is (default 0.05; 0 turns replays off)
   --out <dir>              where report.html, report.json and the logs go (default local-run/)
   -h, --help               show this help
 

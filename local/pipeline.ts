@@ -283,7 +283,8 @@ export async function runLocal(options: LocalRunOptions, standins: StandinSet, u
     processorLatency.push(durationMs);
     // Fault injection: the handler ran (and wrote), but its response never reached the event
     // source mapping, as after a timeout at the very end: Lambda delivers the batch again.
-    if (outcome.kind === 'response' && replayRandom() < options.replayShare) {
+    // The first successful invocation is always replayed (when replays are on), so even a short run proves idempotency.
+    if (outcome.kind === 'response' && options.replayShare > 0 && (replayedInvocations === 0 || replayRandom() < options.replayShare)) {
       replayedInvocations++;
       replayedRecords += event.Records.length;
       return { kind: 'error', error: new Error('injected: response lost after the handler ran') };

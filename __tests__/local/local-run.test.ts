@@ -4,7 +4,7 @@
  * invariants. The first run on a fresh machine also installs moto (scripts/toolchain.sh --only
  * moto, about a minute).
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -117,4 +117,19 @@ describe('npm run local (2,000 events)', () => {
     expect(bad.stderr).toMatch(/--events must be an integer from 1 to 1000000, got "many"/);
     expect(bad.stderr).toMatch(/Usage: npm run local/);
   });
+
+  it('stops every stand-in on Ctrl-C (SIGINT) and exits 130', async () => {
+    const child = spawn(process.execPath, [path.join(root, 'dist', 'local', 'run.js'), '--events', '50000', '--out', path.join(outDir, 'interrupted')], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // Interrupt once events flow, i.e. every stand-in is up.
+    for (let i = 0; i < 600 && !/sent [1-9]/.test(stderr); i++) await new Promise((r) => setTimeout(r, 100));
+    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' }).split('\n').map(Number).filter((p) => p > 0);
+    expect(children.length).toBeGreaterThan(0);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain('SIGINT received, stopping the stand-ins');
+    for (const pid of children) expect(alive(pid)).toBe(false);
+  }, 120_000);
 });

@@ -5,6 +5,7 @@
  * process dies without running any handler (SIGKILL, OOM), the pipe closes and they exit too.
  */
 import type { ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 
 export interface Stoppable {
   readonly name: string;
@@ -38,7 +39,7 @@ export class StandinSet {
         try {
           await standin.stop();
         } catch (error) {
-          process.stderr.write(`local: stopping ${standin.name} failed: ${(error as Error).message}\n`);
+          fs.writeSync(2, `local: stopping ${standin.name} failed: ${(error as Error).message}\n`);
         }
       }
       this.started.length = 0;
@@ -63,7 +64,8 @@ export class StandinSet {
 export async function withStandins<T>(body: (standins: StandinSet) => Promise<T>): Promise<T> {
   const standins = new StandinSet();
   const onSignal = (signal: NodeJS.Signals) => {
-    process.stderr.write(`\nlocal: ${signal} received, stopping the stand-ins\n`);
+    // Straight to the terminal: process.stderr may be routed to the handlers' log file.
+    fs.writeSync(2, `\nlocal: ${signal} received, stopping the stand-ins\n`);
     void standins.stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   const onExit = () => standins.killChildrenNow();
