@@ -107,6 +107,8 @@ export async function startMoto(standins: StandinSet, options: StartMotoOptions)
   });
   standins.trackChild(child);
   let stopped = false;
+  // moto may still print while it is being killed; nothing is written once the log is closed.
+  let logOpen = true;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const server: Stoppable & { endpoint?: string } = {
     name: 'moto (Kinesis, S3, SQS)',
@@ -118,6 +120,7 @@ export async function startMoto(standins: StandinSet, options: StartMotoOptions)
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, 3000).unref());
       await Promise.race([exited, timeout]);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      logOpen = false;
       fs.closeSync(log);
     },
   };
@@ -127,7 +130,7 @@ export async function startMoto(standins: StandinSet, options: StartMotoOptions)
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`moto did not start within ${options.startTimeoutMs ?? 30000} ms; log: ${options.logFile}`)), options.startTimeoutMs ?? 30000);
     const onData = (chunk: Buffer) => {
-      fs.writeSync(log, chunk);
+      if (logOpen) fs.writeSync(log, chunk);
       if (seen.length < 4096) {
         seen += chunk.toString('utf8');
         const m = /Running on http:\/\/127\.0\.0\.1:(\d+)/.exec(seen);
