@@ -87,10 +87,22 @@ function setAwsEnvironment(p: LocalPlatform, endpoints: { moto: string; redshift
   });
 }
 
-/** Loads a handler module with its function's environment variables set, as Lambda starts an execution environment. */
-function loadWithEnvironment<T>(variables: Record<string, string>, load: () => T): T {
+/**
+ * Loads a handler module with its function's environment variables set, as Lambda starts an
+ * execution environment. The handlers read their settings when loaded, so the variables are
+ * removed again afterwards: no function sees another's.
+ */
+function loadWithEnvironment<T>(variables: Readonly<Record<string, string>>, load: () => T): T {
+  const before = new Map(Object.keys(variables).map((k) => [k, process.env[k]]));
   Object.assign(process.env, variables);
-  return load();
+  try {
+    return load();
+  } finally {
+    for (const [k, v] of before) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
 }
 
 function phaseTimer() {
