@@ -155,7 +155,7 @@ describe.each(Object.entries(configurations))('aggregates and data quality (%s)'
       expect(table.storage_descriptor.location).toMatch(new RegExp(`/${TABLES.aggregates.prefix}$`));
       expect(table.partition_keys.map((k: any) => k.name)).toEqual(['dt', 'hour']);
       expect(table.parameters['projection.enabled']).toBe('true');
-      expect(table.parameters['storage.location.template']).toMatch(/aggregates\/dt=\$\{dt\}\/hour=\$\{hour\}\/$/);
+      expect(table.parameters['storage.location.template']).toMatch(/aggregates\/dt=\$\$\{dt\}\/hour=\$\$\{hour\}\/$/); // $${ keeps the placeholder literal in Terraform
     });
 
     test('each processor quality metric has a threshold alarm from config.observability.alarms, notifying the alert topic', () => {

@@ -159,7 +159,7 @@ describe.each(Object.entries(configurations))('configuration: %s', (_name, file)
       expect(table.storage_descriptor.ser_de_info.serialization_library).toBe('org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe');
       expect(table.partition_keys.map((k: any) => k.name)).toEqual(['dt', 'hour']);
       expect(table.parameters).toMatchObject({ 'projection.enabled': 'true', 'projection.dt.type': 'date', 'projection.hour.type': 'integer', 'projection.hour.digits': '2' });
-      expect(table.parameters['storage.location.template']).toBe(`${table.storage_descriptor.location}dt=\${dt}/hour=\${hour}/`);
+      expect(table.parameters['storage.location.template']).toBe(`${table.storage_descriptor.location}dt=$\${dt}/hour=$\${hour}/`); // $${ is Terraform's literal ${
     });
 
     test('curated table carries every event field of the contract', () => {
