@@ -304,12 +304,11 @@ export async function runLocal(options: LocalRunOptions, standins: StandinSet, u
     return outcome;
   };
 
-  // One PutRecords call at a time: moto numbers a shard's records without a lock, so two concurrent
-  // calls can hand out the same sequence number and one record silently replaces the other.
   const flowStarted = performance.now();
   let streamDrainedSeconds = 0;
   let warehouseLoadedSeconds = 0;
-  const producer = sendRecords(kinesis, generated, { stream: p.streamName, concurrency: 1, onProgress: (s) => (sent = s.sent) }).finally(() => (producerDone = true));
+  // The producer helper with its defaults (4 PutRecords calls in flight, retries of failed entries), as a real producer runs it.
+  const producer = sendRecords(kinesis, generated, { stream: p.streamName, onProgress: (s) => (sent = s.sent) }).finally(() => (producerDone = true));
   let streamDone = false;
   const stream = consumeStream({
     client: kinesis,
