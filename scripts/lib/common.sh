@@ -7,6 +7,8 @@
 #   DAML_TERRAFORM     Terraform CLI (default: terraform on PATH; scripts/toolchain.sh --print-env sets it)
 
 DAML_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# cdktf-cli and terraform call home for version checks unless this is set.
+export CHECKPOINT_DISABLE=1
 DAML_STACKS_DIR="${DAML_STACKS_DIR:-$DAML_REPO_ROOT/cdktf.out/stacks}"
 DAML_TERRAFORM="${DAML_TERRAFORM:-terraform}"
 DAML_SCRIPT_NAME="${DAML_SCRIPT_NAME:-$(basename "$0")}"
