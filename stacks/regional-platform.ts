@@ -8,6 +8,7 @@ import { DataLake } from './constructs/data-lake';
 import { DataWarehouse } from './constructs/data-warehouse';
 import { PlatformKey } from './constructs/encryption';
 import { IngestionStream } from './constructs/ingestion-stream';
+import { RawArchive } from './constructs/raw-archive';
 import { LakeReplication } from './constructs/lake-replication';
 import { Network } from './constructs/network';
 import { HEALTH_PATH, InferenceApi } from './constructs/inference-api';
@@ -35,6 +36,8 @@ export class RegionalPlatform extends Construct {
   readonly replication?: LakeReplication;
   /** Kinesis ingestion stream (partition key user_id). */
   readonly ingestion: IngestionStream;
+  /** Firehose archive of every record as sent, under raw/ (config.kinesis.rawArchiveEnabled). */
+  readonly rawArchive?: RawArchive;
   /** Stream processor Lambda, its event source mapping and dead-letter queue. */
   readonly streamProcessor: StreamProcessor;
   /** Glue database and tables over this region's lake (tables from the event contract). */
@@ -71,6 +74,9 @@ export class RegionalPlatform extends Construct {
 
     // Real-time path: stream -> processor -> lake, catalogued for Athena (both regions; the DR catalog covers the replica).
     this.ingestion = new IngestionStream(this, 'ingestion', { context, platformKey: this.key });
+    if (context.config.kinesis.rawArchiveEnabled) {
+      this.rawArchive = new RawArchive(this, 'raw-archive', { context, platformKey: this.key, stream: this.ingestion, dataLake: this.dataLake });
+    }
     this.streamProcessor = new StreamProcessor(this, 'stream-processor', { context, platformKey: this.key, network: this.network, dataLake: this.dataLake, stream: this.ingestion });
     this.catalog = new DataCatalog(this, 'catalog', { context, platformKey: this.key, dataLake: this.dataLake });
     this.athena = new AthenaAnalytics(this, 'athena', { context, platformKey: this.key, dataLake: this.dataLake, catalog: this.catalog });

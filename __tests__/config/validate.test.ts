@@ -37,7 +37,7 @@ describe('configuration defaults', () => {
 
   test('a file overrides only what it names', () => {
     const config = validateConfig({ env: {}, file: { kinesis: { shardCount: 8 } } });
-    expect(config.kinesis).toEqual({ capacityMode: 'provisioned', shardCount: 8, retentionHours: 168 });
+    expect(config.kinesis).toEqual({ capacityMode: 'provisioned', shardCount: 8, retentionHours: 168, rawArchiveEnabled: true, rawArchiveBufferSeconds: 300 });
   });
 });
 
@@ -57,7 +57,7 @@ describe('each class of bad input is reported with field, value and what is allo
     ['aggregator retrying forever', { aggregates: { maximumRetryAttempts: -1 } }, {}, /^config error: aggregates\.maximumRetryAttempts = -1: must be an integer from 0 to 10000 \(-1, retry forever/],
     ['aggregator concurrency below the shard count', { kinesis: { shardCount: 4 }, aggregates: { reservedConcurrency: 3 } }, {}, /^config error: aggregates\.reservedConcurrency = 3: must be at least kinesis\.shardCount \(4\)/],
     ['aggregate rule volume floor of 0', { aggregates: { ruleMinEvents: 0 } }, {}, /^config error: aggregates\.ruleMinEvents = 0: must be an integer from 1 to 1000000000$/],
-    ['unknown field (typo)', { kinesis: { shardCont: 4 } }, {}, /^config error: kinesis\.shardCont = 4: unknown field; allowed fields here: capacityMode, shardCount, retentionHours$/],
+    ['unknown field (typo)', { kinesis: { shardCont: 4 } }, {}, /^config error: kinesis\.shardCont = 4: unknown field; allowed fields here: capacityMode, shardCount, retentionHours, rawArchiveEnabled, rawArchiveBufferSeconds$/],
     ['wrong type', { kinesis: { shardCount: '4' } }, {}, /^config error: kinesis\.shardCount = "4": must be a number, got string$/],
     ['retention outside 24-8760 hours', { kinesis: { retentionHours: 12 } }, {}, /^config error: kinesis\.retentionHours = 12: must be an integer from 24 to 8760$/],
     ['overlapping VPC CIDRs', { network: { drVpcCidr: '10.10.0.0/16' } }, {}, /^config error: network\.drVpcCidr = "10.10.0.0\/16": must not overlap/],

@@ -30,7 +30,7 @@ export const TUNABLE_DEFAULTS: Omit<PlatformConfig, EnvironmentFields> = {
     accessLogExpirationDays: 365,
     forceDestroy: false,
   },
-  kinesis: { capacityMode: 'provisioned', shardCount: 2, retentionHours: 168 },
+  kinesis: { capacityMode: 'provisioned', shardCount: 2, retentionHours: 168, rawArchiveEnabled: true, rawArchiveBufferSeconds: 300 },
   streamProcessor: {
     memoryMb: 1024,
     timeoutSeconds: 120,

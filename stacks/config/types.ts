@@ -57,6 +57,10 @@ export interface KinesisConfig {
   readonly shardCount: number;
   /** Hours records stay readable (24-8760; 168 gives a week of replay headroom, Security Hub Kinesis.3). @default 168 */
   readonly retentionHours: number;
+  /** Archive every record as sent to the lake's raw/ prefix (Kinesis Data Firehose). @default true */
+  readonly rawArchiveEnabled: boolean;
+  /** Seconds Firehose buffers before writing a raw/ object (0-900). @default 300 */
+  readonly rawArchiveBufferSeconds: number;
 }
 
 export interface LambdaSizing {

@@ -247,6 +247,7 @@ function semanticRules(c: PlatformConfig, variantCheck: Rule[]): Rule[] {
     oneOf('kinesis.capacityMode', c.kinesis.capacityMode, ['provisioned', 'on-demand']),
     integerIn('kinesis.shardCount', c.kinesis.shardCount, 1, 500),
     integerIn('kinesis.retentionHours', c.kinesis.retentionHours, 24, 8760),
+    integerIn('kinesis.rawArchiveBufferSeconds', c.kinesis.rawArchiveBufferSeconds, 0, 900),
     integerIn('streamProcessor.memoryMb', c.streamProcessor.memoryMb, 128, 10240),
     integerIn('streamProcessor.timeoutSeconds', c.streamProcessor.timeoutSeconds, 1, 900),
     integerIn('streamProcessor.reservedConcurrency', c.streamProcessor.reservedConcurrency, 1, 1000),
