@@ -8,12 +8,12 @@ import { DataLake } from './data-lake';
 import { PlatformKey } from './encryption';
 
 /**
- * Athena's projection template uses `${dt}` / `${hour}` placeholders, which Terraform would read as
+ * Athena's projection template uses `${dt}` / `${hour}` template variables, which Terraform would read as
  * interpolations of undefined variables; `$${` is Terraform's escape for a literal `${`.
  */
 export function keepPlaceholdersLiteral(parameters: Record<string, string>): Record<string, string> {
-  const placeholder = new RegExp(`\\$\\{(${PARTITION_KEYS.map((k) => k.name).join('|')})\\}`, 'g');
-  return Object.fromEntries(Object.entries(parameters).map(([key, value]) => [key, value.replace(placeholder, (_match, name: string) => `$\${${name}}`)]));
+  const templateVariable = new RegExp(`\\$\\{(${PARTITION_KEYS.map((k) => k.name).join('|')})\\}`, 'g');
+  return Object.fromEntries(Object.entries(parameters).map(([key, value]) => [key, value.replace(templateVariable, (_match, name: string) => `$\${${name}}`)]));
 }
 
 export interface DataCatalogProps {
