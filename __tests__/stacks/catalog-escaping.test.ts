@@ -1,9 +1,9 @@
-import { keepPlaceholdersLiteral } from '../../stacks/constructs/catalog';
+import { keepTemplateVariablesLiteral } from '../../stacks/constructs/catalog';
 import { resourcesOf, ROLES, synthPlatform } from '../helpers/synth';
 
 describe('partition projection templates survive Terraform interpolation', () => {
   test('placeholders are escaped, references are not', () => {
-    const escaped = keepPlaceholdersLiteral({ template: 's3://${aws_s3_bucket.lake.bucket}/curated/dt=${dt}/hour=${hour}/' });
+    const escaped = keepTemplateVariablesLiteral({ template: 's3://${aws_s3_bucket.lake.bucket}/curated/dt=${dt}/hour=${hour}/' });
     expect(escaped.template).toBe('s3://${aws_s3_bucket.lake.bucket}/curated/dt=$${dt}/hour=$${hour}/');
   });
 

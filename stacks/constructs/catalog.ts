@@ -11,7 +11,7 @@ import { PlatformKey } from './encryption';
  * Athena's projection template uses `${dt}` / `${hour}` template variables, which Terraform would read as
  * interpolations of undefined variables; `$${` is Terraform's escape for a literal `${`.
  */
-export function keepPlaceholdersLiteral(parameters: Record<string, string>): Record<string, string> {
+export function keepTemplateVariablesLiteral(parameters: Record<string, string>): Record<string, string> {
   const templateVariable = new RegExp(`\\$\\{(${PARTITION_KEYS.map((k) => k.name).join('|')})\\}`, 'g');
   return Object.fromEntries(Object.entries(parameters).map(([key, value]) => [key, value.replace(templateVariable, (_match, name: string) => `$\${${name}}`)]));
 }
@@ -84,7 +84,7 @@ export class DataCatalog extends Construct {
           EXTERNAL: 'TRUE',
           classification: 'parquet',
           'parquet.compression': 'SNAPPY',
-          ...keepPlaceholdersLiteral(partitionProjectionParameters(location)),
+          ...keepTemplateVariablesLiteral(partitionProjectionParameters(location)),
         },
         partitionKeys: gluePartitionKeys(),
         storageDescriptor: {
