@@ -2,13 +2,18 @@ import { App, Aspects } from 'cdktf';
 import { loadConfig } from './stacks/config/load';
 import { PlatformConfig } from './stacks/config/types';
 import { ConfigValidationError, formatProblem } from './stacks/config/validate';
+import { LocalEmulatorAspect } from './stacks/local-emulator';
 import { PolicyAspect } from './stacks/policy/policy-aspect';
 import { RegionalStack } from './stacks/regional-stack';
 
 /** Builds both regional stacks from one validated configuration. */
 export function buildApp(app: App, config: PlatformConfig): RegionalStack[] {
   const stacks = (['dr', 'primary'] as const).map((role) => new RegionalStack(app, { config, role }));
-  for (const stack of stacks) Aspects.of(stack).add(new PolicyAspect());
+  for (const stack of stacks) {
+    Aspects.of(stack).add(new PolicyAspect());
+    // After the policy pack, which judges the stack as a user deploys it.
+    if (config.localAwsEndpoint) Aspects.of(stack).add(new LocalEmulatorAspect());
+  }
   return stacks;
 }
 

@@ -17,11 +17,12 @@ Builds or reuses, in ${DAML_TOOLCHAIN_DIR:-$HOME/.cache/data-analytics-ml/toolch
               and a CLI config file (terraformrc) that serves it to `terraform init`
   checkov     checkov, pinned, in venv-checkov/
   moto        moto[server], pinned, in venv-moto/
+  awscli      the AWS CLI (v1, PyPI awscli), pinned, in venv-awscli/ (for hosts without one)
 Exact versions: scripts/toolchain.versions. A step whose artifact is present and
 at the pinned version is reused (a warm run takes about a second).
 
 Options:
-  --only LIST          comma-separated subset of: terraform,provider,checkov,moto
+  --only LIST          comma-separated subset of: terraform,provider,checkov,moto,awscli
   --print-env          after the steps, print shell `export` lines on stdout
                        (TF_CLI_CONFIG_FILE, DAML_TERRAFORM, DAML_CHECKOV, ...)
   --clean-build-files  delete Go sources, module and build caches (several GB)
@@ -43,7 +44,7 @@ source "$SCRIPT_DIR/toolchain.versions"
 
 CACHE="${DAML_TOOLCHAIN_DIR:-$HOME/.cache/data-analytics-ml/toolchain}"
 PYTHON="${DAML_PYTHON:-python3}"
-ONLY="terraform,provider,checkov,moto"
+ONLY="terraform,provider,checkov,moto,awscli"
 PRINT_ENV=0
 CLEAN=0
 
@@ -60,7 +61,7 @@ done
 
 for step in ${ONLY//,/ }; do
   case "$step" in
-    terraform|provider|checkov|moto) ;;
+    terraform|provider|checkov|moto|awscli) ;;
     *) echo "toolchain.sh: unknown step in --only: $step" >&2; exit 2 ;;
   esac
 done
@@ -283,6 +284,7 @@ if want provider; then
 fi
 if want checkov; then locked checkov ensure_venv checkov "checkov==$CHECKOV_VERSION" checkov "$CHECKOV_VERSION"; fi
 if want moto; then locked moto ensure_venv moto "moto[server]==$MOTO_VERSION" moto "$MOTO_VERSION"; fi
+if want awscli; then locked awscli ensure_venv awscli "awscli==$AWSCLI_VERSION" awscli "$AWSCLI_VERSION"; fi
 
 if [ "$CLEAN" -eq 1 ]; then
   log "deleting Go sources, module cache and build caches"
@@ -302,4 +304,6 @@ if [ "$PRINT_ENV" -eq 1 ]; then
   printf 'export DAML_AWS_PROVIDER_PINNED_VERSION=%q\n' "$AWS_PROVIDER_PINNED_VERSION"
   printf 'export DAML_CHECKOV=%q\n' "$CACHE/venv-checkov/bin/checkov"
   printf 'export DAML_MOTO_SERVER=%q\n' "$CACHE/venv-moto/bin/moto_server"
+  printf 'export DAML_MOTO_PYTHON=%q\n' "$CACHE/venv-moto/bin/python"
+  printf 'export DAML_AWS_CLI=%q\n' "$CACHE/venv-awscli/bin/aws"
 fi

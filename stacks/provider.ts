@@ -5,9 +5,9 @@ import { StackRole } from './naming';
 
 /** Services whose endpoints are redirected to LOCAL_AWS_ENDPOINT (moto serves them all on one port). */
 export const LOCAL_ENDPOINT_SERVICES = [
-  'apigatewayv2', 'applicationautoscaling', 'athena', 'budgets', 'cloudtrail', 'cloudwatch', 'cloudwatchlogs', 'ec2', 'glue',
-  'guardduty', 'iam', 'kinesis', 'kms', 'lambda', 'quicksight', 'redshift', 'redshiftdata', 'route53', 's3', 'sagemaker',
-  'secretsmanager', 'securityhub', 'sns', 'sqs', 'sts',
+  'apigatewayv2', 'applicationautoscaling', 'athena', 'budgets', 'cloudtrail', 'cloudwatch', 'cloudwatchlogs', 'ec2', 'events',
+  'firehose', 'glue', 'guardduty', 'iam', 'kinesis', 'kms', 'lambda', 'quicksight', 'redshift', 'redshiftdata', 'route53', 's3',
+  's3Control', 'sagemaker', 'secretsmanager', 'securityhub', 'sns', 'sqs', 'sts',
 ] as const satisfies readonly (keyof AwsProviderEndpoints)[];
 
 export function costAllocationTags(config: PlatformConfig, role: StackRole): Record<string, string> {
@@ -37,7 +37,16 @@ export function createAwsProvider(scope: Construct, id: string, config: Platform
           accessKey: 'testing',
           secretKey: 'testing',
           skipCredentialsValidation: true,
-          skipRequestingAccountId: true,
+          // The emulator answers sts:GetCallerIdentity; without the account id the provider builds ARNs such as
+          // arn:aws:athena:<region>::workgroup/... and empty Glue catalog ids, which the emulator rejects.
+          skipRequestingAccountId: false,
+          // Fail in seconds, not after 25 backed-off retries, when the emulator lacks an operation (HTTP 500).
+          maxRetries: 2,
+          // S3 Control puts the account id in front of the endpoint host (123456789012.127.0.0.1), which no resolver
+          // knows; through this proxy such requests reach the emulator, which routes them by path. Loopback hosts are
+          // never proxied, and a service without a local endpoint fails at the emulator instead of reaching AWS.
+          httpProxy: local,
+          httpsProxy: local,
           skipMetadataApiCheck: 'true',
           skipRegionValidation: true,
           s3UsePathStyle: true,

@@ -47,6 +47,8 @@ export class SecureBucket extends Construct {
   readonly bucket: S3Bucket;
   readonly versioning: S3BucketVersioningA;
   readonly encryption: BucketEncryption;
+  /** The bucket policy (TLS-only deny plus `addToPolicy` statements). */
+  readonly policy: S3BucketPolicy;
   private readonly policyStatements: PolicyStatement[] = [];
 
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
@@ -77,6 +79,9 @@ export class SecureBucket extends Construct {
         bucket,
         targetBucket: props.accessLogTarget.bucket.id,
         targetPrefix: `${props.bucketName}/`,
+        // S3 refuses the logging configuration (InvalidTargetBucketForLogging) until the target's policy lets the
+        // logging service write.
+        dependsOn: [props.accessLogTarget.policy],
       });
     }
 
@@ -103,7 +108,7 @@ export class SecureBucket extends Construct {
       Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
       Condition: { Bool: { 'aws:SecureTransport': false } },
     });
-    new S3BucketPolicy(this, 'policy', {
+    this.policy = new S3BucketPolicy(this, 'policy', {
       bucket,
       policy: Lazy.stringValue({ produce: () => policyDocument(this.policyStatements) }),
       // A policy written before the public access block could be judged public and rejected.

@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# Deploys both stacks into a local AWS emulator (moto) with the real Terraform CLI and AWS provider,
+# through scripts/deploy.sh, then proves the deployment converged (plan: no changes) and runs
+# scripts/monitor.sh against it. No AWS account, no network beyond the loopback interface.
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+Usage: scripts/local-deploy.sh [--keep] [--help]
+
+  1. scripts/toolchain.sh --only terraform,provider,moto (cached builds; the AWS CLI
+     too, from the toolchain, when none is on PATH);
+  2. starts moto on 127.0.0.1 at a free port (scripts/lib/moto-server.py: moto_server
+     plus the Smithy RPC v2 CBOR protocol the AWS provider uses for CloudWatch);
+  3. runs scripts/deploy.sh all --auto-approve with AWS_ENDPOINT_URL pointing at it,
+     which synthesizes with LOCAL_AWS_ENDPOINT (fake credentials, per-service endpoints,
+     and the emulator exclusions of stacks/local-emulator.ts) and applies the DR stack,
+     then the primary stack, into a temporary directory (never cdktf.out/);
+  4. terraform plan -detailed-exitcode on both stacks: must report no changes;
+  5. prints "N of M resources applied" per stack (M: the resources of the stack as
+     synthesized for AWS; the rest are excluded, see docs/local-deploy.md);
+  6. runs scripts/monitor.sh against the emulator and prints its report and exit code;
+  7. stops moto.
+
+Options:
+  --keep      keep the working directory (stacks, Terraform state, logs) and print it
+  -h, --help  show this help
+
+Environment: PROJECT_NAME, ENVIRONMENT, PLATFORM_CONFIG_FILE as for the synth;
+DAML_TOOLCHAIN_DIR as for scripts/toolchain.sh. AWS_PROFILE, TF_STATE_BUCKET and real
+credentials are ignored (unset for this run).
+
+Exit status: 0 deployed and converged; 1 deploy, plan or emulator failed (the log
+tail is printed); 2 bad arguments; 3 the toolchain could not be prepared.
+monitor.sh's own status (WARN/CRIT: the emulator records no metrics) is reported,
+not turned into a failure; a component it cannot find is a failure.
+EOF
+}
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+keep=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --keep) keep=1 ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "local-deploy.sh: unknown argument: $1 (expected --keep or --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+now_ms() { date +%s%3N; }
+secs() { awk -v ms="$1" 'BEGIN { printf "%.1f", ms / 1000 }'; }
+say() { printf 'local-deploy: %s\n' "$*"; }
+
+t_start=$(now_ms)
+
+# ---------------------------------------------------------------- toolchain --
+toolchain_steps=terraform,provider,moto
+command -v aws >/dev/null 2>&1 || toolchain_steps+=,awscli
+if ! env_lines="$(bash "$SCRIPT_DIR/toolchain.sh" --only "$toolchain_steps" --print-env)"; then
+  say "FAILED: scripts/toolchain.sh --only $toolchain_steps (see its messages above)" >&2
+  exit 3
+fi
+eval "$env_lines"
+if ! command -v aws >/dev/null 2>&1; then
+  PATH="$(dirname "$DAML_AWS_CLI"):$PATH"
+  export PATH
+fi
+export DAML_TERRAFORM TF_CLI_CONFIG_FILE CHECKPOINT_DISABLE
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/daml-local-deploy.XXXXXX")"
+export CDKTF_OUTDIR="$WORK/cdktf.out"
+export DAML_STACKS_DIR="$CDKTF_OUTDIR/stacks"
+# shellcheck source=scripts/lib/common.sh
+source "$SCRIPT_DIR/lib/common.sh"
+
+moto_pid=""
+cleanup() {
+  local status=$?
+  if [ -n "$moto_pid" ] && kill -0 "$moto_pid" 2>/dev/null; then
+    kill "$moto_pid" 2>/dev/null || true
+    wait "$moto_pid" 2>/dev/null || true
+  fi
+  if [ "$keep" -eq 1 ] || [ "$status" -ne 0 ]; then
+    say "working directory kept: $WORK (stacks, state, deploy.log, moto.log)" >&2
+  else
+    rm -rf "$WORK"
+  fi
+}
+trap cleanup EXIT
+
+# ------------------------------------------------------------------ emulator --
+port_is_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() { "$DAML_MOTO_PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+start_moto() {
+  local attempt port tries
+  for attempt in 1 2 3; do
+    port="$(free_port)"
+    # AWS managed policies (AWSLambdaVPCAccessExecutionRole, ...) exist in every account; moto loads them on request.
+    MOTO_IAM_LOAD_MANAGED_POLICIES=true "$DAML_MOTO_PYTHON" "$SCRIPT_DIR/lib/moto-server.py" -H 127.0.0.1 -p "$port" \
+      >>"$WORK/moto.log" 2>&1 &
+    moto_pid=$!
+    for ((tries = 0; tries < 100; tries++)); do
+      if port_is_open "$port"; then
+        MOTO_URL="http://127.0.0.1:$port"
+        return 0
+      fi
+      kill -0 "$moto_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill "$moto_pid" 2>/dev/null || true
+    wait "$moto_pid" 2>/dev/null || true
+    moto_pid=""
+    say "moto did not start on port $port (attempt $attempt)" >&2
+  done
+  tail -n 20 "$WORK/moto.log" >&2
+  return 1
+}
+
+start_moto || { say "FAILED: cannot start moto (log above)"; exit 1; }
+moto_version="$("$DAML_MOTO_PYTHON" -c 'import importlib.metadata as m; print(m.version("moto"))')"
+
+# Only the emulator: no profile, no real credentials, no remote state bucket.
+unset AWS_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN TF_STATE_BUCKET LOCAL_AWS_ENDPOINT
+export AWS_ENDPOINT_URL="$MOTO_URL" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+export TF_IN_AUTOMATION=1 TF_CLI_ARGS=-no-color
+
+say "moto $moto_version at $MOTO_URL; $("$DAML_TERRAFORM" version | sed -n 1p), hashicorp/aws $DAML_AWS_PROVIDER_VERSION (local build); $(aws --version 2>&1 | cut -d' ' -f1)"
+
+roles=(dr primary)
+# The stacks require the provider version the bindings wrap; only DAML_AWS_PROVIDER_VERSION is built here
+# (docs/toolchain.md). A Terraform override file next to each synthesized stack changes the constraint for this
+# run only; the synthesized cdk.tf.json stays exactly as synth wrote it (synth leaves other files alone).
+if [ "$DAML_AWS_PROVIDER_VERSION" != "$DAML_AWS_PROVIDER_PINNED_VERSION" ]; then
+  for role in "${roles[@]}"; do
+    mkdir -p "$(daml_stack_dir "$role")"
+    printf '{"terraform":{"required_providers":{"aws":{"source":"aws","version":"%s"}}}}\n' "$DAML_AWS_PROVIDER_VERSION" \
+      >"$(daml_stack_dir "$role")/local_provider_override.tf.json"
+  done
+  say "NOTE: the stacks require hashicorp/aws $DAML_AWS_PROVIDER_PINNED_VERSION; applied with the local build $DAML_AWS_PROVIDER_VERSION (local_provider_override.tf.json, see docs/toolchain.md)"
+fi
+
+# -------------------------------------------------------------------- deploy --
+say "deploying through scripts/deploy.sh all --auto-approve (log: $WORK/deploy.log)"
+t0=$(now_ms)
+if ! bash "$SCRIPT_DIR/deploy.sh" all --auto-approve >"$WORK/deploy.log" 2>&1; then
+  say "FAILED: deploy.sh; the errors and the end of its log:"
+  grep -E '^(Error|deploy.sh): ' -A 6 "$WORK/deploy.log" | head -n 80 || true
+  echo "..."
+  tail -n 15 "$WORK/deploy.log"
+  exit 1
+fi
+deploy_ms=$(($(now_ms) - t0))
+say "deploy.sh (build, synth, init and apply of DR then primary): $(secs "$deploy_ms") s"
+
+# ------------------------------------------------------------- plan, counts --
+failed=0
+plan_ms=0
+declare -a applied_lines=()
+for role in "${roles[@]}"; do
+  stack="$(daml_stack_name "$role")"
+  dir="$(daml_stack_dir "$role")"
+  t0=$(now_ms)
+  plan_status=0
+  "$DAML_TERRAFORM" -chdir="$dir" plan -detailed-exitcode -input=false -lock=false >"$WORK/plan-$role.log" 2>&1 || plan_status=$?
+  took=$(($(now_ms) - t0))
+  plan_ms=$((plan_ms + took))
+  case "$plan_status" in
+    0) say "plan after apply: $stack: no changes ($(secs "$took") s)" ;;
+    2)
+      say "FAILED: plan after apply: $stack has changes ($(secs "$took") s):"
+      grep -E '^  # |^Plan:' "$WORK/plan-$role.log" || true
+      failed=1
+      ;;
+    *)
+      say "FAILED: plan after apply: $stack: terraform plan exit $plan_status:"
+      tail -n 30 "$WORK/plan-$role.log"
+      failed=1
+      ;;
+  esac
+
+  in_state="$("$DAML_TERRAFORM" -chdir="$dir" state list | grep -cv '^data\.' || true)"
+  # shellcheck disable=SC2016  # JavaScript template literals
+  counts="$(node -e '
+    const doc = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const configured = Object.values(doc.resource ?? {}).reduce((n, byId) => n + Object.keys(byId).length, 0);
+    const local = { excluded: [], adapted: [], notReadBack: [], ...(doc["//"] ?? {}).localEmulator };
+    const types = (entries) => [...new Set(entries.map((e) => e.address.split(".")[0]))].join(", ") || "none";
+    console.log([configured, local.excluded.length, local.adapted.length, local.notReadBack.length, types(local.excluded)].join("\t"));
+  ' "$dir/cdk.tf.json")"
+  IFS=$'\t' read -r configured excluded adapted not_read_back excluded_types <<<"$counts"
+  total=$((configured + excluded))
+  line="$stack: $in_state of $total resources applied; $excluded excluded ($excluded_types); $adapted adapted, $not_read_back with settings moto does not read back"
+  applied_lines+=("$line")
+  if [ "$in_state" -ne "$configured" ]; then
+    say "FAILED: $stack: $in_state resources in the state, $configured configured"
+    failed=1
+  fi
+done
+
+# ------------------------------------------------------------------- monitor --
+say "scripts/monitor.sh against the emulator:"
+monitor_status=0
+bash "$SCRIPT_DIR/monitor.sh" >"$WORK/monitor.log" 2>&1 || monitor_status=$?
+sed 's/^/  /' "$WORK/monitor.log"
+case "$monitor_status" in
+  0) monitor_meaning="all OK" ;;
+  1) monitor_meaning="WARN" ;;
+  2) monitor_meaning="CRIT" ;;
+  3) monitor_meaning="a check could not run" ;;
+  *) monitor_meaning="unexpected exit status" ;;
+esac
+if grep -q 'not found (stack not deployed?)' "$WORK/monitor.log"; then
+  say "FAILED: monitor.sh cannot find a deployed component (lines above)"
+  failed=1
+fi
+
+echo "== local deployment (moto $moto_version)"
+printf '  %s\n' "${applied_lines[@]}"
+echo "  deploy (deploy.sh all: build, synth, DR then primary): $(secs "$deploy_ms") s"
+echo "  plan after apply (both stacks): $(secs "$plan_ms") s"
+echo "  monitor.sh: exit $monitor_status ($monitor_meaning)"
+echo "  total (with toolchain check, emulator start, monitor): $(secs $(($(now_ms) - t_start))) s"
+if [ "$failed" -ne 0 ]; then
+  say "FAILED (details above)"
+  exit 1
+fi
+say "OK: both stacks applied and converged"
