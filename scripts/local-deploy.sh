@@ -145,15 +145,24 @@ fi
 # -------------------------------------------------------------------- deploy --
 say "deploying through scripts/deploy.sh all --auto-approve (log: $WORK/deploy.log)"
 t0=$(now_ms)
-if ! bash "$SCRIPT_DIR/deploy.sh" all --auto-approve >"$WORK/deploy.log" 2>&1; then
+# Each line gets its arrival time (ms since the start), which splits the wall time into phases below.
+stamp_lines() {
+  local line
+  while IFS= read -r line || [ -n "$line" ]; do printf '%s %s\n' "$(((${EPOCHREALTIME/./} / 1000) - t0))" "$line"; done
+}
+if ! bash "$SCRIPT_DIR/deploy.sh" all --auto-approve 2>&1 | stamp_lines >"$WORK/deploy.log"; then
   say "FAILED: deploy.sh; the errors and the end of its log:"
-  grep -E '^(Error|deploy.sh): ' -A 6 "$WORK/deploy.log" | head -n 80 || true
+  cut -d' ' -f2- "$WORK/deploy.log" | grep -E '^(Error|deploy.sh): ' -A 6 | head -n 80 || true
   echo "..."
-  tail -n 15 "$WORK/deploy.log"
+  tail -n 15 "$WORK/deploy.log" | cut -d' ' -f2-
   exit 1
 fi
 deploy_ms=$(($(now_ms) - t0))
-say "deploy.sh (build, synth, init and apply of DR then primary): $(secs "$deploy_ms") s"
+# phase_start PATTERN: ms offset of the first log line matching PATTERN
+phase_start() { awk -v pattern="$1" 'index($0, pattern) { print $1; exit }' "$WORK/deploy.log"; }
+dr_start="$(phase_start "deploying stack $(daml_stack_name dr)")"
+primary_start="$(phase_start "deploying stack $(daml_stack_name primary)")"
+say "deploy.sh: $(secs "$deploy_ms") s (build + synth $(secs "$dr_start") s, DR init + apply $(secs $((primary_start - dr_start))) s, primary init + apply $(secs $((deploy_ms - primary_start))) s)"
 
 # ------------------------------------------------------------- plan, counts --
 failed=0
@@ -219,7 +228,7 @@ fi
 
 echo "== local deployment (moto $moto_version)"
 printf '  %s\n' "${applied_lines[@]}"
-echo "  deploy (deploy.sh all: build, synth, DR then primary): $(secs "$deploy_ms") s"
+echo "  deploy (deploy.sh all): $(secs "$deploy_ms") s = build + synth $(secs "$dr_start") s + DR $(secs $((primary_start - dr_start))) s + primary $(secs $((deploy_ms - primary_start))) s"
 echo "  plan after apply (both stacks): $(secs "$plan_ms") s"
 echo "  monitor.sh: exit $monitor_status ($monitor_meaning)"
 echo "  total (with toolchain check, emulator start, monitor): $(secs $(($(now_ms) - t_start))) s"
