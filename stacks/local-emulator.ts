@@ -30,6 +30,16 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
     emulatorError: 'NotImplementedError: The describe_subscribers_for_notification action has not been implemented',
   },
   {
+    resourceType: 'aws_quicksight_data_source',
+    operation: 'quicksight:DescribeDataSource in the REST-JSON shape (the provider waits for CREATION_SUCCESSFUL)',
+    emulatorError: 'moto returns CreatedTime as a string: "expected Timestamp to be a JSON Number, got string instead"',
+  },
+  {
+    resourceType: 'aws_quicksight_vpc_connection',
+    operation: 'quicksight:CreateVPCConnection',
+    emulatorError: 'moto has no route for it and answers HTTP 404 with an HTML page',
+  },
+  {
     resourceType: 'aws_redshift_cluster',
     operation: 'redshift:DescribeClusters with ClusterAvailabilityStatus (the provider waits for "Available")',
     emulatorError: "moto's DescribeClusters has no ClusterAvailabilityStatus: \"waiting for completion: unexpected state '', wanted target 'Available'\"",
@@ -126,7 +136,12 @@ export const EMULATOR_READBACK_GAPS: readonly ReadBackGap[] = [
   {
     resourceType: 'aws_vpc_security_group_egress_rule',
     attributes: ['description'],
-    emulatorBehaviour: 'DescribeSecurityGroupRules drops the description of a rule whose destination is a prefix list',
+    emulatorBehaviour: 'DescribeSecurityGroupRules drops the description of a rule whose peer is a prefix list or a security group',
+  },
+  {
+    resourceType: 'aws_vpc_security_group_ingress_rule',
+    attributes: ['description'],
+    emulatorBehaviour: 'DescribeSecurityGroupRules drops the description of a rule whose peer is a prefix list or a security group',
   },
 ];
 
