@@ -156,6 +156,7 @@ export const OBSERVER_TYPES: ReadonlySet<string> = new Set(['aws_cloudwatch_metr
 
 /** The provider endpoint (AwsProviderEndpoints key) that serves each resource / data source type, by longest type prefix. */
 export const ENDPOINT_OF_TYPE_PREFIX: Readonly<Record<string, string>> = {
+  aws_acm_: 'acm',
   aws_apigatewayv2_: 'apigatewayv2',
   aws_appautoscaling_: 'applicationautoscaling',
   aws_athena_: 'athena',

@@ -5,7 +5,7 @@ import { StackRole } from './naming';
 
 /** Services whose endpoints are redirected to LOCAL_AWS_ENDPOINT (moto serves them all on one port). */
 export const LOCAL_ENDPOINT_SERVICES = [
-  'apigatewayv2', 'applicationautoscaling', 'athena', 'budgets', 'cloudtrail', 'cloudwatch', 'cloudwatchlogs', 'ec2', 'events',
+  'acm', 'apigatewayv2', 'applicationautoscaling', 'athena', 'budgets', 'cloudtrail', 'cloudwatch', 'cloudwatchlogs', 'ec2', 'events',
   'firehose', 'glue', 'guardduty', 'iam', 'kinesis', 'kms', 'lambda', 'quicksight', 'redshift', 'redshiftdata', 'route53', 's3',
   's3Control', 'sagemaker', 'secretsmanager', 'securityhub', 'sns', 'sqs', 'sts',
 ] as const satisfies readonly (keyof AwsProviderEndpoints)[];

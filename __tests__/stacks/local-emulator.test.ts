@@ -18,9 +18,9 @@ interface LocalStack {
 }
 
 /** Both stacks synthesized with LOCAL_AWS_ENDPOINT, with the report the aspect writes into `//`. */
-function synthLocal(): Record<StackRole, LocalStack> {
+function synthLocal(file: unknown): Record<StackRole, LocalStack> {
   const app = Testing.app();
-  const stacks = buildApp(app, testConfig({}, { LOCAL_AWS_ENDPOINT: ENDPOINT }));
+  const stacks = buildApp(app, testConfig(file, { LOCAL_AWS_ENDPOINT: ENDPOINT }));
   return Object.fromEntries(
     stacks.map((stack) => {
       const json = JSON.parse(Testing.synth(stack)) as TerraformJson;
@@ -51,12 +51,23 @@ function statementsOf(policy: string): any[] {
 
 const mentionsSecureTransport = (statement: any): boolean => JSON.stringify(statement.Condition ?? {}).toLowerCase().includes('aws:securetransport');
 
-const local = synthLocal();
+const configurations: Record<string, unknown> = {
+  defaults: {},
+  'every optional feature': {
+    drMode: 'warm-standby',
+    network: { natStrategy: 'per-az' },
+    observability: { alertEmails: ['oncall@example.com'] },
+    quicksight: { enabled: true, principalArn: 'arn:aws:quicksight:us-east-1:123456789012:user/default/analyst' },
+    dns: { hostedZoneId: 'Z0123456789ABCDEFGHIJ', apiRecordName: 'api.example.com' },
+  },
+};
+
+const local = synthLocal({});
 const aws = synthPlatform().stacks;
 
-describe.each(ROLES)('%s stack synthesized for the local emulator', (role) => {
-  const { json, report } = local[role];
-  const forAws = aws[role];
+describe.each(Object.entries(configurations).flatMap(([name, file]) => ROLES.map((role) => [name, role, file] as const)))('%s, %s stack synthesized for the local emulator', (_name, role, file) => {
+  const { json, report } = synthLocal(file)[role];
+  const forAws = synthPlatform(file).stacks[role];
 
   test('the reference checker finds every reference of the stack as synthesized for AWS', () => {
     // Sanity check of the checker used below: on the real stack, everything it finds exists.
