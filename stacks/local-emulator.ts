@@ -62,7 +62,7 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
   {
     resourceType: 'aws_sqs_queue_redrive_allow_policy',
     operation: 'sqs:GetQueueAttributes returning RedriveAllowPolicy (the provider waits until it reads back)',
-    emulatorError: "moto's GetQueueAttributes never returns RedriveAllowPolicy: \"timeout while waiting for state to become 'equal' (last state: 'notequal', timeout: 20m0s)\"",
+    emulatorError: "moto's GetQueueAttributes never returns RedriveAllowPolicy: \"timeout while waiting for state to become 'equal' (last state: 'notequal', ...)\" after 20 minutes",
   },
 ];
 
