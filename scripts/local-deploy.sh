@@ -88,6 +88,9 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+# Ctrl-C reaches Terraform too (same process group), which stops cleanly; then cleanup stops moto.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # ------------------------------------------------------------------ emulator --
 port_is_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
