@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { SAMPLE_EVENT } from '../helpers/sample-event';
 import {
   CURATED_COLUMNS,
   EVENT_FIELDS,
@@ -22,20 +23,7 @@ import {
   type Problem,
 } from '../../functions/shared/event-contract';
 
-/** The sample event of seed 003, verbatim. */
-const SAMPLE = {
-  timestamp: '2024-03-20T10:00:00Z',
-  user_id: 'user123',
-  event_type: 'page_view',
-  data: {
-    page_url: 'https://example.com/products',
-    product_id: 'prod456',
-    category: 'electronics',
-    session_id: 'sess789',
-    device_type: 'mobile',
-    location: { country: 'US', city: 'San Francisco' },
-  },
-};
+const SAMPLE = SAMPLE_EVENT;
 const NOW = Date.UTC(2024, 2, 21);
 
 function fields(problems: readonly Problem[]): string[] {

@@ -1,21 +1,10 @@
 import fc from 'fast-check';
+import { SAMPLE_EVENT } from '../helpers/sample-event';
 import { DEVICE_CLASSES, EVENT_TYPES, validateEvent, type ValidEvent } from '../../functions/shared/event-contract';
 import { FEATURE_CATEGORIES, FEATURE_COUNT, FEATURE_NAMES, REGIONS, featureVector, formatFeature, pageDepth, toCsvRow } from '../../functions/shared/features';
 import { generateLabelledDataset } from '../../functions/shared/generator';
 
-const SAMPLE = {
-  timestamp: '2024-03-20T10:00:00Z',
-  user_id: 'user123',
-  event_type: 'page_view',
-  data: {
-    page_url: 'https://example.com/products',
-    product_id: 'prod456',
-    category: 'electronics',
-    session_id: 'sess789',
-    device_type: 'mobile',
-    location: { country: 'US', city: 'San Francisco' },
-  },
-};
+const SAMPLE = SAMPLE_EVENT;
 
 function valid(raw: unknown): ValidEvent {
   const r = validateEvent(raw, { now: Date.UTC(2030, 0, 1) });
