@@ -23,11 +23,12 @@ import { DataApi } from '../functions/warehouse-loader/data-api';
 import { namedQueries } from '../stacks/athena-queries';
 import { schemaStatements, WAREHOUSE_SCHEMA, WAREHOUSE_TABLES, LOAD_AUDIT_TABLE, qualified } from '../functions/warehouse-loader/sql';
 import type { LocalRunOptions } from './cli';
-import type { InvocationOutcome, MappingStats } from './event-source-mapping';
+import type { InvocationOutcome } from './event-source-mapping';
 import { consumeStream } from './kinesis-source';
 import { functionArn, invokeLocal, type LocalFunction } from './lambda-runtime';
 import { localPlatform, type LocalPlatform } from './platform';
 import { checkInvariants, summarizeLatency, type LocalReport, type VariantReport } from './report/model';
+import { settleAll } from './settle-all';
 import { consumeQueue, type SqsSourceStats } from './sqs-source';
 import { AthenaStandin } from './standins/athena';
 import type { StandinSet } from './standins/lifecycle';
@@ -344,16 +345,17 @@ export async function runLocal(options: LocalRunOptions, standins: StandinSet, u
     invoke: invokeLoader,
     onBatch: (messages: number, failed: number) => (objectsLoaded += messages - failed),
   };
-  const loading = consumeQueue({ ...loaderOptions, upstreamDone: () => streamDone });
-  let summary;
-  let streamResult: { stats: MappingStats; recordsRead: number };
-  try {
-    [summary, streamResult] = await Promise.all([producer, stream]);
-    loaderStats.push(await loading);
+  const loading = consumeQueue({ ...loaderOptions, upstreamDone: () => streamDone }).finally(() => {
     warehouseLoadedSeconds = Math.round(performance.now() - flowStarted) / 1000;
+  });
+  let flow;
+  try {
+    flow = await settleAll([producer, stream, loading] as const);
   } finally {
     clearInterval(progress);
   }
+  const [summary, streamResult, loaded] = flow;
+  loaderStats.push(loaded);
   ui.note(
     `stream drained after ${streamDrainedSeconds.toFixed(1)} s (${streamResult.recordsRead.toLocaleString('en-US')} records, ${streamResult.stats.invocations} invocations, ${replayedInvocations} replayed); warehouse loaded after ${warehouseLoadedSeconds.toFixed(1)} s`,
   );

@@ -66,6 +66,9 @@ export async function withStandins<T>(body: (standins: StandinSet) => Promise<T>
   const onSignal = (signal: NodeJS.Signals) => {
     // Straight to the terminal: process.stderr may be routed to the handlers' log file.
     fs.writeSync(2, `\nlocal: ${signal} received, stopping the stand-ins\n`);
+    // Requests in flight now fail with ECONNREFUSED on purpose; none of them may turn the exit
+    // status into Node's 1 for an unhandled rejection while the stand-ins stop.
+    process.on('unhandledRejection', () => undefined);
     void standins.stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   const onExit = () => standins.killChildrenNow();
