@@ -16,7 +16,7 @@ import { DEFAULT_INVOKE_BUDGET, ENV as INFERENCE_ENV } from '../functions/ml-inf
 import { INFERENCE_METRICS_NAMESPACE } from '../functions/ml-inference/metric-names';
 import { PROCESSOR_METRICS_NAMESPACE } from '../functions/stream-processor/metric-names';
 import { LOADER_METRICS_NAMESPACE } from '../functions/warehouse-loader/metric-names';
-import { WAREHOUSE_SCHEMA } from '../functions/warehouse-loader/sql';
+import { LOADER_DB_USER, WAREHOUSE_SCHEMA } from '../functions/warehouse-loader/sql';
 import type { EventSourceMappingSettings } from './event-source-mapping';
 
 /** moto's default account: ARNs and names built for the local run use it. */
@@ -34,7 +34,7 @@ export interface LocalVariantDefinition {
 export interface LocalPlatform {
   readonly config: PlatformConfig;
   readonly region: string;
-  /** The warehouse admin secret the loader is given (Secrets Manager is not emulated; the Data API stand-in does not check it). */
+  /** The warehouse admin secret the deploy-time statements run with (Secrets Manager is not emulated; the Data API stand-in does not check it). */
   readonly secretArn: string;
   readonly accountId: string;
   readonly streamName: string;
@@ -131,7 +131,7 @@ export function localPlatform(config: PlatformConfig = loadConfig(process.env)):
         POWERTOOLS_SERVICE_NAME: 'warehouse-loader',
         CLUSTER_IDENTIFIER: clusterIdentifier,
         DATABASE_NAME: config.redshift.databaseName,
-        SECRET_ARN: secretArn,
+        DB_USER: LOADER_DB_USER,
         LAKE_BUCKET: lakeBucket,
         MANIFEST_BUCKET: manifestBucket,
         WAREHOUSE_SCHEMA,

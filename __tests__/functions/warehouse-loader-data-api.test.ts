@@ -33,6 +33,22 @@ function dataApi(options: { maxAttempts?: number } = {}) {
 beforeEach(() => redshiftData.reset());
 
 describe('Data API runner', () => {
+  it('signs in as a database user with IAM temporary credentials when the target names one, and sends no secret', async () => {
+    redshiftData.on(ExecuteStatementCommand).resolves({ Id: 'e1' });
+    redshiftData.on(DescribeStatementCommand).resolves({ Id: 'e1', Status: 'FINISHED', ResultRows: 0 });
+    const api = new DataApi(new RedshiftDataClient({ region: 'us-east-1' }), { clusterIdentifier: TARGET.clusterIdentifier, database: 'analytics', dbUser: 'warehouse_loader' }, { sleep: async () => undefined });
+
+    await api.execute('SELECT 1', [], Date.now() + 60_000, 'check');
+
+    expect(redshiftData.commandCalls(ExecuteStatementCommand)[0]!.args[0].input).toEqual({
+      ClusterIdentifier: TARGET.clusterIdentifier,
+      Database: 'analytics',
+      DbUser: 'warehouse_loader',
+      Sql: 'SELECT 1',
+      StatementName: 'check',
+    });
+  });
+
   it('submits a batch with the cluster, database, secret and parameters, and polls with exponential backoff until FINISHED', async () => {
     redshiftData.on(BatchExecuteStatementCommand).resolves({ Id: 'b1' });
     redshiftData

@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 const ENV = {
   CLUSTER_IDENTIFIER: 'daml-analytics-warehouse-use1',
   DATABASE_NAME: 'analytics',
-  SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:redshift!daml-x',
+  DB_USER: 'warehouse_loader',
   LAKE_BUCKET: 'daml-analytics-lake-123456789012-use1',
   MANIFEST_BUCKET: 'daml-analytics-loader-manifests-123456789012-use1',
   POWERTOOLS_METRICS_NAMESPACE: 'test',
@@ -55,7 +55,8 @@ describe('warehouse loader handler', () => {
 
     expect(response).toEqual({ batchItemFailures: [] });
     const check = redshiftData.commandCalls(ExecuteStatementCommand)[0]!.args[0].input;
-    expect(check).toMatchObject({ ClusterIdentifier: ENV.CLUSTER_IDENTIFIER, Database: 'analytics', SecretArn: ENV.SECRET_ARN });
+    expect(check).toMatchObject({ ClusterIdentifier: ENV.CLUSTER_IDENTIFIER, Database: 'analytics', DbUser: 'warehouse_loader' });
+    expect(check).not.toHaveProperty('SecretArn');
     expect(check.Parameters).toEqual([
       { name: 'object_key', value: KEY },
       { name: 'etag', value: ETAG },
@@ -106,6 +107,6 @@ describe('warehouse loader handler', () => {
   });
 
   it('names every missing environment variable', () => {
-    expect(() => loaderEnvironment({ CLUSTER_IDENTIFIER: 'c' })).toThrow('environment variable(s) DATABASE_NAME, SECRET_ARN, LAKE_BUCKET, MANIFEST_BUCKET must be set');
+    expect(() => loaderEnvironment({ CLUSTER_IDENTIFIER: 'c' })).toThrow('environment variable(s) DATABASE_NAME, DB_USER, LAKE_BUCKET, MANIFEST_BUCKET must be set');
   });
 });

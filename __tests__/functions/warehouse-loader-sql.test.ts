@@ -5,6 +5,8 @@ import {
   copyManifest,
   LOAD_BATCH_INSERT_INDEX,
   loadBatch,
+  LOADER_DB_USER,
+  LOADER_GRANTS,
   LoadRequest,
   manifestUriLiteral,
   quoteIdentifier,
@@ -31,8 +33,39 @@ describe('schema statements', () => {
   const byName = Object.fromEntries(statements.map((s) => [s.name, s.sql]));
 
   it('creates the schema first, then the events, predictions and load-audit tables, each only if missing', () => {
-    expect(statements.map((s) => s.name)).toEqual(['schema', 'table-events', 'table-predictions', 'table-load_audit']);
-    for (const s of statements) expect(s.sql).toMatch(/^CREATE (SCHEMA|TABLE) IF NOT EXISTS /);
+    expect(statements.slice(0, 4).map((s) => s.name)).toEqual(['schema', 'table-events', 'table-predictions', 'table-load_audit']);
+    for (const s of statements.slice(0, 4)) expect(s.sql).toMatch(/^CREATE (SCHEMA|TABLE) IF NOT EXISTS /);
+  });
+
+  it('lists every statement after the statements it must run after', () => {
+    const seen = new Set<string>();
+    for (const s of statements) {
+      for (const dependency of s.after) expect(seen.has(dependency)).toBe(true);
+      seen.add(s.name);
+    }
+    expect(statements.find((s) => s.name === 'table-events')!.after).toEqual(['schema']);
+    expect(statements.find((s) => s.name === `grant-${LOADER_DB_USER}-events`)!.after).toEqual([`user-${LOADER_DB_USER}`, 'table-events']);
+  });
+
+  it('creates the loader user without a password, only if missing, through a re-runnable procedure', () => {
+    const procedure = byName['procedure-ensure_user']!;
+    expect(procedure).toMatch(/^CREATE OR REPLACE PROCEDURE "clickstream"."ensure_user"\(user_name VARCHAR\(128\)\) AS \$\$/);
+    expect(procedure).toContain('IF NOT EXISTS (SELECT 1 FROM pg_user WHERE usename = user_name) THEN');
+    expect(procedure).toContain("EXECUTE 'CREATE USER ' || quote_ident(user_name) || ' PASSWORD DISABLE';");
+    expect(byName[`user-${LOADER_DB_USER}`]).toBe(`CALL "clickstream"."ensure_user"('${LOADER_DB_USER}')`);
+  });
+
+  it('grants the loader exactly what a load runs: no CREATE, ALTER, DROP, UPDATE or TRUNCATE, and the audit table append-only', () => {
+    const grants = statements.filter((s) => s.name.startsWith('grant-')).map((s) => s.sql);
+    expect(grants).toEqual([
+      `GRANT USAGE ON SCHEMA "clickstream" TO "${LOADER_DB_USER}"`,
+      `GRANT SELECT, INSERT, DELETE ON TABLE "clickstream"."events" TO "${LOADER_DB_USER}"`,
+      `GRANT SELECT, INSERT, DELETE ON TABLE "clickstream"."predictions" TO "${LOADER_DB_USER}"`,
+      `GRANT SELECT, INSERT ON TABLE "clickstream"."load_audit" TO "${LOADER_DB_USER}"`,
+    ]);
+    // Every table the load batch writes or reads is covered by a grant.
+    const written = new Set(loadBatch(REQUEST).sqls.flatMap((sql) => [...sql.matchAll(/"clickstream"\."([a-z_]+)"/g)].map((m) => m[1])));
+    for (const table of written) expect(LOADER_GRANTS.map((g) => g.table)).toContain(table);
   });
 
   it('generates the events table from the event contract, in contract order, with DISTKEY(user_id) and the event time sort key', () => {
@@ -53,8 +86,8 @@ describe('schema statements', () => {
     expect(byName['table-load_audit']).toContain('PRIMARY KEY ("object_key", "etag")');
   });
 
-  it('quotes every identifier', () => {
-    for (const { sql } of statements) {
+  it('quotes every identifier (the procedure, fixed PL/pgSQL text, is asserted above)', () => {
+    for (const { sql } of statements.filter((s) => !s.name.startsWith('procedure-'))) {
       const bare = outsideLiterals(sql)
         .replace(/"[a-z0-9_$]+"/g, '')
         .match(/\b[a-z_][a-z0-9_]*\b/g);

@@ -44,7 +44,20 @@ describe('Redshift Data API stand-in', () => {
     expect(out.tempTableSessions).toEqual(['FINISHED', 'FINISHED']);
   });
 
-  it("runs the loader's COPY + merge exactly once in effect: a repeated object is skipped, a new version replaces rows", () => {
+  it('applies the deploy-time statements twice without error, and keeps the loader user inside its grants', () => {
+    expect(out.loaderDenied).toEqual({
+      createTable: expect.stringMatching(/permission denied for schema clickstream/),
+      dropTable: expect.stringMatching(/must be owner of table events/),
+      updateAudit: expect.stringMatching(/permission denied for table load_audit/),
+      truncateEvents: expect.stringMatching(/permission denied for table events/),
+    });
+  });
+
+  it('fails every statement of a database user that does not exist, as sign-in would', () => {
+    expect(out.unknownUser).toMatch(/cannot sign in as database user "nobody": role "nobody" does not exist/);
+  });
+
+  it("runs the loader's COPY + merge exactly once in effect, as the loader's own database user: a repeated object is skipped, a new version replaces rows", () => {
     expect(out.firstLoad).toMatchObject({ status: 'loaded', rows: 2 });
     expect(out.repeatedLoad).toEqual({ status: 'already-loaded' });
     expect(out.newVersionLoad).toMatchObject({ status: 'loaded', rows: 2 });

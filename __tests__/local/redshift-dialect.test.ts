@@ -1,4 +1,4 @@
-import { bindNamedParameters, DialectError, parseCopy, parseManifest, translateDdl } from '../../local/standins/redshift-dialect';
+import { bindNamedParameters, DialectError, parseCopy, parseManifest, translateDdl, translateUsers } from '../../local/standins/redshift-dialect';
 import { copyManifest, loadBatch, schemaStatements } from '../../functions/warehouse-loader/sql';
 
 describe('translateDdl', () => {
@@ -23,6 +23,20 @@ describe('translateDdl', () => {
       expect(out).not.toMatch(/DISTSTYLE|DISTKEY|SORTKEY|PRIMARY KEY/);
       expect(out.startsWith(s.sql.slice(0, 20))).toBe(true);
     }
+  });
+});
+
+describe('translateUsers', () => {
+  it('drops PASSWORD DISABLE from CREATE USER, also inside a procedure body that builds the statement', () => {
+    expect(translateUsers('CREATE USER "loader" PASSWORD DISABLE')).toBe('CREATE USER "loader"');
+    const procedure = schemaStatements().find((s) => s.name.startsWith('procedure-'))!.sql;
+    expect(translateUsers(procedure)).toContain("EXECUTE 'CREATE USER ' || quote_ident(user_name) || '';");
+  });
+
+  it('leaves every other statement alone, even one whose literal holds the words', () => {
+    const insert = "INSERT INTO notes VALUES ('PASSWORD DISABLE')";
+    expect(translateUsers(insert)).toBe(insert);
+    expect(translateUsers('ALTER USER "loader" PASSWORD DISABLE')).toBe('ALTER USER "loader" PASSWORD DISABLE');
   });
 });
 

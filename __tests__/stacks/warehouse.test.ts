@@ -1,4 +1,5 @@
 import { LOADER_METRICS_NAMESPACE } from '../../functions/warehouse-loader/metric-names';
+import { LOADER_DB_USER, schemaStatements } from '../../functions/warehouse-loader/sql';
 import { clusterIdentifierProblems, snapshotRate } from '../../stacks/constructs/warehouse';
 import { resourcesOf, synthPlatform, TerraformJson } from '../helpers/synth';
 
@@ -159,25 +160,22 @@ describe('warehouse, default configuration (pilot-light DR)', () => {
     expect(JSON.stringify(statements)).not.toMatch(/raw\/|quarantine\/|model-artifacts\/|s3:\*/);
   });
 
-  it('applies the schema through the Data API with the managed admin secret, schema before tables', () => {
+  it('applies the schema, the loader user and its grants through the Data API with the managed admin secret, each after what it needs', () => {
     const all = resourcesOf(primary, 'aws_redshiftdata_statement');
-    const head = (sql: string) => sql.split('(')[0]!.trim();
-    const schemaStatement = all.find(([, s]) => s.sql.startsWith('CREATE SCHEMA'))!;
-    const statements = [schemaStatement, ...all.filter((entry) => entry !== schemaStatement)];
-    expect(statements.map(([, s]) => head(s.sql)).sort()).toEqual([
-      'CREATE SCHEMA IF NOT EXISTS "clickstream"',
-      'CREATE TABLE IF NOT EXISTS "clickstream"."events"',
-      'CREATE TABLE IF NOT EXISTS "clickstream"."load_audit"',
-      'CREATE TABLE IF NOT EXISTS "clickstream"."predictions"',
-    ]);
-    const [schemaId] = schemaStatement;
-    expect(schemaStatement[1].depends_on).toBeUndefined();
-    for (const [, s] of statements) {
-      expect(s.cluster_identifier).toBe(ref('aws_redshift_cluster', clusterId, 'cluster_identifier'));
-      expect(s.secret_arn).toBe(ref('aws_redshift_cluster', clusterId, 'master_password_secret_arn'));
+    const byName = new Map<string, Record<string, any>>(all.map(([id, s]) => [s.statement_name.replace(/^warehouse-/, ''), { id, ...s }]));
+    expect([...byName.keys()]).toEqual(expect.arrayContaining(schemaStatements().map((s) => s.name)));
+    expect(byName.size).toBe(schemaStatements().length);
+    for (const statement of schemaStatements()) {
+      const resource = byName.get(statement.name)!;
+      expect(resource.sql).toBe(statement.sql);
+      expect(resource.cluster_identifier).toBe(ref('aws_redshift_cluster', clusterId, 'cluster_identifier'));
+      expect(resource.secret_arn).toBe(ref('aws_redshift_cluster', clusterId, 'master_password_secret_arn'));
+      expect(resource.depends_on ?? []).toEqual(statement.after.map((name) => `aws_redshiftdata_statement.${byName.get(name)!.id}`));
     }
-    for (const [, s] of statements.slice(1)) expect(s.depends_on).toEqual([`aws_redshiftdata_statement.${schemaId}`]);
-    expect(statements.find(([, st]) => head(st.sql).endsWith('"events"'))![1].sql).toMatch(/DISTKEY \("user_id"\) COMPOUND SORTKEY \("event_time"\)$/);
+    expect(byName.get('schema')!.depends_on).toBeUndefined();
+    expect(byName.get('table-events')!.sql).toMatch(/DISTKEY \("user_id"\) COMPOUND SORTKEY \("event_time"\)$/);
+    // Terraform reads "$${" as an escaped "${"; the procedure's "$$" quotes are followed by a newline or a space.
+    expect(byName.get('procedure-ensure_user')!.sql).not.toMatch(/\$\$\{/);
   });
 
   it('feeds the loader from S3 notifications through an encrypted queue with a dead-letter queue, at bounded concurrency', () => {
@@ -201,7 +199,7 @@ describe('warehouse, default configuration (pilot-light DR)', () => {
     expect(fn.environment.variables).toMatchObject({
       CLUSTER_IDENTIFIER: cluster.cluster_identifier,
       DATABASE_NAME: config.redshift.databaseName,
-      SECRET_ARN: ref('aws_redshift_cluster', clusterId, 'master_password_secret_arn'),
+      DB_USER: LOADER_DB_USER,
       POWERTOOLS_METRICS_NAMESPACE: LOADER_METRICS_NAMESPACE,
     });
 
@@ -217,13 +215,26 @@ describe('warehouse, default configuration (pilot-light DR)', () => {
     expect(allow).toMatchObject({ Principal: { Service: 's3.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': notification.bucket.replace('.id}', '.arn}') } } });
   });
 
-  it('lets the loader run SQL on its own cluster only and read only that cluster\'s secret', () => {
+  it('lets the loader run SQL on its own cluster only, signed in as its own database user, with no secret to read', () => {
     const [, fn] = resourcesOf(primary, 'aws_lambda_function').find(([, f]) => f.function_name.includes('warehouse-loader'))!;
     const [, policy] = resourcesOf(primary, 'aws_iam_role_policy').find(([, p]) => p.role === fn.role.replace('.arn}', '.id}'))!;
     const statements = statementsOf(policy.policy);
     expect(statements.find((s) => s.Sid === 'RunSqlOnWarehouse').Resource).toMatch(new RegExp(`:cluster:${cluster.cluster_identifier}$`));
     expect(statements.find((s) => s.Sid === 'FollowOwnStatements').Condition).toEqual({ StringEquals: { 'redshift-data:statement-owner-iam-userid': '$${aws:userid}' } });
-    expect(statements.find((s) => s.Sid === 'ReadWarehouseAdminSecret').Resource).toBe(ref('aws_redshift_cluster', clusterId, 'master_password_secret_arn'));
+    const signIn = statements.find((s) => s.Sid === 'SignInAsOwnDatabaseUser');
+    expect(signIn.Action).toBe('redshift:GetClusterCredentials');
+    expect(signIn.Resource).toEqual([
+      expect.stringMatching(new RegExp(`:dbuser:${cluster.cluster_identifier}/${LOADER_DB_USER}$`)),
+      expect.stringMatching(new RegExp(`:dbname:${cluster.cluster_identifier}/${cluster.database_name}$`)),
+    ]);
+    expect(JSON.stringify(statements)).not.toMatch(/secretsmanager|master_password_secret_arn/);
+    expect(fn.environment.variables.DB_USER).toBe(LOADER_DB_USER);
+  });
+
+  it('starts loading only after the tables exist and the loader user holds its grants', () => {
+    const [, mapping] = ofWarehouse(primary, 'aws_lambda_event_source_mapping')[0]!;
+    const statementIds = resourcesOf(primary, 'aws_redshiftdata_statement').map(([id]) => `aws_redshiftdata_statement.${id}`);
+    expect([...mapping.depends_on].sort()).toEqual(statementIds.sort());
   });
 
   it('creates no QuickSight resources while QuickSight is disabled', () => {
@@ -238,7 +249,7 @@ describe('warehouse in warm-standby mode', () => {
     const { stacks } = synthPlatform({ drMode: 'warm-standby' });
     const [, cluster] = only(stacks.dr, 'aws_redshift_cluster');
     expect(cluster).toMatchObject({ node_type: 'ra3.large', cluster_type: 'single-node', number_of_nodes: 1, publicly_accessible: false, encrypted: 'true' });
-    expect(resourcesOf(stacks.dr, 'aws_redshiftdata_statement')).toHaveLength(4);
+    expect(resourcesOf(stacks.dr, 'aws_redshiftdata_statement')).toHaveLength(schemaStatements().length);
     expect(ofWarehouse(stacks.dr, 'aws_lambda_event_source_mapping')).toHaveLength(1);
     expect(resourcesOf(stacks.dr, 'aws_redshift_snapshot_copy_grant')).toHaveLength(1);
     expect(resourcesOf(stacks.primary, 'aws_redshift_snapshot_copy')).toHaveLength(1);

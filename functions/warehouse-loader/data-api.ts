@@ -14,12 +14,15 @@ import {
   RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data';
 
-export interface WarehouseTarget {
+/**
+ * Where statements run, and as whom: a database user signed in with IAM temporary credentials
+ * (DbUser: the loader), or the credentials in a Secrets Manager secret (the admin user, for
+ * deploy-time statements and operators).
+ */
+export type WarehouseTarget = {
   readonly clusterIdentifier: string;
   readonly database: string;
-  /** Secrets Manager secret holding the database credentials (the cluster's managed admin secret). */
-  readonly secretArn: string;
-}
+} & ({ readonly dbUser: string; readonly secretArn?: never } | { readonly secretArn: string; readonly dbUser?: never });
 
 export interface SqlParameter {
   readonly name: string;
@@ -124,7 +127,8 @@ export class DataApi {
   }
 
   private connection() {
-    return { ClusterIdentifier: this.target.clusterIdentifier, Database: this.target.database, SecretArn: this.target.secretArn };
+    const { clusterIdentifier, database, dbUser, secretArn } = this.target;
+    return dbUser !== undefined ? { ClusterIdentifier: clusterIdentifier, Database: database, DbUser: dbUser } : { ClusterIdentifier: clusterIdentifier, Database: database, SecretArn: secretArn };
   }
 
   private async withRetries<T>(deadline: number, attempt: () => Promise<T>): Promise<T> {

@@ -17,7 +17,8 @@ import { WAREHOUSE_SCHEMA } from './sql';
 export interface LoaderEnvironment {
   readonly clusterIdentifier: string;
   readonly database: string;
-  readonly secretArn: string;
+  /** Database user the loader signs in as, with IAM temporary credentials. */
+  readonly dbUser: string;
   readonly lakeBucket: string;
   readonly manifestBucket: string;
   readonly schema: string;
@@ -26,7 +27,7 @@ export interface LoaderEnvironment {
 const REQUIRED = {
   clusterIdentifier: 'CLUSTER_IDENTIFIER',
   database: 'DATABASE_NAME',
-  secretArn: 'SECRET_ARN',
+  dbUser: 'DB_USER',
   lakeBucket: 'LAKE_BUCKET',
   manifestBucket: 'MANIFEST_BUCKET',
 } as const;
@@ -38,7 +39,7 @@ export function loaderEnvironment(env: NodeJS.ProcessEnv): LoaderEnvironment {
   return {
     clusterIdentifier: env.CLUSTER_IDENTIFIER!,
     database: env.DATABASE_NAME!,
-    secretArn: env.SECRET_ARN!,
+    dbUser: env.DB_USER!,
     lakeBucket: env.LAKE_BUCKET!,
     manifestBucket: env.MANIFEST_BUCKET!,
     schema: env.WAREHOUSE_SCHEMA || WAREHOUSE_SCHEMA,

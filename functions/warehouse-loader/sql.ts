@@ -95,9 +95,32 @@ export interface SchemaStatement {
   /** Stable name, used for the Terraform resource id and the Data API statement name. */
   readonly name: string;
   readonly sql: string;
+  /** Names of the statements that must have run first. */
+  readonly after: readonly string[];
 }
 
-/** CREATE ... IF NOT EXISTS statements, schema first. One statement each (ExecuteStatement runs one). */
+/**
+ * Database user the warehouse loader runs as. It signs in with IAM temporary credentials (the
+ * Data API's DbUser, through redshift:GetClusterCredentials on this user only), has no password,
+ * and holds only the privileges its load transaction uses: it cannot create, alter or drop
+ * anything, nor read or write outside the warehouse schema.
+ */
+export const LOADER_DB_USER = 'warehouse_loader';
+
+/** Privileges of the loader: what `loadBatch` and `alreadyLoadedQuery` run, and nothing more. */
+export const LOADER_GRANTS: readonly { readonly table: string; readonly privileges: readonly ('SELECT' | 'INSERT' | 'DELETE')[] }[] = [
+  // DELETE ... USING staging (the merge) reads the target's merge key, hence SELECT.
+  ...Object.values(WAREHOUSE_TABLES).map((spec) => ({ table: spec.name, privileges: ['SELECT', 'INSERT', 'DELETE'] as const })),
+  // The audit table is append-only for the loader: an object's record is never rewritten.
+  { table: LOAD_AUDIT_TABLE, privileges: ['SELECT', 'INSERT'] as const },
+];
+
+const ENSURE_USER_PROCEDURE = 'ensure_user';
+
+/**
+ * The deploy-time statements, each safe to re-run: CREATE ... IF NOT EXISTS for the schema and
+ * tables, then the loader's user and grants. One statement each (ExecuteStatement runs one).
+ */
 export function schemaStatements(schema: string = WAREHOUSE_SCHEMA): SchemaStatement[] {
   const tables = Object.values(WAREHOUSE_TABLES).map((spec) => ({
     name: `table-${spec.name}`,
@@ -115,7 +138,42 @@ export function schemaStatements(schema: string = WAREHOUSE_SCHEMA): SchemaState
       `) DISTSTYLE ALL COMPOUND SORTKEY (${quoteIdentifier('object_key')})`,
     ].join('\n'),
   };
-  return [{ name: 'schema', sql: `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}` }, ...tables, audit];
+  const tableStatements = [...tables, audit].map((t) => ({ ...t, after: ['schema'] }));
+  return [{ name: 'schema', sql: `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`, after: [] }, ...tableStatements, ...loaderAccessStatements(schema, tableStatements.map((t) => t.name))];
+}
+
+/**
+ * The loader's database user and its grants. Redshift has no CREATE USER IF NOT EXISTS, so a
+ * small procedure creates the user only when pg_user lacks it: re-running is harmless, as for
+ * the tables. GRANT is idempotent. COPY's IAM_ROLE default needs the ASSUMEROLE privilege, which
+ * Redshift grants to PUBLIC unless an administrator revoked it (docs/warehouse.md).
+ */
+function loaderAccessStatements(schema: string, tableStatementNames: readonly string[]): SchemaStatement[] {
+  const user = quoteIdentifier(LOADER_DB_USER);
+  const procedure = qualified(schema, ENSURE_USER_PROCEDURE);
+  return [
+    {
+      name: `procedure-${ENSURE_USER_PROCEDURE}`,
+      after: ['schema'],
+      sql: [
+        `CREATE OR REPLACE PROCEDURE ${procedure}(user_name VARCHAR(128)) AS $$`,
+        'BEGIN',
+        '  IF NOT EXISTS (SELECT 1 FROM pg_user WHERE usename = user_name) THEN',
+        "    EXECUTE 'CREATE USER ' || quote_ident(user_name) || ' PASSWORD DISABLE';",
+        '  END IF;',
+        'END;',
+        '$$ LANGUAGE plpgsql',
+      ].join('\n'),
+    },
+    // The name is a checked identifier (quoteIdentifier above), so the literal needs no escaping.
+    { name: `user-${LOADER_DB_USER}`, after: [`procedure-${ENSURE_USER_PROCEDURE}`], sql: `CALL ${procedure}('${LOADER_DB_USER}')` },
+    { name: `grant-${LOADER_DB_USER}-schema`, after: [`user-${LOADER_DB_USER}`], sql: `GRANT USAGE ON SCHEMA ${quoteIdentifier(schema)} TO ${user}` },
+    ...LOADER_GRANTS.map((g) => ({
+      name: `grant-${LOADER_DB_USER}-${g.table}`,
+      after: [`user-${LOADER_DB_USER}`, ...tableStatementNames.filter((n) => n === `table-${g.table}`)],
+      sql: `GRANT ${g.privileges.join(', ')} ON TABLE ${qualified(schema, g.table)} TO ${user}`,
+    })),
+  ];
 }
 
 // ---------------------------------------------------------------------------

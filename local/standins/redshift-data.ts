@@ -9,8 +9,10 @@
  * - statements run to completion before ExecuteStatement answers, so the first DescribeStatement
  *   already reports FINISHED or FAILED (the service answers SUBMITTED and runs asynchronously);
  * - one database and one cluster identifier (others get ValidationException); credentials
- *   (SecretArn / DbUser) are required but not checked; sessions (SessionKeepAliveSeconds,
- *   SessionId) are refused, since the platform does not use them;
+ *   (SecretArn / DbUser) are required but not checked. A SecretArn session runs as the
+ *   superuser (the managed admin secret); a DbUser session runs as that database user (SET
+ *   ROLE), so its grants apply exactly as in Redshift and a user that does not exist fails.
+ *   Sessions (SessionKeepAliveSeconds, SessionId) are refused, since the platform does not use them;
  * - each call is its own session: temp tables end with it (DISCARD TEMP), as in the service.
  */
 import { PGlite } from '@electric-sql/pglite';
@@ -19,7 +21,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { bindNamedParameters, COMPAT_FUNCTIONS, DialectError, parseCopy, parseManifest, referencedParameters, statementKind, translateDdl, type CopyCommand, type SqlParameter } from './redshift-dialect';
+import { bindNamedParameters, COMPAT_FUNCTIONS, DialectError, parseCopy, parseManifest, referencedParameters, statementKind, translateDdl, translateUsers, type CopyCommand, type SqlParameter } from './redshift-dialect';
 import type { Stoppable } from './lifecycle';
 
 /** Reads an object of the local S3 (the stand-in's COPY source). */
@@ -271,6 +273,7 @@ export class RedshiftDataStandin implements Stoppable {
   private async run(statement: Statement, parameters: readonly SqlParameter[]): Promise<void> {
     const multi = statement.sub.length > 1;
     try {
+      if (statement.DbUser !== undefined && !(await this.signIn(statement))) return;
       if (multi) await this.db.exec('BEGIN');
       for (const sub of statement.sub) {
         const started = process.hrtime.bigint();
@@ -294,8 +297,27 @@ export class RedshiftDataStandin implements Stoppable {
       if (multi) await this.db.exec(statement.Status === 'FINISHED' ? 'COMMIT' : 'ROLLBACK');
     } finally {
       if (this.db.isInTransaction()) await this.db.exec('ROLLBACK');
+      await this.db.exec('RESET ROLE');
       await this.db.exec('DISCARD TEMP');
       statement.UpdatedAt = Date.now() / 1000;
+    }
+  }
+
+  /** Switches the session to the statement's DbUser; a user that does not exist fails the whole statement, as sign-in would. */
+  private async signIn(statement: Statement): Promise<boolean> {
+    try {
+      await this.db.exec(`SET ROLE "${statement.DbUser!.replace(/"/g, '""')}"`);
+      return true;
+    } catch (error) {
+      const message = `ERROR: cannot sign in as database user ${JSON.stringify(statement.DbUser)}: ${(error as Error).message}`;
+      for (const sub of statement.sub) {
+        sub.Status = 'FAILED';
+        sub.Error = message;
+      }
+      statement.Status = 'FAILED';
+      statement.Error = message;
+      this.stats.failedStatements += statement.sub.length;
+      return false;
     }
   }
 
@@ -306,7 +328,7 @@ export class RedshiftDataStandin implements Stoppable {
       sub.HasResultSet = false;
       return;
     }
-    const { text, values } = bindNamedParameters(translateDdl(sub.QueryString), parameters);
+    const { text, values } = bindNamedParameters(translateUsers(translateDdl(sub.QueryString)), parameters);
     const result = await this.db.query<Record<string, unknown>>(text, values, { rowMode: 'array' });
     const returnsRows = result.fields.length > 0;
     sub.HasResultSet = returnsRows && ['SELECT', 'WITH', 'SHOW', 'VALUES'].includes(statementKind(sub.QueryString));

@@ -11,6 +11,11 @@
  * - GETDATE() exists in the stand-in as a SQL function (COMPAT_FUNCTIONS), not by rewriting text;
  * - Data API named parameters `:name` become PostgreSQL `$n` bind parameters; values still never
  *   enter SQL text;
+ * - CREATE USER ... PASSWORD DISABLE (a user who signs in only with IAM temporary credentials)
+ *   loses the clause: PostgreSQL has no such option, and its plain CREATE USER keeps the user
+ *   listed in pg_user, as Redshift lists it. In CREATE USER and CREATE PROCEDURE statements
+ *   only, and there also inside quoted text: the platform runs CREATE USER as dynamic SQL in a
+ *   procedure body. PGlite has no authentication, so nothing is weakened by it;
  * - COPY ... FORMAT AS PARQUET is not PostgreSQL: it is parsed here and executed by the stand-in
  *   (read the object or manifest from the local S3, insert the rows by position with bind
  *   parameters), see redshift-data.ts.
@@ -155,6 +160,12 @@ export function translateDdl(sql: string): string {
       .replace(/\s+(?:DISTKEY|SORTKEY)\b(?=\s*[,)])/gi, '')
       .replace(new RegExp(`,\\s*PRIMARY\\s+KEY\\s*\\(\\s*${IDENT}(?:\\s*,\\s*${IDENT})*\\s*\\)`, 'gi'), ''),
   );
+}
+
+/** Drops Redshift's PASSWORD DISABLE from CREATE USER, also where a procedure builds the statement as text. */
+export function translateUsers(sql: string): string {
+  if (!/^\s*CREATE\s+(?:USER|(?:OR\s+REPLACE\s+)?PROCEDURE)\b/i.test(sql)) return sql;
+  return sql.replace(/\s+PASSWORD\s+DISABLE\b/gi, '');
 }
 
 export interface CopyCommand {

@@ -40,7 +40,7 @@ export class DataWarehouse extends Construct {
     this.warehouse = new RedshiftWarehouse(this, 'redshift', { context, platformKey, network, dataLake, numberOfNodes: nodes, createCluster: nodes !== undefined });
     if (this.warehouse.cluster) {
       this.schema = new WarehouseSchema(this, 'schema', { warehouse: this.warehouse });
-      this.loader = new WarehouseLoader(this, 'loader', { context, platformKey, network, dataLake, warehouse: this.warehouse });
+      this.loader = new WarehouseLoader(this, 'loader', { context, platformKey, network, dataLake, warehouse: this.warehouse, schema: this.schema });
     }
     if (context.role === 'primary') this.snapshotCopy = new WarehouseSnapshotCopy(this, 'snapshot-copy', { context, warehouse: this.warehouse });
   }

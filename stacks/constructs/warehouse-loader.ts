@@ -13,6 +13,7 @@ import { PlatformKey } from './encryption';
 import { Network } from './network';
 import { TypescriptFunction } from './typescript-function';
 import { LOADED_PREFIXES, RedshiftWarehouse } from './warehouse';
+import { WarehouseSchema } from './warehouse-schema';
 
 export interface WarehouseLoaderProps {
   readonly context: PlatformContext;
@@ -21,6 +22,8 @@ export interface WarehouseLoaderProps {
   readonly dataLake: DataLake;
   /** The warehouse to load; it must have a cluster in this region. */
   readonly warehouse: RedshiftWarehouse;
+  /** The deploy-time schema: the tables the loader writes and the database user it signs in as. */
+  readonly schema: WarehouseSchema;
   /** Concurrent loads (= concurrent COPYs): the event source mapping's maximum concurrency. @default config.redshift.loaderMaxConcurrency */
   readonly maxConcurrency?: number;
   /** Messages per invocation; they are loaded one after another. @default 5 */
@@ -123,7 +126,7 @@ export class WarehouseLoader extends Construct {
       environment: {
         CLUSTER_IDENTIFIER: warehouse.clusterIdentifier,
         DATABASE_NAME: config.redshift.databaseName,
-        SECRET_ARN: cluster.masterPasswordSecretArn,
+        DB_USER: props.schema.loaderUser,
         LAKE_BUCKET: lake.name,
         MANIFEST_BUCKET: warehouse.manifests.name,
         WAREHOUSE_SCHEMA,
@@ -132,7 +135,7 @@ export class WarehouseLoader extends Construct {
       policyStatements: [
         { Sid: 'ConsumeLoadQueue', Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'], Resource: this.queue.arn },
         { Sid: 'WriteCopyManifests', Effect: 'Allow', Action: 's3:PutObject', Resource: `${warehouse.manifests.arn}/*` },
-        ...warehouse.dataApiStatements(),
+        ...warehouse.dataApiStatements(props.schema.loaderUser),
       ],
     });
 
@@ -142,6 +145,8 @@ export class WarehouseLoader extends Construct {
       batchSize: props.batchSize ?? 5,
       functionResponseTypes: ['ReportBatchItemFailures'],
       scalingConfig: { maximumConcurrency: maxConcurrency },
+      // Loads start once the tables exist and the loader's user holds its grants.
+      dependsOn: props.schema.statements,
     });
   }
 }

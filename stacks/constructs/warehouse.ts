@@ -227,13 +227,26 @@ export class RedshiftWarehouse extends Construct {
   }
 
   /**
-   * What a principal needs to run SQL through the Data API as the admin user: statements on this
-   * cluster, its managed admin secret, and its own statements' status and results.
+   * What a principal needs to run SQL through the Data API as one database user, with IAM
+   * temporary credentials (the Data API's DbUser): statements on this cluster, credentials for
+   * that user and this database only, and its own statements' status and results. No secret is
+   * readable: the admin password stays with the deploy-time statements.
    */
-  dataApiStatements(): PolicyStatement[] {
+  dataApiStatements(dbUser: string): PolicyStatement[] {
     if (!this.cluster) throw new Error('dataApiStatements: this region has no cluster (pilot light); run SQL only where config creates one');
+    const { region, accountId } = this.context;
+    const clusterResource = `${region}:${accountId}`;
     return [
       { Sid: 'RunSqlOnWarehouse', Effect: 'Allow', Action: ['redshift-data:ExecuteStatement', 'redshift-data:BatchExecuteStatement'], Resource: this.clusterArn },
+      {
+        Sid: 'SignInAsOwnDatabaseUser',
+        Effect: 'Allow',
+        Action: 'redshift:GetClusterCredentials',
+        Resource: [
+          `arn:aws:redshift:${clusterResource}:dbuser:${this.clusterIdentifier}/${dbUser}`,
+          `arn:aws:redshift:${clusterResource}:dbname:${this.clusterIdentifier}/${this.context.config.redshift.databaseName}`,
+        ],
+      },
       {
         // These actions take no resource ARN; the condition limits them to statements this principal submitted.
         Sid: 'FollowOwnStatements',
@@ -242,7 +255,6 @@ export class RedshiftWarehouse extends Construct {
         Resource: '*',
         Condition: { StringEquals: { 'redshift-data:statement-owner-iam-userid': '$${aws:userid}' } },
       },
-      { Sid: 'ReadWarehouseAdminSecret', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: this.cluster.masterPasswordSecretArn },
     ];
   }
 }

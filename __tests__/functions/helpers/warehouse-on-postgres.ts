@@ -6,7 +6,8 @@
  * - `COPY ... FROM '<manifest>' IAM_ROLE default FORMAT AS PARQUET MANIFEST` reads the manifest
  *   and the Parquet objects from an in-memory S3 and inserts the rows by column position, as
  *   Redshift maps Parquet columns (a column-count mismatch or a wrong content_length fails);
- * - DISTSTYLE / DISTKEY / SORTKEY clauses are dropped, GETDATE() becomes LOCALTIMESTAMP;
+ * - DISTSTYLE / DISTKEY / SORTKEY clauses are dropped, GETDATE() becomes LOCALTIMESTAMP, and
+ *   CREATE USER loses PASSWORD DISABLE (translateUsers, shared with the local stand-in);
  * - Data API `:name` parameters become `$n`, and, as the Data API does, every parameter given
  *   must be referenced;
  * - a batch runs in one transaction whose temp tables end with it (a Data API batch is one session).
@@ -17,6 +18,7 @@ import { Worker } from 'node:worker_threads';
 import { StatementFailedError, SqlParameter } from '../../../functions/warehouse-loader/data-api';
 import type { ManifestWriter, StatementRunner } from '../../../functions/warehouse-loader/loader';
 import { schemaStatements } from '../../../functions/warehouse-loader/sql';
+import { translateUsers } from '../../../local/standins/redshift-dialect';
 import { requireEsm } from './esm';
 
 type Hyparquet = {
@@ -203,7 +205,7 @@ function description(id: string, fields: Partial<DescribeStatementCommandOutput>
 
 /** Redshift-only DDL clauses and functions, rewritten for PostgreSQL. */
 export function toPostgres(sql: string): string {
-  return sql
+  return translateUsers(sql)
     .replace(/\s*DISTSTYLE (KEY|ALL|EVEN|AUTO)( DISTKEY \("[a-z_]+"\))?( COMPOUND)? SORTKEY \([^)]*\)\s*$/, '')
     .replace(/GETDATE\(\)/g, 'LOCALTIMESTAMP');
 }

@@ -7,7 +7,7 @@ import { BatchExecuteStatementCommand, DescribeStatementCommand, ExecuteStatemen
 import { encodeParquet } from '../../../functions/shared/parquet';
 import { DataApi, StatementFailedError } from '../../../functions/warehouse-loader/data-api';
 import { loadObject } from '../../../functions/warehouse-loader/loader';
-import { schemaStatements, WAREHOUSE_SCHEMA } from '../../../functions/warehouse-loader/sql';
+import { LOADER_DB_USER, schemaStatements, WAREHOUSE_SCHEMA } from '../../../functions/warehouse-loader/sql';
 import { RedshiftDataStandin } from '../../../local/standins/redshift-data';
 
 const objects = new Map<string, Uint8Array>();
@@ -67,8 +67,23 @@ async function main() {
     const second = await client.send(new BatchExecuteStatementCommand({ ...conn, Sqls: temp }));
     out.tempTableSessions = [(await client.send(new DescribeStatementCommand({ Id: first.Id }))).Status, (await client.send(new DescribeStatementCommand({ Id: second.Id }))).Status];
 
-    const api = new DataApi(client, { clusterIdentifier: CLUSTER, database: DATABASE, secretArn: SECRET }, { sleep: async () => undefined });
-    for (const s of schemaStatements()) await api.execute(s.sql, [], Date.now() + 60_000, s.name);
+    const admin = new DataApi(client, { clusterIdentifier: CLUSTER, database: DATABASE, secretArn: SECRET }, { sleep: async () => undefined });
+    // Twice, as a replaced statement re-runs: the user already exists the second time.
+    for (let round = 0; round < 2; round++) for (const s of schemaStatements()) await admin.execute(s.sql, [], Date.now() + 60_000, s.name);
+    // Everything below runs as the loader does in AWS: signed in as its own database user.
+    const api = new DataApi(client, { clusterIdentifier: CLUSTER, database: DATABASE, dbUser: LOADER_DB_USER }, { sleep: async () => undefined });
+    const failure = (sql: string, as: DataApi = api) =>
+      as.execute(sql, [], Date.now() + 60_000, 'privilege-check').then(
+        () => 'no error',
+        (e: Error) => e.message,
+      );
+    out.loaderDenied = {
+      createTable: await failure(`CREATE TABLE "${WAREHOUSE_SCHEMA}"."x" (a int)`),
+      dropTable: await failure(`DROP TABLE "${WAREHOUSE_SCHEMA}"."events"`),
+      updateAudit: await failure(`UPDATE "${WAREHOUSE_SCHEMA}"."load_audit" SET "rows_loaded" = 0`),
+      truncateEvents: await failure(`TRUNCATE "${WAREHOUSE_SCHEMA}"."events"`),
+    };
+    out.unknownUser = await failure('SELECT 1', new DataApi(client, { clusterIdentifier: CLUSTER, database: DATABASE, dbUser: 'nobody' }, { sleep: async () => undefined }));
     out.dataApiFailure = await api.batch(['SELECT 1', 'SELECT * FROM nope'], [], Date.now() + 60_000, 'x').then(
       () => 'no error',
       (e: unknown) => (e instanceof StatementFailedError ? { status: e.status, index: e.failedStatementIndex, message: e.message } : String(e)),
