@@ -30,6 +30,11 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
     emulatorError: 'NotImplementedError: The describe_subscribers_for_notification action has not been implemented',
   },
   {
+    resourceType: 'aws_lambda_code_signing_config',
+    operation: 'lambda:CreateCodeSigningConfig (observability.lambdaCodeSigning only)',
+    emulatorError: 'HTTP 404 "Not yet implemented"',
+  },
+  {
     resourceType: 'aws_quicksight_data_source',
     operation: 'quicksight:DescribeDataSource in the REST-JSON shape (the provider waits for CREATION_SUCCESSFUL)',
     emulatorError: 'moto returns CreatedTime as a string: "expected Timestamp to be a JSON Number, got string instead"',
@@ -58,6 +63,11 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
     resourceType: 'aws_securityhub_account',
     operation: 'securityhub:UpdateSecurityHubConfiguration (after EnableSecurityHub)',
     emulatorError: 'NotImplementedError: The update_security_hub_configuration action has not been implemented',
+  },
+  {
+    resourceType: 'aws_signer_signing_job',
+    operation: 'signer:StartSigningJob (observability.lambdaCodeSigning only)',
+    emulatorError: 'HTTP 404 "Not yet implemented"',
   },
   {
     resourceType: 'aws_sqs_queue_redrive_allow_policy',

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { PlatformContext } from './platform-context';
 import { AthenaAnalytics } from './constructs/athena';
 import { DataCatalog } from './constructs/catalog';
+import { FunctionCodeSigning } from './constructs/code-signing';
 import { DataQualityAlarms } from './constructs/data-quality-alarms';
 import { DataLake } from './constructs/data-lake';
 import { DataWarehouse } from './constructs/data-warehouse';
@@ -53,6 +54,8 @@ export class RegionalPlatform extends Construct {
   readonly quicksight?: QuickSight;
   readonly mlEndpoint: MlEndpoint;
   readonly inferenceApi: InferenceApi;
+  /** Signer profile and code signing configuration, when config.observability.lambdaCodeSigning is on. */
+  readonly codeSigning?: FunctionCodeSigning;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: RegionalPlatformProps) {
@@ -62,6 +65,9 @@ export class RegionalPlatform extends Construct {
     this.key = new PlatformKey(this, 'encryption', { context });
     this.network = new Network(this, 'network', { context, platformKey: this.key });
     this.dataLake = new DataLake(this, 'data-lake', { context, platformKey: this.key });
+    // Every function below deploys signed code when this is on.
+    const codeSigning = context.config.observability.lambdaCodeSigning ? new FunctionCodeSigning(this, 'code-signing', { context, accessLogs: this.dataLake.accessLogs }) : undefined;
+    this.codeSigning = codeSigning;
 
     if (context.role === 'primary') {
       this.replication = new LakeReplication(this, 'lake-replication', {
@@ -77,17 +83,17 @@ export class RegionalPlatform extends Construct {
     if (context.config.kinesis.rawArchiveEnabled) {
       this.rawArchive = new RawArchive(this, 'raw-archive', { context, platformKey: this.key, stream: this.ingestion, dataLake: this.dataLake });
     }
-    this.streamProcessor = new StreamProcessor(this, 'stream-processor', { context, platformKey: this.key, network: this.network, dataLake: this.dataLake, stream: this.ingestion });
+    this.streamProcessor = new StreamProcessor(this, 'stream-processor', { context, platformKey: this.key, network: this.network, dataLake: this.dataLake, stream: this.ingestion, codeSigning });
     this.catalog = new DataCatalog(this, 'catalog', { context, platformKey: this.key, dataLake: this.dataLake });
     this.athena = new AthenaAnalytics(this, 'athena', { context, platformKey: this.key, dataLake: this.dataLake, catalog: this.catalog });
     // Aggregates and data-quality alarms alert through the topic observability creates below.
     if (context.config.aggregates.enabled) {
-      this.aggregator = new StreamAggregator(this, 'stream-aggregator', { context, platformKey: this.key, network: this.network, stream: this.ingestion, dataLake: this.dataLake });
+      this.aggregator = new StreamAggregator(this, 'stream-aggregator', { context, platformKey: this.key, network: this.network, stream: this.ingestion, dataLake: this.dataLake, codeSigning });
     }
     this.dataQuality = new DataQualityAlarms(this, 'data-quality', { context, stream: this.ingestion, processorMetrics: streamProcessorMetrics(STREAM_PROCESSOR_SERVICE) });
 
     if (context.config.redshift.enabled) {
-      this.warehouse = new DataWarehouse(this, 'warehouse', { context, platformKey: this.key, network: this.network, dataLake: this.dataLake });
+      this.warehouse = new DataWarehouse(this, 'warehouse', { context, platformKey: this.key, network: this.network, dataLake: this.dataLake, codeSigning });
     }
     if (context.config.quicksight.enabled && context.role === 'primary') {
       this.quicksight = new QuickSight(this, 'quicksight', { context, network: this.network, warehouse: this.warehouse?.warehouse, athenaWorkgroup: this.athena.workgroup });
@@ -95,7 +101,7 @@ export class RegionalPlatform extends Construct {
 
     const ml = { context, platformKey: this.key, network: this.network, dataLake: this.dataLake };
     this.mlEndpoint = new MlEndpoint(this, 'ml-endpoint', ml);
-    this.inferenceApi = new InferenceApi(this, 'inference-api', { ...ml, endpoint: this.mlEndpoint });
+    this.inferenceApi = new InferenceApi(this, 'inference-api', { ...ml, endpoint: this.mlEndpoint, codeSigning });
 
     // Last: it watches every component above through typed references.
     this.observability = new Observability(this, 'observability', {

@@ -80,6 +80,7 @@ export const TUNABLE_DEFAULTS: Omit<PlatformConfig, EnvironmentFields> = {
     monthlyBudgetUsd: 2000,
     guardDuty: true,
     securityHub: true,
+    lambdaCodeSigning: false,
     alarms: {
       iteratorAgeMs: 60_000,
       lambdaErrors: 1,

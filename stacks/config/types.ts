@@ -196,6 +196,8 @@ export interface ObservabilityConfig {
   readonly guardDuty: boolean;
   /** Enable Security Hub with AWS Foundational Security Best Practices. @default true */
   readonly securityHub: boolean;
+  /** Sign every function's code with AWS Signer and enforce it with a code signing configuration. @default false */
+  readonly lambdaCodeSigning: boolean;
   /** Thresholds of every alarm. */
   readonly alarms: AlarmThresholds;
 }

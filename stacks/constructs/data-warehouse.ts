@@ -7,11 +7,14 @@ import { RedshiftWarehouse } from './warehouse';
 import { warehouseNodesInRegion, WarehouseSnapshotCopy, WarehouseSnapshotCopyGrant } from './warehouse-dr';
 import { WarehouseLoader } from './warehouse-loader';
 import { WarehouseSchema } from './warehouse-schema';
+import type { FunctionCodeSigning } from './code-signing';
 
 export interface DataWarehouseProps {
   readonly context: PlatformContext;
   readonly platformKey: PlatformKey;
   readonly network: Network;
+  /** Sign the function's code and enforce it (config.observability.lambdaCodeSigning). @default unsigned code */
+  readonly codeSigning?: FunctionCodeSigning;
   readonly dataLake: DataLake;
 }
 
@@ -40,7 +43,7 @@ export class DataWarehouse extends Construct {
     this.warehouse = new RedshiftWarehouse(this, 'redshift', { context, platformKey, network, dataLake, numberOfNodes: nodes, createCluster: nodes !== undefined });
     if (this.warehouse.cluster) {
       this.schema = new WarehouseSchema(this, 'schema', { warehouse: this.warehouse });
-      this.loader = new WarehouseLoader(this, 'loader', { context, platformKey, network, dataLake, warehouse: this.warehouse, schema: this.schema });
+      this.loader = new WarehouseLoader(this, 'loader', { context, platformKey, network, dataLake, warehouse: this.warehouse, schema: this.schema, codeSigning: props.codeSigning });
     }
     if (context.role === 'primary') this.snapshotCopy = new WarehouseSnapshotCopy(this, 'snapshot-copy', { context, warehouse: this.warehouse });
   }

@@ -16,6 +16,7 @@ import { MlEndpoint } from './ml-endpoint';
 import { Network } from './network';
 import type { PlatformMetricsSpec } from './observed-components';
 import { TypescriptFunction } from './typescript-function';
+import type { FunctionCodeSigning } from './code-signing';
 
 /** The HTTP API's integration timeout is 30 s at most; the function must answer before it. */
 export const HTTP_API_INTEGRATION_TIMEOUT_MS = 30_000;
@@ -31,6 +32,8 @@ export interface InferenceApiProps {
   readonly context: PlatformContext;
   readonly platformKey: PlatformKey;
   readonly network: Network;
+  /** Sign the function's code and enforce it (config.observability.lambdaCodeSigning). @default unsigned code */
+  readonly codeSigning?: FunctionCodeSigning;
   readonly dataLake: DataLake;
   readonly endpoint: MlEndpoint;
   /** Authorization of POST /predict. @default config.inferenceApi.authorization */
@@ -85,6 +88,7 @@ export class InferenceApi extends Construct {
 
     this.fn = new TypescriptFunction(this, 'function', {
       context,
+      codeSigning: props.codeSigning,
       platformKey,
       network,
       entry: 'ml-inference',

@@ -15,6 +15,7 @@ import { PlatformKey } from './encryption';
 import { IngestionStream } from './ingestion-stream';
 import { Network } from './network';
 import { TypescriptFunction } from './typescript-function';
+import type { FunctionCodeSigning } from './code-signing';
 
 const DAY_SECONDS = 86_400;
 
@@ -29,6 +30,8 @@ export interface StreamAggregatorProps {
   readonly context: PlatformContext;
   readonly platformKey: PlatformKey;
   readonly network: Network;
+  /** Sign the function's code and enforce it (config.observability.lambdaCodeSigning). @default unsigned code */
+  readonly codeSigning?: FunctionCodeSigning;
   /** The ingestion stream; the aggregator is a second event source mapping on it, beside the stream processor's. */
   readonly stream: IngestionStream;
   /** The region's lake: the aggregator writes under its aggregates/ prefix only. */
@@ -84,6 +87,7 @@ export class StreamAggregator extends Construct {
     const lakeArn = lake.arn;
     this.function = new TypescriptFunction(this, 'function', {
       context,
+      codeSigning: props.codeSigning,
       platformKey,
       network,
       entry: 'stream-aggregator',

@@ -12,11 +12,14 @@ import { PlatformKey } from './encryption';
 import { IngestionStream } from './ingestion-stream';
 import { Network } from './network';
 import { TypescriptFunction } from './typescript-function';
+import type { FunctionCodeSigning } from './code-signing';
 
 export interface StreamProcessorProps {
   readonly context: PlatformContext;
   readonly platformKey: PlatformKey;
   readonly network: Network;
+  /** Sign the function's code and enforce it (config.observability.lambdaCodeSigning). @default unsigned code */
+  readonly codeSigning?: FunctionCodeSigning;
   readonly dataLake: DataLake;
   readonly stream: IngestionStream;
   /** Sizing and event source mapping settings. @default config.streamProcessor */
@@ -87,6 +90,7 @@ export class StreamProcessor extends Construct {
 
     this.function = new TypescriptFunction(this, 'function', {
       context,
+      codeSigning: props.codeSigning,
       platformKey,
       network,
       entry: 'stream-processor',

@@ -1,7 +1,7 @@
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
-import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { LambdaFunction, LambdaFunctionConfig } from '@cdktf/provider-aws/lib/lambda-function';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { AssetType, Lazy, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { kmsUseStatement, policyDocument, PolicyStatement, serviceTrustPolicy } from '../iam';
 import { PlatformContext } from '../platform-context';
+import type { FunctionCodeSigning } from './code-signing';
 import { PlatformKey } from './encryption';
 import { EncryptedLogGroup } from './log-group';
 import { Network } from './network';
@@ -59,6 +60,8 @@ export interface TypescriptFunctionProps {
   readonly policyStatements?: readonly PolicyStatement[];
   /** Log retention in days. @default config.observability.logRetentionDays */
   readonly logRetentionDays?: number;
+  /** Deploy the bundle signed by this region's Signer profile, under its Enforce code signing configuration. @default unsigned code from the local zip */
+  readonly codeSigning?: FunctionCodeSigning;
 }
 
 /**
@@ -115,7 +118,6 @@ export class TypescriptFunction extends Construct {
     this.securityGroup = network.createSecurityGroup('sg-' + purpose, `${purpose}-fn`, `Lambda ${purpose}: no inbound, HTTPS out to AWS APIs`);
     network.allowHttpsEgress(`${purpose}-https-egress`, this.securityGroup);
 
-    const code = new TerraformAsset(this, 'code', { path: bundle.zipPath, type: AssetType.FILE });
     this.function = new LambdaFunction(this, 'function', {
       functionName: this.functionName,
       description: props.description,
@@ -123,7 +125,7 @@ export class TypescriptFunction extends Construct {
       runtime: 'nodejs22.x',
       architectures: ['arm64'],
       handler: 'index.handler',
-      filename: code.path,
+      ...this.code(props, bundle),
       sourceCodeHash: bundle.sha256Base64,
       memorySize: props.memoryMb,
       timeout: props.timeoutSeconds,
@@ -141,6 +143,15 @@ export class TypescriptFunction extends Construct {
       vpcConfig: { subnetIds: network.privateSubnets.map((s) => s.id), securityGroupIds: [this.securityGroup.id] },
       dependsOn: [policy, vpcAccess, this.logGroup.logGroup],
     });
+  }
+
+  /** The local zip, or its signed copy in S3 with the code signing configuration that admits it. */
+  private code(props: TypescriptFunctionProps, bundle: FunctionBundle): Pick<LambdaFunctionConfig, 'filename' | 's3Bucket' | 's3Key' | 'codeSigningConfigArn'> {
+    if (props.codeSigning) {
+      const signed = props.codeSigning.sign(this, props.entry, bundle);
+      return { s3Bucket: signed.s3Bucket, s3Key: signed.s3Key, codeSigningConfigArn: props.codeSigning.config.arn };
+    }
+    return { filename: new TerraformAsset(this, 'code', { path: bundle.zipPath, type: AssetType.FILE }).path };
   }
 
   /** Grants the function's role one more statement (rendered at synth, after every construct had its say). */

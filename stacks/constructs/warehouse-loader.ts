@@ -14,11 +14,14 @@ import { Network } from './network';
 import { TypescriptFunction } from './typescript-function';
 import { LOADED_PREFIXES, RedshiftWarehouse } from './warehouse';
 import { WarehouseSchema } from './warehouse-schema';
+import type { FunctionCodeSigning } from './code-signing';
 
 export interface WarehouseLoaderProps {
   readonly context: PlatformContext;
   readonly platformKey: PlatformKey;
   readonly network: Network;
+  /** Sign the function's code and enforce it (config.observability.lambdaCodeSigning). @default unsigned code */
+  readonly codeSigning?: FunctionCodeSigning;
   readonly dataLake: DataLake;
   /** The warehouse to load; it must have a cluster in this region. */
   readonly warehouse: RedshiftWarehouse;
@@ -115,6 +118,7 @@ export class WarehouseLoader extends Construct {
 
     this.function = new TypescriptFunction(this, 'function', {
       context,
+      codeSigning: props.codeSigning,
       platformKey,
       network,
       entry: 'warehouse-loader',
