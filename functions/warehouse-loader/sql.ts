@@ -139,7 +139,7 @@ export function schemaStatements(schema: string = WAREHOUSE_SCHEMA): SchemaState
     ].join('\n'),
   };
   const tableStatements = [...tables, audit].map((t) => ({ ...t, after: ['schema'] }));
-  return [{ name: 'schema', sql: `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`, after: [] }, ...tableStatements, ...loaderAccessStatements(schema, tableStatements.map((t) => t.name))];
+  return [{ name: 'schema', sql: `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`, after: [] }, ...tableStatements, ...loaderAccessStatements(schema)];
 }
 
 /**
@@ -148,7 +148,7 @@ export function schemaStatements(schema: string = WAREHOUSE_SCHEMA): SchemaState
  * the tables. GRANT is idempotent. COPY's IAM_ROLE default needs the ASSUMEROLE privilege, which
  * Redshift grants to PUBLIC unless an administrator revoked it (docs/warehouse.md).
  */
-function loaderAccessStatements(schema: string, tableStatementNames: readonly string[]): SchemaStatement[] {
+function loaderAccessStatements(schema: string): SchemaStatement[] {
   const user = quoteIdentifier(LOADER_DB_USER);
   const procedure = qualified(schema, ENSURE_USER_PROCEDURE);
   return [
@@ -170,7 +170,7 @@ function loaderAccessStatements(schema: string, tableStatementNames: readonly st
     { name: `grant-${LOADER_DB_USER}-schema`, after: [`user-${LOADER_DB_USER}`], sql: `GRANT USAGE ON SCHEMA ${quoteIdentifier(schema)} TO ${user}` },
     ...LOADER_GRANTS.map((g) => ({
       name: `grant-${LOADER_DB_USER}-${g.table}`,
-      after: [`user-${LOADER_DB_USER}`, ...tableStatementNames.filter((n) => n === `table-${g.table}`)],
+      after: [`user-${LOADER_DB_USER}`, `table-${g.table}`],
       sql: `GRANT ${g.privileges.join(', ')} ON TABLE ${qualified(schema, g.table)} TO ${user}`,
     })),
   ];
