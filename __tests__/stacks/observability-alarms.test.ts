@@ -2,23 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { TUNABLE_DEFAULTS } from '../../stacks/config/defaults';
 import { alarmDefinitions } from '../../stacks/constructs/alarms';
-import { ObservedNames, streamProcessorMetrics } from '../../stacks/constructs/observed-components';
+import { everyObservedComponent } from '../helpers/observed-components';
 
 const thresholds = TUNABLE_DEFAULTS.observability.alarms;
 
-const everything: ObservedNames = {
-  streamName: 'events',
-  functions: [
-    { label: 'stream-processor', functionName: 'proc-fn' },
-    { label: 'ml-inference', functionName: 'infer-fn' },
-  ],
-  deadLetterQueues: [{ label: 'processor-dlq', queueName: 'proc-dlq' }],
-  endpoint: { endpointName: 'scoring', variantNames: ['champion', 'challenger'] },
-  clusterIdentifier: 'warehouse-1',
-  api: { apiId: 'abc123', stage: '$default' },
-  replication: { sourceBucket: 'lake-primary', destinationBucket: 'lake-dr', ruleId: 'lake-to-dr' },
-  platformMetrics: streamProcessorMetrics('stream-processor'),
-};
+const everything = everyObservedComponent();
 
 const byKey = (defs: ReturnType<typeof alarmDefinitions>) => Object.fromEntries(defs.map((d) => [d.key, d]));
 

@@ -1,21 +1,12 @@
 import { TUNABLE_DEFAULTS } from '../../stacks/config/defaults';
 import { dashboardBody, DashboardInput, dashboardUrl } from '../../stacks/constructs/dashboard';
-import { ObservedNames, streamProcessorMetrics } from '../../stacks/constructs/observed-components';
+import { streamProcessorMetrics } from '../../stacks/constructs/observed-components';
+import { everyObservedComponent } from '../helpers/observed-components';
 
 const thresholds = TUNABLE_DEFAULTS.observability.alarms;
 
-const everything: ObservedNames = {
-  streamName: 'events-stream',
-  functions: [
-    { label: 'stream-processor', functionName: 'proc-fn' },
-    { label: 'ml-inference', functionName: 'infer-fn' },
-  ],
-  deadLetterQueues: [{ label: 'processor-dlq', queueName: 'proc-dlq' }],
-  endpoint: { endpointName: 'scoring', variantNames: ['champion', 'challenger'] },
-  clusterIdentifier: 'warehouse-1',
-  api: { apiId: 'abc123', stage: '$default' },
-  replication: { sourceBucket: 'lake-primary', destinationBucket: 'lake-dr', ruleId: 'lake-to-dr' },
-  platformMetrics: streamProcessorMetrics('stream-processor', {
+const everything = everyObservedComponent(
+  streamProcessorMetrics('stream-processor', {
     namespace: 'DataAnalyticsMl/Inference',
     metricName: 'Predictions',
     series: [
@@ -23,7 +14,7 @@ const everything: ObservedNames = {
       { label: 'challenger', dimensions: { service: 'ml-inference', Variant: 'challenger' } },
     ],
   }),
-};
+);
 
 function render(overrides: Partial<DashboardInput> = {}): { widgets: any[] } {
   return JSON.parse(dashboardBody({ title: 't', region: 'eu-west-1', components: everything, thresholds, ...overrides }));

@@ -1,5 +1,5 @@
 /** The report as one self-contained HTML page: inline CSS and SVG, no script, nothing fetched. */
-import type { LocalReport } from './model';
+import { recordCountRows, type LocalReport } from './model';
 import { barChart, color, columnChart, escapeXml, groupedColumns } from './svg';
 
 const n = (x: number) => (Number.isFinite(x) ? x.toLocaleString('en-US') : '–');
@@ -25,13 +25,7 @@ export function renderHtml(r: LocalReport): string {
   const perBatch = r.quality.perBatch.map((b) => ({ label: `shard ${Number(b.shard.replace('shardId-', ''))} #${b.batch}`, value: b.rate * 100, color: b.rate < threshold ? '#dc2626' : color(2) }));
   const sections = [
     `<section><h2>Records</h2>${kv([
-      ['sent', n(rec.sent)],
-      ['curated', n(rec.curated)],
-      ['quarantined', n(rec.quarantined)],
-      ['on-failure destination', n(rec.onFailureDestination)],
-      ['retried (delivered again)', n(rec.retried)],
-      ['lost', n(rec.lost)],
-      ['duplicate lake rows', n(rec.duplicateLakeRows)],
+      ...recordCountRows(rec, n),
       ['replayed invocations (injected lost responses)', `${n(rec.replayedInvocations)} (${n(rec.replayedRecords)} records)`],
       ['bytes raw → curated Parquet', `${mib(r.bytes.raw)} → ${mib(r.bytes.curatedParquet)} (${n(r.bytes.curatedObjects)} objects); quarantine ${mib(r.bytes.quarantineParquet)} (${n(r.bytes.quarantineObjects)} objects)`],
       ['warehouse rows', `${n(r.warehouse.events)} events (${n(r.warehouse.distinctEventIds)} distinct event ids), ${n(r.warehouse.predictions)} predictions`],

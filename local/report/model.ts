@@ -163,3 +163,16 @@ export function checkInvariants(i: InvariantInputs): Invariant[] {
     },
   ];
 }
+
+/** The record counts both renderings show, in this order; `n` formats a count in the rendering's style. */
+export function recordCountRows(rec: LocalReport['records'], n: (x: number) => string): [string, string][] {
+  return [
+    ['sent', n(rec.sent)],
+    ['curated', n(rec.curated)],
+    ['quarantined', n(rec.quarantined)],
+    ['on-failure destination', n(rec.onFailureDestination)],
+    ['retried (delivered again)', n(rec.retried)],
+    ['lost', n(rec.lost)],
+    ['duplicate lake rows', n(rec.duplicateLakeRows)],
+  ];
+}

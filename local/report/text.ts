@@ -1,5 +1,5 @@
 /** The report as terminal text. */
-import type { LocalReport } from './model';
+import { recordCountRows, type LocalReport } from './model';
 
 const n = (x: number) => (Number.isFinite(x) ? x.toLocaleString('en-US') : '-');
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
@@ -19,13 +19,7 @@ export function renderText(r: LocalReport): string {
   lines.push('Records');
   lines.push(
     table([
-      ['sent', n(rec.sent)],
-      ['curated', n(rec.curated)],
-      ['quarantined', n(rec.quarantined)],
-      ['on-failure destination', n(rec.onFailureDestination)],
-      ['retried (delivered again)', n(rec.retried)],
-      ['lost', n(rec.lost)],
-      ['duplicate lake rows', n(rec.duplicateLakeRows)],
+      ...recordCountRows(rec, n),
       ['replayed invocations', `${n(rec.replayedInvocations)} (${n(rec.replayedRecords)} records)`],
     ]),
   );
