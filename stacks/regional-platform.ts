@@ -14,8 +14,12 @@ import { LakeReplication } from './constructs/lake-replication';
 import { Network } from './constructs/network';
 import { HEALTH_PATH, InferenceApi } from './constructs/inference-api';
 import { MlEndpoint } from './constructs/ml-endpoint';
-import { Observability } from './constructs/observability';
-import { streamProcessorMetrics } from './constructs/observed-components';
+import { PlatformAlarms } from './constructs/alarms';
+import { AlertTopic } from './constructs/alerting';
+import { Audit } from './constructs/audit';
+import { PlatformDashboard } from './constructs/dashboard';
+import { DnsFailover } from './constructs/dns-failover';
+import { ObservedComponents, streamProcessorMetrics } from './constructs/observed-components';
 import { QuickSight } from './constructs/quicksight';
 import { StreamAggregator } from './constructs/stream-aggregator';
 import { STREAM_PROCESSOR_SERVICE, StreamProcessor } from './constructs/stream-processor';
@@ -56,17 +60,34 @@ export class RegionalPlatform extends Construct {
   readonly inferenceApi: InferenceApi;
   /** Signer profile and code signing configuration, when config.observability.lambdaCodeSigning is on. */
   readonly codeSigning?: FunctionCodeSigning;
-  readonly observability: Observability;
+  /** The region's alert topic: every alarm, budget and threshold alert notifies it. */
+  readonly alerts: AlertTopic;
+  /** CloudTrail, GuardDuty, Security Hub and the budget, alerting through the topic. */
+  readonly audit: Audit;
+  /** The paging alarms over every component above. */
+  readonly alarms: PlatformAlarms;
+  readonly dashboard: PlatformDashboard;
+  /** Route 53 failover of the inference API (when config.dns.hostedZoneId is set). */
+  readonly dnsFailover?: DnsFailover;
 
   constructor(scope: Construct, id: string, props: RegionalPlatformProps) {
     super(scope, id);
     const { context } = props;
+    const { config } = context;
 
+    // First what everything else is built with: the key, then the alert topic.
     this.key = new PlatformKey(this, 'encryption', { context });
+    // Groups the region's alerting and monitoring in the tree (and in their Terraform addresses);
+    // its members are built where their inputs exist: the topic now, the alarms and dashboard last.
+    const observability = new Construct(this, 'observability');
+    this.alerts = new AlertTopic(observability, 'alerts', { context, platformKey: this.key });
+    const alertTopic = this.alerts;
+
     this.network = new Network(this, 'network', { context, platformKey: this.key });
     this.dataLake = new DataLake(this, 'data-lake', { context, platformKey: this.key });
+    this.audit = new Audit(observability, 'audit', { context, platformKey: this.key, accessLogs: this.dataLake.accessLogs, topic: alertTopic });
     // Every function below deploys signed code when this is on.
-    const codeSigning = context.config.observability.lambdaCodeSigning ? new FunctionCodeSigning(this, 'code-signing', { context, accessLogs: this.dataLake.accessLogs }) : undefined;
+    const codeSigning = config.observability.lambdaCodeSigning ? new FunctionCodeSigning(this, 'code-signing', { context, accessLogs: this.dataLake.accessLogs }) : undefined;
     this.codeSigning = codeSigning;
 
     if (context.role === 'primary') {
@@ -79,58 +100,59 @@ export class RegionalPlatform extends Construct {
     }
 
     // Real-time path: stream -> processor -> lake, catalogued for Athena (both regions; the DR catalog covers the replica).
+    const base = { context, platformKey: this.key, network: this.network, dataLake: this.dataLake };
     this.ingestion = new IngestionStream(this, 'ingestion', { context, platformKey: this.key });
-    if (context.config.kinesis.rawArchiveEnabled) {
+    if (config.kinesis.rawArchiveEnabled) {
       this.rawArchive = new RawArchive(this, 'raw-archive', { context, platformKey: this.key, stream: this.ingestion, dataLake: this.dataLake });
     }
-    this.streamProcessor = new StreamProcessor(this, 'stream-processor', { context, platformKey: this.key, network: this.network, dataLake: this.dataLake, stream: this.ingestion, codeSigning });
+    this.streamProcessor = new StreamProcessor(this, 'stream-processor', { ...base, stream: this.ingestion, codeSigning });
     this.catalog = new DataCatalog(this, 'catalog', { context, platformKey: this.key, dataLake: this.dataLake });
     this.athena = new AthenaAnalytics(this, 'athena', { context, platformKey: this.key, dataLake: this.dataLake, catalog: this.catalog });
-    // Aggregates and data-quality alarms alert through the topic observability creates below.
-    if (context.config.aggregates.enabled) {
-      this.aggregator = new StreamAggregator(this, 'stream-aggregator', { context, platformKey: this.key, network: this.network, stream: this.ingestion, dataLake: this.dataLake, codeSigning });
+    if (config.aggregates.enabled) {
+      this.aggregator = new StreamAggregator(this, 'stream-aggregator', { ...base, stream: this.ingestion, alertTopic, codeSigning });
     }
-    this.dataQuality = new DataQualityAlarms(this, 'data-quality', { context, stream: this.ingestion, processorMetrics: streamProcessorMetrics(STREAM_PROCESSOR_SERVICE) });
+    const processorMetrics = streamProcessorMetrics(STREAM_PROCESSOR_SERVICE);
+    this.dataQuality = new DataQualityAlarms(this, 'data-quality', { context, alertTopic, stream: this.ingestion, processorMetrics });
 
-    if (context.config.redshift.enabled) {
-      this.warehouse = new DataWarehouse(this, 'warehouse', { context, platformKey: this.key, network: this.network, dataLake: this.dataLake, codeSigning });
+    if (config.redshift.enabled) {
+      this.warehouse = new DataWarehouse(this, 'warehouse', { ...base, codeSigning });
     }
-    if (context.config.quicksight.enabled && context.role === 'primary') {
+    if (config.quicksight.enabled && context.role === 'primary') {
       this.quicksight = new QuickSight(this, 'quicksight', { context, network: this.network, warehouse: this.warehouse?.warehouse, athenaWorkgroup: this.athena.workgroup });
     }
 
-    const ml = { context, platformKey: this.key, network: this.network, dataLake: this.dataLake };
-    this.mlEndpoint = new MlEndpoint(this, 'ml-endpoint', ml);
-    this.inferenceApi = new InferenceApi(this, 'inference-api', { ...ml, endpoint: this.mlEndpoint, codeSigning });
+    this.mlEndpoint = new MlEndpoint(this, 'ml-endpoint', { ...base, alertTopic });
+    this.inferenceApi = new InferenceApi(this, 'inference-api', { ...base, endpoint: this.mlEndpoint, codeSigning });
 
-    // Last: it watches every component above through typed references.
-    this.observability = new Observability(this, 'observability', {
-      context,
-      platformKey: this.key,
-      accessLogs: this.dataLake.accessLogs,
-      components: {
-        replication: this.replication,
-        stream: this.ingestion.stream,
-        streamConsumer: this.streamProcessor.function,
-        platformMetrics: streamProcessorMetrics(STREAM_PROCESSOR_SERVICE, this.inferenceApi.predictionMetrics),
-        endpoint: { endpoint: this.mlEndpoint.endpoint, variantNames: this.mlEndpoint.variants.map((v) => v.name) },
-        api: { api: this.inferenceApi.api, stage: this.inferenceApi.stage },
-        ownedAlarms: [...this.mlEndpoint.rollbackAlarms, ...this.dataQuality.alarms],
-        functions: [
-          { label: 'stream-processor', fn: this.streamProcessor.function },
-          { label: 'ml-inference', fn: this.inferenceApi.fn },
-          ...(this.aggregator ? [{ label: 'stream-aggregator', fn: this.aggregator.function }] : []),
-          ...(this.warehouse?.loader ? [{ label: 'warehouse-loader', fn: this.warehouse.loader.function }] : []),
-        ],
-        warehouse: this.warehouse?.warehouse.cluster,
-        deadLetterQueues: [
-          { label: 'stream-processor', queue: this.streamProcessor.deadLetterQueue },
-          ...(this.aggregator ? [{ label: 'stream-aggregator', queue: this.aggregator.onFailureQueue }] : []),
-          ...(this.warehouse?.loader ? [{ label: 'warehouse-loader', queue: this.warehouse.loader.deadLetterQueue }] : []),
-        ],
-      },
-      failoverApi: { api: this.inferenceApi.api, stage: this.inferenceApi.stage, healthCheckPath: HEALTH_PATH },
-    });
-    this.aggregator?.connectAlertTopic(this.observability.alerts);
+    // Last: the alarms and the dashboard watch every component above through typed references.
+    const components: ObservedComponents = {
+      replication: this.replication,
+      stream: this.ingestion.stream,
+      streamConsumer: this.streamProcessor.function,
+      platformMetrics: streamProcessorMetrics(STREAM_PROCESSOR_SERVICE, this.inferenceApi.predictionMetrics),
+      endpoint: { endpoint: this.mlEndpoint.endpoint, variantNames: this.mlEndpoint.variants.map((v) => v.name) },
+      api: { api: this.inferenceApi.api, stage: this.inferenceApi.stage },
+      functions: [
+        { label: 'stream-processor', fn: this.streamProcessor.function },
+        { label: 'ml-inference', fn: this.inferenceApi.fn },
+        ...(this.aggregator ? [{ label: 'stream-aggregator', fn: this.aggregator.function }] : []),
+        ...(this.warehouse?.loader ? [{ label: 'warehouse-loader', fn: this.warehouse.loader.function }] : []),
+      ],
+      warehouse: this.warehouse?.warehouse.cluster,
+      deadLetterQueues: [
+        { label: 'stream-processor', queue: this.streamProcessor.deadLetterQueue },
+        ...(this.aggregator ? [{ label: 'stream-aggregator', queue: this.aggregator.onFailureQueue }] : []),
+        ...(this.warehouse?.loader ? [{ label: 'warehouse-loader', queue: this.warehouse.loader.deadLetterQueue }] : []),
+      ],
+    };
+    this.alarms = new PlatformAlarms(observability, 'alarms', { context, alertTopic, components });
+    const otherAlarms = [...this.mlEndpoint.rollbackAlarms, ...this.dataQuality.alarms];
+    this.dashboard = new PlatformDashboard(observability, 'dashboard', { context, components, alarmArns: [...this.alarms.arns, ...otherAlarms.map((a) => a.arn)] });
+    if (config.dns.hostedZoneId) {
+      this.dnsFailover = new DnsFailover(observability, 'dns-failover', {
+        context,
+        target: { api: this.inferenceApi.api, stage: this.inferenceApi.stage, healthCheckPath: HEALTH_PATH },
+      });
+    }
   }
 }

@@ -6,6 +6,7 @@ import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { App, Aspects, TerraformStack, Testing } from 'cdktf';
 import { PolicyAspect } from '../../stacks/policy/policy-aspect';
@@ -20,6 +21,14 @@ function stackWith(build: (stack: TerraformStack) => void): TerraformStack {
   return stack;
 }
 
+function withQueuePolicy(stack: TerraformStack, queue: SqsQueue, statements: object[]): void {
+  new SqsQueuePolicy(stack, `${queue.node.id}-policy`, { queueUrl: queue.url, policy: JSON.stringify({ Version: '2012-10-17', Statement: statements.map((st) => ({ ...st, Resource: queue.arn })) }) });
+}
+
+function tlsOnly(stack: TerraformStack, queue: SqsQueue): void {
+  withQueuePolicy(stack, queue, [{ Effect: 'Deny', Principal: '*', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': false } } }]);
+}
+
 function findingsOf(build: (stack: TerraformStack) => void): string[] {
   return evaluatePolicy(stackWith(build).toTerraform()).map((f) => f.ruleId);
 }
@@ -29,7 +38,9 @@ describe('policy pack rules', () => {
     ['DAML-S3-ENCRYPTION', (s) => new S3Bucket(s, 'bucket', { bucket: 'plain' })],
     ['DAML-KINESIS-ENCRYPTION', (s) => new KinesisStream(s, 'stream', { name: 'plain', shardCount: 1 })],
     ['DAML-LOGS-ENCRYPTION-RETENTION', (s) => new CloudwatchLogGroup(s, 'logs', { name: 'plain' })],
-    ['DAML-SQS-ENCRYPTION', (s) => new SqsQueue(s, 'queue', { name: 'plain', kmsMasterKeyId: 'alias/aws/sqs' })],
+    ['DAML-SQS-ENCRYPTION', (s) => tlsOnly(s, new SqsQueue(s, 'queue', { name: 'plain', kmsMasterKeyId: 'alias/aws/sqs' }))],
+    ['DAML-SQS-TLS-ONLY', (s) => new SqsQueue(s, 'queue', { name: 'no-policy', kmsMasterKeyId: 'arn:aws:kms:us-east-1:1:key/x' })],
+    ['DAML-SQS-TLS-ONLY', (s) => withQueuePolicy(s, new SqsQueue(s, 'queue', { name: 'allow-only', kmsMasterKeyId: 'arn:aws:kms:us-east-1:1:key/x' }), [{ Effect: 'Allow', Principal: '*', Action: 'sqs:SendMessage' }])],
     ['DAML-SNS-ENCRYPTION', (s) => new SnsTopic(s, 'topic', { name: 'plain' })],
     ['DAML-NO-PUBLIC-INGRESS', (s) => new SecurityGroup(s, 'sg', { name: 'open', ingress: [{ fromPort: 22, toPort: 22, protocol: 'tcp', cidrBlocks: ['0.0.0.0/0'] }] })],
     ['DAML-NO-PUBLIC-INGRESS', (s) => new VpcSecurityGroupIngressRule(s, 'rule', { securityGroupId: 'sg-1', ipProtocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv6: '::/0' })],
@@ -46,6 +57,7 @@ describe('policy pack rules', () => {
         new KinesisStream(s, 'stream', { name: 'ok', shardCount: 1, encryptionType: 'KMS', kmsKeyId: 'arn:aws:kms:us-east-1:1:key/x' });
         new CloudwatchLogGroup(s, 'logs', { name: 'ok', kmsKeyId: 'arn:aws:kms:us-east-1:1:key/x', retentionInDays: 30 });
         new IamRolePolicy(s, 'policy', { role: 'r', policy: JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] }) });
+        tlsOnly(s, new SqsQueue(s, 'queue', { name: 'ok', kmsMasterKeyId: 'arn:aws:kms:us-east-1:1:key/x' }));
       }),
     ).toEqual([]);
   });

@@ -14,7 +14,7 @@ import { PlatformKey } from '../../stacks/constructs/encryption';
 import { IngestionStream } from '../../stacks/constructs/ingestion-stream';
 import { Network } from '../../stacks/constructs/network';
 import { streamProcessorMetrics } from '../../stacks/constructs/observed-components';
-import { StreamAggregator } from '../../stacks/constructs/stream-aggregator';
+import { StreamAggregator, StreamAggregatorProps } from '../../stacks/constructs/stream-aggregator';
 import { StreamProcessor, STREAM_PROCESSOR_SERVICE } from '../../stacks/constructs/stream-processor';
 import { PlatformNaming, StackRole } from '../../stacks/naming';
 import { PlatformContext } from '../../stacks/platform-context';
@@ -28,12 +28,7 @@ import { resourcesOf, synthPlatform, testConfig, TerraformJson } from '../helper
  * catalog (which holds the aggregates table), the alert topic and the platform alarms fed with
  * the processor's metrics (the threshold gates), plus the aggregator and the anomaly alarms.
  */
-interface Options {
-  /** 'construction': the topic is a prop; 'later': connectAlertTopic() after construction; 'never': not connected. */
-  readonly topic?: 'construction' | 'later' | 'never';
-}
-
-function buildAggregates(file: unknown, role: StackRole, options: Options = {}): { stack: TerraformStack; config: PlatformConfig; aggregator: StreamAggregator; topic: AlertTopic } {
+function buildAggregates(file: unknown, role: StackRole): { stack: TerraformStack; config: PlatformConfig; aggregator: StreamAggregator; topic: AlertTopic } {
   const config = testConfig(file);
   const app = Testing.app();
   const naming = new PlatformNaming(config);
@@ -49,16 +44,14 @@ function buildAggregates(file: unknown, role: StackRole, options: Options = {}):
   new DataCatalog(stack, 'catalog', { context, platformKey, dataLake });
   const topic = new AlertTopic(stack, 'alerts', { context, platformKey });
   const processorMetrics = streamProcessorMetrics(STREAM_PROCESSOR_SERVICE);
-  new PlatformAlarms(stack, 'alarms', { context, topic, components: { platformMetrics: processorMetrics } });
-  const connect = options.topic ?? 'construction';
-  const aggregator = new StreamAggregator(stack, 'aggregator', { context, platformKey, network, stream, dataLake, ...(connect === 'construction' ? { alertTopic: topic } : {}) });
-  if (connect === 'later') aggregator.connectAlertTopic(topic);
-  new DataQualityAlarms(stack, 'data-quality', { context, topic, stream, processorMetrics });
+  new PlatformAlarms(stack, 'alarms', { context, alertTopic: topic, components: { platformMetrics: processorMetrics } });
+  const aggregator = new StreamAggregator(stack, 'aggregator', { context, platformKey, network, stream, dataLake, alertTopic: topic });
+  new DataQualityAlarms(stack, 'data-quality', { context, alertTopic: topic, stream, processorMetrics });
   return { stack, config, aggregator, topic };
 }
 
-function synthAggregates(file: unknown, role: StackRole, options: Options = {}): { json: TerraformJson; config: PlatformConfig } {
-  const { stack, config } = buildAggregates(file, role, options);
+function synthAggregates(file: unknown, role: StackRole): { json: TerraformJson; config: PlatformConfig } {
+  const { stack, config } = buildAggregates(file, role);
   return { json: JSON.parse(Testing.synth(stack, true)) as TerraformJson, config };
 }
 
@@ -207,19 +200,11 @@ test('anomaly definitions say why missing data is treated as it is, per role', (
   expect(dr[1]).toEqual(primary[1]);
 });
 
-describe('connecting the alert topic', () => {
-  test('connected after construction (the platform composes observability last) gives the same function and policy', () => {
-    const now = synthAggregates({}, 'primary');
-    const later = synthAggregates({}, 'primary', { topic: 'later' });
-    expect(resourcesOf(later.json, 'aws_lambda_function')).toEqual(resourcesOf(now.json, 'aws_lambda_function'));
-    expect(resourcesOf(later.json, 'aws_iam_role_policy')).toEqual(resourcesOf(now.json, 'aws_iam_role_policy'));
-  });
-
-  test('synth fails, naming the fix, when nothing connects it; connecting twice is refused', () => {
-    const { stack } = buildAggregates({}, 'dr', { topic: 'never' });
-    expect(() => Testing.synth(stack, true)).toThrow(/StreamAggregator has no alert topic: pass alertTopic or call connectAlertTopic\(\)/);
-    const { aggregator, topic } = buildAggregates({}, 'dr', { topic: 'later' });
-    expect(() => aggregator.connectAlertTopic(topic)).toThrow(/already publishes to an alert topic/);
+describe('the alert topic', () => {
+  test('is a required prop: an aggregator cannot be built without somewhere to send its alerts (checked by tsc)', () => {
+    type TopicIsRequired = undefined extends StreamAggregatorProps['alertTopic'] ? false : true;
+    const topicIsRequired: TopicIsRequired = true;
+    expect(topicIsRequired).toBe(true);
   });
 });
 

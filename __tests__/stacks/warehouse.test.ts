@@ -203,7 +203,8 @@ describe('warehouse, default configuration (pilot-light DR)', () => {
       POWERTOOLS_METRICS_NAMESPACE: LOADER_METRICS_NAMESPACE,
     });
 
-    const notifications = ofWarehouse(primary, 'aws_s3_bucket_notification');
+    // The lake owns its notification configuration; the loader's queue is its consumer.
+    const notifications = resourcesOf(primary, 'aws_s3_bucket_notification').filter(([id]) => id.includes('lake-notifications'));
     expect(notifications).toHaveLength(1);
     const [, notification] = notifications[0]!;
     expect(notification.queue.map((q: any) => [q.filter_prefix, q.filter_suffix, q.events])).toEqual([

@@ -4,6 +4,7 @@ import { AlarmThresholds } from '../config/types';
 import { PlatformContext } from '../platform-context';
 import { AlertTopic } from './alerting';
 import { ObservedComponents, ObservedNames, observedNames } from './observed-components';
+import { queueDepthMetric } from './secure-queue';
 
 export type TreatMissingData = 'breaching' | 'notBreaching' | 'ignore' | 'missing';
 export type ComparisonOperator = 'GreaterThanThreshold' | 'GreaterThanOrEqualToThreshold' | 'LessThanThreshold';
@@ -116,7 +117,7 @@ export function alarmDefinitions(c: ObservedNames, t: AlarmThresholds, streamCon
       key: `dlq-${label}-depth`,
       runbook: 'dlq-depth',
       summary: `${queueName} holds failed records: something could not be processed after every retry`,
-      metric: { namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: queueName }, stat: 'Maximum' },
+      metric: queueDepthMetric(queueName),
       comparison: 'GreaterThanThreshold',
       threshold: 0,
       periodSeconds: 300,
@@ -326,7 +327,7 @@ function isPercentile(stat: string): boolean {
 export interface PlatformAlarmsProps {
   readonly context: PlatformContext;
   /** Receives ALARM and OK notifications. */
-  readonly topic: AlertTopic;
+  readonly alertTopic: AlertTopic;
   readonly components: ObservedComponents;
   /**
    * Whether a consumer polls the stream in this region (then missing iterator-age data breaches).
@@ -346,7 +347,7 @@ export class PlatformAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: PlatformAlarmsProps) {
     super(scope, id);
-    const { context, topic, components } = props;
+    const { context, alertTopic, components } = props;
     const { naming, region } = context;
     this.definitions = alarmDefinitions(observedNames(components), context.config.observability.alarms, props.streamConsumed ?? components.streamConsumer !== undefined);
     this.alarms = this.definitions.map((definition) => {
@@ -381,8 +382,8 @@ export class PlatformAlarms extends Construct {
         datapointsToAlarm: definition.datapointsToAlarm,
         treatMissingData: definition.treatMissingData,
         actionsEnabled: true,
-        alarmActions: [topic.arn],
-        okActions: [topic.arn],
+        alarmActions: [alertTopic.arn],
+        okActions: [alertTopic.arn],
         ...single,
         ...math,
       });

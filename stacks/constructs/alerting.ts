@@ -2,7 +2,7 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { Construct } from 'constructs';
-import { policyDocument } from '../iam';
+import { policyDocument, PolicyStatement } from '../iam';
 import { PlatformContext } from '../platform-context';
 import { PlatformKey } from './encryption';
 
@@ -74,5 +74,10 @@ export class AlertTopic extends Construct {
 
   get arn(): string {
     return this.topic.arn;
+  }
+
+  /** What a function that sends alerts itself needs (the topic's key is granted with the function's own KMS statement). */
+  grantPublish(sid: string): PolicyStatement {
+    return { Sid: sid, Effect: 'Allow', Action: 'sns:Publish', Resource: this.topic.arn };
   }
 }

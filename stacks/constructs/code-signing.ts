@@ -6,7 +6,7 @@ import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import { PlatformContext } from '../platform-context';
 import { SecureBucket } from './secure-bucket';
-import type { FunctionBundle } from './typescript-function';
+import { FunctionBundle } from './function-bundle';
 
 /** AWS Signer's platform for Lambda zip archives. */
 export const LAMBDA_SIGNING_PLATFORM = 'AWSLambda-SHA384-ECDSA';

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { AlarmThresholds } from '../config/types';
 import { PlatformContext } from '../platform-context';
 import { ObservedComponents, ObservedNames, observedNames } from './observed-components';
+import { queueDepthMetric } from './secure-queue';
 
 /** CloudWatch dashboard grid: 24 units wide. */
 const GRID_WIDTH = 24;
@@ -109,7 +110,10 @@ function graphsFor(input: DashboardInput): { section: string; graphs: GraphSpec[
       graphs.push({
         title: 'Dead-letter queue depth (must be 0)',
         stat: 'Maximum',
-        metrics: c.deadLetterQueues.map(({ label, queueName }) => metric('AWS/SQS', 'ApproximateNumberOfMessagesVisible', { QueueName: queueName }, { label })),
+        metrics: c.deadLetterQueues.map(({ label, queueName }) => {
+          const depth = queueDepthMetric(queueName);
+          return metric(depth.namespace, depth.metricName, depth.dimensions, { label });
+        }),
         annotations: [{ label: 'alarm', value: 1 }],
       });
     }

@@ -1,29 +1,57 @@
 import { S3BucketLifecycleConfigurationRule } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import { S3BucketNotification, S3BucketNotificationQueue } from '@cdktf/provider-aws/lib/s3-bucket-notification';
+import { dependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { LAKE_PREFIXES } from '../../functions/shared/lake-layout';
 import { ALERTS_PREFIX, STATE_PREFIX } from '../../functions/stream-aggregator/keys';
 import { PlatformContext } from '../platform-context';
 import { PlatformKey } from './encryption';
+import { formerLogicalId } from './former-address';
 import { SecureBucket } from './secure-bucket';
+import { QueueSender, SecureQueue } from './secure-queue';
 
 export interface DataLakeProps {
   readonly context: PlatformContext;
   readonly platformKey: PlatformKey;
 }
 
+/** A queue told about new lake objects under some prefixes (S3 ObjectCreated events). */
+export interface ObjectCreatedConsumer {
+  /** Names the consumer's notification entries: `<id>-<prefix without the slash>`. */
+  readonly id: string;
+  /** Receives the events; its policy must let the lake send (`objectCreatedSender()`). */
+  readonly queue: SecureQueue;
+  /** Key prefixes, e.g. LAKE_PREFIXES.curated; one notification entry each. */
+  readonly prefixes: readonly string[];
+  /** Key suffix every notified object has. @default every object under the prefixes */
+  readonly suffix?: string;
+}
+
+/**
+ * Where the lake's notification configuration lived (under the warehouse loader, relative to the
+ * lake's parent) before the lake owned it: a `moved` block keeps the deployed one.
+ */
+const FORMER_NOTIFICATION_PATH = ['warehouse', 'loader', 'lake-notifications'];
+
 /**
  * The region's data lake: the lake bucket (one prefix per data product, lifecycle per prefix),
- * the Athena results bucket and the server-access-log bucket both of them log to.
+ * the Athena results bucket and the server-access-log bucket both of them log to. The lake owns
+ * its one S3 notification configuration (S3 allows one per bucket): consumers of new objects
+ * register with `addObjectCreatedConsumer()` instead of writing it themselves.
  */
 export class DataLake extends Construct {
   readonly lake: SecureBucket;
   readonly athenaResults: SecureBucket;
   readonly accessLogs: SecureBucket;
+  private readonly accountId: string;
+  private notifications?: S3BucketNotification;
+  private readonly notifiedQueues: S3BucketNotificationQueue[] = [];
 
   constructor(scope: Construct, id: string, props: DataLakeProps) {
     super(scope, id);
     const { context, platformKey } = props;
     const { config, naming, region, accountId } = context;
+    this.accountId = accountId;
     const lakeConfig = config.dataLake;
     const common = {
       noncurrentVersionExpirationDays: lakeConfig.noncurrentVersionExpirationDays,
@@ -61,6 +89,35 @@ export class DataLake extends Construct {
       accessLogTarget: this.accessLogs,
       lifecycleRules: [{ id: 'expire-query-results', status: 'Enabled', filter: [{}], expiration: [{ days: lakeConfig.athenaResultsExpirationDays }] }],
     });
+  }
+
+  /** The sender a consumer's queue policy admits: S3 notifications of this lake, in this account. */
+  objectCreatedSender(sid: string): QueueSender {
+    return { sid, service: 's3.amazonaws.com', sourceArn: this.lake.arn, sourceAccount: this.accountId };
+  }
+
+  /**
+   * Sends ObjectCreated events for `consumer.prefixes` to its queue. The notification
+   * configuration is written once the queue policies admit the lake (S3 checks the destinations
+   * when the configuration is put).
+   */
+  addObjectCreatedConsumer(consumer: ObjectCreatedConsumer): void {
+    this.notifiedQueues.push(
+      ...consumer.prefixes.map((prefix) => ({
+        id: `${consumer.id}-${prefix.replace(/\/$/, '')}`,
+        queueArn: consumer.queue.arn,
+        events: ['s3:ObjectCreated:*'],
+        filterPrefix: prefix,
+        ...(consumer.suffix ? { filterSuffix: consumer.suffix } : {}),
+      })),
+    );
+    if (!this.notifications) {
+      this.notifications = new S3BucketNotification(this, 'lake-notifications', { bucket: this.lake.bucket.id, dependsOn: [consumer.queue.policy] });
+      this.notifications.moveFromId(`${this.notifications.terraformResourceType}.${formerLogicalId(this, FORMER_NOTIFICATION_PATH)}`);
+    } else {
+      this.notifications.dependsOn = [...(this.notifications.dependsOn ?? []), dependable(consumer.queue.policy)];
+    }
+    this.notifications.putQueue([...this.notifiedQueues]);
   }
 }
 

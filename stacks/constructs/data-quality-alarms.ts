@@ -72,12 +72,8 @@ export function anomalyAlarmDefinitions(inputs: AnomalyInputs): AnomalyAlarmDefi
 
 export interface DataQualityAlarmsProps {
   readonly context: PlatformContext;
-  /**
-   * Receives ALARM and OK notifications. Leave it out when the alarms go to the observability
-   * construct as `ownedAlarms`, which points their actions at the region's topic and lists them on
-   * the dashboard. @default no actions set here
-   */
-  readonly topic?: AlertTopic;
+  /** Receives ALARM and OK notifications. */
+  readonly alertTopic: AlertTopic;
   readonly stream: IngestionStream;
   /** The stream processor's EMF metrics (`streamProcessorMetrics(serviceName)`). */
   readonly processorMetrics: PlatformMetricsSpec;
@@ -99,7 +95,7 @@ export class DataQualityAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: DataQualityAlarmsProps) {
     super(scope, id);
-    const { context, topic } = props;
+    const { context, alertTopic } = props;
     const { naming, region } = context;
     this.definitions = anomalyAlarmDefinitions({
       streamName: props.stream.name,
@@ -117,7 +113,8 @@ export class DataQualityAlarms extends Construct {
           treatMissingData: d.treatMissingData,
           thresholdMetricId: 'ad1',
           actionsEnabled: true,
-          ...(topic ? { alarmActions: [topic.arn], okActions: [topic.arn] } : {}),
+          alarmActions: [alertTopic.arn],
+          okActions: [alertTopic.arn],
           metricQuery: [
             {
               id: 'm1',

@@ -107,7 +107,7 @@ export class InferenceApi extends Construct {
       },
       policyStatements: [
         { Sid: 'InvokeOwnEndpoint', Effect: 'Allow', Action: 'sagemaker:InvokeEndpoint', Resource: endpoint.endpoint.arn },
-        { Sid: 'WritePredictions', Effect: 'Allow', Action: 's3:PutObject', Resource: `${dataLake.lake.arn}/${LAKE_PREFIXES.predictions}*` },
+        dataLake.lake.grantWrite('WritePredictions', `${LAKE_PREFIXES.predictions}*`),
       ],
     });
 

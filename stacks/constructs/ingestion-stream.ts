@@ -77,19 +77,17 @@ export class IngestionStream extends Construct {
   }
 
   /** What a producer needs: PutRecord(s) on this stream (the key statement comes with the caller's KMS grant). */
-  producerStatements(sid = 'PutEvents'): PolicyStatement[] {
-    return [{ Sid: sid, Effect: 'Allow', Action: ['kinesis:PutRecord', 'kinesis:PutRecords', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'], Resource: this.stream.arn }];
+  grantPut(sid = 'PutEvents'): PolicyStatement {
+    return { Sid: sid, Effect: 'Allow', Action: ['kinesis:PutRecord', 'kinesis:PutRecords', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'], Resource: this.stream.arn };
   }
 
   /** What a polling consumer (a Lambda event source mapping) needs on this stream. */
-  consumerStatements(sid = 'ReadEvents'): PolicyStatement[] {
-    return [
-      {
-        Sid: sid,
-        Effect: 'Allow',
-        Action: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],
-        Resource: this.stream.arn,
-      },
-    ];
+  grantConsume(sid = 'ReadEvents'): PolicyStatement {
+    return {
+      Sid: sid,
+      Effect: 'Allow',
+      Action: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],
+      Resource: this.stream.arn,
+    };
   }
 }

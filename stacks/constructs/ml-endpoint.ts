@@ -18,6 +18,7 @@ import { LAKE_PREFIXES } from '../../functions/shared/lake-layout';
 import { SageMakerVariantConfig } from '../config/types';
 import { kmsUseStatement, policyDocument, serviceTrustPolicy } from '../iam';
 import { PlatformContext } from '../platform-context';
+import { AlertTopic } from './alerting';
 import { DataLake } from './data-lake';
 import { PlatformKey } from './encryption';
 import { EncryptedLogGroup } from './log-group';
@@ -102,6 +103,8 @@ export interface MlEndpointProps {
   readonly network: Network;
   /** The lake: model archives are uploaded to its model-artifacts/ prefix, data capture goes to data-capture/. */
   readonly dataLake: DataLake;
+  /** Receives the rollback guards' ALARM and OK notifications. */
+  readonly alertTopic: AlertTopic;
   /** Directory holding <version>/model.tar.gz. @default ml/model of the repository */
   readonly modelDirectory?: string;
   /** Seconds each traffic-shifting step bakes before the next one (and before the blue fleet goes). @default 600 */
@@ -182,8 +185,8 @@ export class MlEndpoint extends Construct {
       role: this.executionRole.id,
       name: 'model-artifacts-data-capture-logs-vpc',
       policy: policyDocument([
-        { Sid: 'ReadModelArtifacts', Effect: 'Allow', Action: 's3:GetObject', Resource: versions.map((v) => `${lake.arn}/${modelArtifactKey(v)}`) },
-        { Sid: 'WriteDataCapture', Effect: 'Allow', Action: 's3:PutObject', Resource: `${lake.arn}/${LAKE_PREFIXES.dataCapture}${this.endpointName}/*` },
+        lake.grantRead('ReadModelArtifacts', versions.map(modelArtifactKey)),
+        lake.grantWrite('WriteDataCapture', `${LAKE_PREFIXES.dataCapture}${this.endpointName}/*`),
         kmsUseStatement(platformKey.arn),
         {
           Sid: 'ContainerLogs',
@@ -253,8 +256,8 @@ export class MlEndpoint extends Construct {
 
     // Rollback guards, one pair per variant, on 1-minute periods (faster than the paging alarms, so
     // they fire within a canary's bake time). They read metrics by endpoint *name* (a plain
-    // string), so the endpoint can list them without a dependency cycle. The observability
-    // construct points their actions at the alert topic (ObservedComponents.ownedAlarms).
+    // string), so the endpoint can list them without a dependency cycle; they page like the others.
+    const alertActions = { alarmActions: [props.alertTopic.arn], okActions: [props.alertTopic.arn] };
     const alarms = config.observability.alarms;
     this.rollbackAlarms = sm.variants.flatMap((variant) => {
       const dimensions = { EndpointName: this.endpointName, VariantName: variant.name };
@@ -272,6 +275,7 @@ export class MlEndpoint extends Construct {
           threshold: alarms.sagemaker5xx,
           comparisonOperator: 'GreaterThanOrEqualToThreshold',
           treatMissingData: 'notBreaching',
+          ...alertActions,
         }),
         new CloudwatchMetricAlarm(this, `rollback-${variant.name}-latency`, {
           alarmName: naming.regional(`inference-${variant.name}-latency-rollback`, region),
@@ -286,6 +290,7 @@ export class MlEndpoint extends Construct {
           threshold: alarms.sagemakerModelLatencyMicros,
           comparisonOperator: 'GreaterThanThreshold',
           treatMissingData: 'notBreaching',
+          ...alertActions,
         }),
       ];
     });

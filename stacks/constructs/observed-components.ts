@@ -1,12 +1,11 @@
 import { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
 import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
-import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { KinesisStream } from '@cdktf/provider-aws/lib/kinesis-stream';
 import { RedshiftCluster } from '@cdktf/provider-aws/lib/redshift-cluster';
 import { SagemakerEndpoint } from '@cdktf/provider-aws/lib/sagemaker-endpoint';
-import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { PROCESSOR_METRICS, PROCESSOR_METRICS_DIMENSION, PROCESSOR_METRICS_NAMESPACE } from '../../functions/stream-processor/metric-names';
 import { LakeReplication } from './lake-replication';
+import { SecureQueue } from './secure-queue';
 import { TypescriptFunction } from './typescript-function';
 
 /**
@@ -63,7 +62,7 @@ export interface ObservedComponents {
   /** Lambda functions, each with a short label (e.g. "stream-processor"). @default none */
   readonly functions?: readonly { readonly label: string; readonly fn: TypescriptFunction }[];
   /** Dead-letter / on-failure queues whose depth must stay at zero. @default none */
-  readonly deadLetterQueues?: readonly { readonly label: string; readonly queue: SqsQueue }[];
+  readonly deadLetterQueues?: readonly { readonly label: string; readonly queue: SecureQueue }[];
   /** The SageMaker endpoint and its production variant names. @default no SageMaker widgets or alarms */
   readonly endpoint?: { readonly endpoint: SagemakerEndpoint; readonly variantNames: readonly string[] };
   /** The Redshift cluster. @default no Redshift widgets or alarms */
@@ -74,11 +73,6 @@ export interface ObservedComponents {
   readonly replication?: LakeReplication;
   /** The platform's EMF metrics. @default no platform-metric widgets or alarms */
   readonly platformMetrics?: PlatformMetricsSpec;
-  /**
-   * Alarms other constructs own (e.g. the endpoint's deployment-rollback guards): their ALARM and
-   * OK actions are pointed at the alert topic and they are listed on the dashboard. @default none
-   */
-  readonly ownedAlarms?: readonly CloudwatchMetricAlarm[];
 }
 
 /**

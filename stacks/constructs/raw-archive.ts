@@ -53,7 +53,7 @@ export class RawArchive extends Construct {
       policy: policyDocument([
         { Sid: 'ReadStream', Effect: 'Allow', Action: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetShardIterator', 'kinesis:GetRecords', 'kinesis:ListShards'], Resource: stream.arn },
         { Sid: 'LocateBucket', Effect: 'Allow', Action: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'], Resource: lake.arn },
-        { Sid: 'WriteRawPrefix', Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'], Resource: `${lake.arn}/${LAKE_PREFIXES.raw}*` },
+        lake.grantObjects('WriteRawPrefix', ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'], `${LAKE_PREFIXES.raw}*`),
         {
           Sid: 'DecryptStreamEncryptObjects',
           Effect: 'Allow',

@@ -125,6 +125,45 @@ export class SecureBucket extends Construct {
     return this.bucket.arn;
   }
 
+  /**
+   * `actions` on the objects matching `objectsKeyPattern` (e.g. "curated/*"), in the manner of
+   * aws-cdk-lib's Bucket grants. A list of patterns gives one statement over all of them.
+   */
+  grantObjects(sid: string, actions: string | readonly string[], objectsKeyPattern: string | readonly string[] = '*'): PolicyStatement {
+    const resource = typeof objectsKeyPattern === 'string' ? this.objectArn(objectsKeyPattern) : objectsKeyPattern.map((pattern) => this.objectArn(pattern));
+    return { Sid: sid, Effect: 'Allow', Action: actions, Resource: resource };
+  }
+
+  /** GetObject (which also answers HeadObject) on the matching objects. */
+  grantRead(sid: string, objectsKeyPattern: string | readonly string[] = '*'): PolicyStatement {
+    return this.grantObjects(sid, 's3:GetObject', objectsKeyPattern);
+  }
+
+  /** PutObject on the matching objects. */
+  grantWrite(sid: string, objectsKeyPattern: string | readonly string[] = '*'): PolicyStatement {
+    return this.grantObjects(sid, 's3:PutObject', objectsKeyPattern);
+  }
+
+  /** DeleteObject on the matching objects. */
+  grantDelete(sid: string, objectsKeyPattern: string | readonly string[] = '*'): PolicyStatement {
+    return this.grantObjects(sid, 's3:DeleteObject', objectsKeyPattern);
+  }
+
+  /** ListBucket, limited to keys under `prefixes` when given. */
+  grantList(sid: string, prefixes?: readonly string[]): PolicyStatement {
+    return {
+      Sid: sid,
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: this.arn,
+      ...(prefixes ? { Condition: { StringLike: { 's3:prefix': prefixes.map((prefix) => `${prefix}*`) } } } : {}),
+    };
+  }
+
+  private objectArn(pattern: string): string {
+    return `${this.arn}/${pattern}`;
+  }
+
   get name(): string {
     return this.bucket.bucket;
   }

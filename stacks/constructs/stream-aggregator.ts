@@ -1,23 +1,18 @@
 import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
-import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
-import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
-import { Lazy } from 'cdktf';
 import { Construct } from 'constructs';
 import { LAKE_PREFIXES } from '../../functions/shared/lake-layout';
 import { STATE_PREFIX, ALERTS_PREFIX } from '../../functions/stream-aggregator/keys';
 import { AGGREGATOR_METRICS_NAMESPACE } from '../../functions/stream-aggregator/metric-names';
 import { WINDOW_SECONDS } from '../../functions/stream-aggregator/aggregator';
-import { policyDocument } from '../iam';
 import { PlatformContext } from '../platform-context';
 import { AlertTopic } from './alerting';
 import { DataLake } from './data-lake';
 import { PlatformKey } from './encryption';
 import { IngestionStream } from './ingestion-stream';
 import { Network } from './network';
+import { SecureQueue } from './secure-queue';
 import { TypescriptFunction } from './typescript-function';
 import type { FunctionCodeSigning } from './code-signing';
-
-const DAY_SECONDS = 86_400;
 
 /**
  * Seconds the event source mapping gathers records before an invocation. Results do not wait for
@@ -36,14 +31,8 @@ export interface StreamAggregatorProps {
   readonly stream: IngestionStream;
   /** The region's lake: the aggregator writes under its aggregates/ prefix only. */
   readonly dataLake: DataLake;
-  /**
-   * Receives the threshold-rule alerts. The region's topic is made by the observability construct,
-   * which is composed after the components it watches: leave this out there and call
-   * connectAlertTopic() once the topic exists (synth fails if nobody does). @default connected later
-   */
-  readonly alertTopic?: AlertTopic;
-  /** Where a window's records go after the retries are spent. @default a new KMS-encrypted queue, kept 14 days */
-  readonly onFailureQueue?: SqsQueue;
+  /** Receives the threshold-rule alerts (the region's alert topic). */
+  readonly alertTopic: AlertTopic;
 }
 
 /**
@@ -57,8 +46,8 @@ export interface StreamAggregatorProps {
 export class StreamAggregator extends Construct {
   readonly function: TypescriptFunction;
   readonly eventSourceMapping: LambdaEventSourceMapping;
-  readonly onFailureQueue: SqsQueue;
-  private alertTopic?: AlertTopic;
+  /** Metadata of every window whose records exhausted the retries (KMS, TLS-only, kept 14 days). */
+  readonly onFailureQueue: SecureQueue;
 
   constructor(scope: Construct, id: string, props: StreamAggregatorProps) {
     super(scope, id);
@@ -66,25 +55,13 @@ export class StreamAggregator extends Construct {
     const { config, naming, region } = context;
     const settings = config.aggregates;
 
-    if (props.onFailureQueue) {
-      this.onFailureQueue = props.onFailureQueue;
-    } else {
-      this.onFailureQueue = new SqsQueue(this, 'on-failure', {
-        name: naming.regional('stream-aggregator-failed', region),
-        kmsMasterKeyId: platformKey.arn,
-        kmsDataKeyReusePeriodSeconds: 300,
-        messageRetentionSeconds: 14 * DAY_SECONDS,
-      });
-      new SqsQueuePolicy(this, 'on-failure-policy', {
-        queueUrl: this.onFailureQueue.url,
-        policy: policyDocument([
-          { Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 'sqs:*', Resource: this.onFailureQueue.arn, Condition: { Bool: { 'aws:SecureTransport': false } } },
-        ]),
-      });
-    }
+    this.onFailureQueue = new SecureQueue(this, 'on-failure', {
+      queueName: naming.regional('stream-aggregator-failed', region),
+      platformKey,
+      formerPolicyId: 'on-failure-policy',
+    });
 
     const lake = dataLake.lake;
-    const lakeArn = lake.arn;
     this.function = new TypescriptFunction(this, 'function', {
       context,
       codeSigning: props.codeSigning,
@@ -98,7 +75,7 @@ export class StreamAggregator extends Construct {
       environment: {
         LAKE_BUCKET: lake.name,
         LAKE_KMS_KEY_ARN: platformKey.arn,
-        ALERT_TOPIC_ARN: Lazy.stringValue({ produce: () => this.connectedTopic().arn }),
+        ALERT_TOPIC_ARN: props.alertTopic.arn,
         MIN_CONVERSION_RATE: String(settings.minConversionRate),
         MAX_TRAFFIC_DROP_RATIO: String(settings.maxTrafficDropRatio),
         RULE_MIN_EVENTS: String(settings.ruleMinEvents),
@@ -106,14 +83,15 @@ export class StreamAggregator extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: AGGREGATOR_METRICS_NAMESPACE,
       },
       policyStatements: [
-        ...stream.consumerStatements('ReadIngestionStream'),
-        { Sid: 'WriteAggregates', Effect: 'Allow', Action: 's3:PutObject', Resource: `${lakeArn}/${LAKE_PREFIXES.aggregates}*` },
+        stream.grantConsume('ReadIngestionStream'),
+        lake.grantWrite('WriteAggregates', `${LAKE_PREFIXES.aggregates}*`),
         // GetObject also answers HeadObject; only the roll-up state and the alert claims are read back.
-        { Sid: 'ReadRollupsAndClaims', Effect: 'Allow', Action: 's3:GetObject', Resource: [`${lakeArn}/${STATE_PREFIX}*`, `${lakeArn}/${ALERTS_PREFIX}*`] },
-        { Sid: 'ListRollups', Effect: 'Allow', Action: 's3:ListBucket', Resource: lakeArn, Condition: { StringLike: { 's3:prefix': [`${STATE_PREFIX}*`] } } },
+        lake.grantRead('ReadRollupsAndClaims', [`${STATE_PREFIX}*`, `${ALERTS_PREFIX}*`]),
+        lake.grantList('ListRollups', [STATE_PREFIX]),
         // A claim is given back when the alert could not be sent, so the retry sends it.
-        { Sid: 'ReleaseAlertClaims', Effect: 'Allow', Action: 's3:DeleteObject', Resource: `${lakeArn}/${ALERTS_PREFIX}*` },
-        { Sid: 'OnFailureDestination', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: this.onFailureQueue.arn },
+        lake.grantDelete('ReleaseAlertClaims', `${ALERTS_PREFIX}*`),
+        this.onFailureQueue.grantSend('OnFailureDestination'),
+        props.alertTopic.grantPublish('PublishAlerts'),
       ],
     });
 
@@ -133,20 +111,5 @@ export class StreamAggregator extends Construct {
       destinationConfig: { onFailure: { destinationArn: this.onFailureQueue.arn } },
       dependsOn: [this.function.function],
     });
-
-    this.node.addValidation({ validate: () => (this.alertTopic ? [] : ['StreamAggregator has no alert topic: pass alertTopic or call connectAlertTopic(); the threshold rules publish there']) });
-    if (props.alertTopic) this.connectAlertTopic(props.alertTopic);
-  }
-
-  /** Points the threshold-rule alerts at `topic` and lets the function publish there (once). */
-  connectAlertTopic(topic: AlertTopic): void {
-    if (this.alertTopic) throw new Error('StreamAggregator already publishes to an alert topic');
-    this.alertTopic = topic;
-    this.function.addToRolePolicy({ Sid: 'PublishAlerts', Effect: 'Allow', Action: 'sns:Publish', Resource: topic.arn });
-  }
-
-  private connectedTopic(): AlertTopic {
-    if (!this.alertTopic) throw new Error('StreamAggregator has no alert topic: pass alertTopic or call connectAlertTopic() before synth');
-    return this.alertTopic;
   }
 }

@@ -1,16 +1,14 @@
 import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
-import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
-import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { Construct } from 'constructs';
 import { TABLES } from '../../functions/shared/event-contract';
 import { PROCESSOR_METRICS_NAMESPACE } from '../../functions/stream-processor/metric-names';
 import { StreamProcessorConfig } from '../config/types';
-import { policyDocument } from '../iam';
 import { PlatformContext } from '../platform-context';
 import { DataLake } from './data-lake';
 import { PlatformKey } from './encryption';
 import { IngestionStream } from './ingestion-stream';
 import { Network } from './network';
+import { SecureQueue } from './secure-queue';
 import { TypescriptFunction } from './typescript-function';
 import type { FunctionCodeSigning } from './code-signing';
 
@@ -46,7 +44,7 @@ const DAY_SECONDS = 86_400;
 export class StreamProcessor extends Construct {
   readonly function: TypescriptFunction;
   readonly eventSourceMapping: LambdaEventSourceMapping;
-  readonly deadLetterQueue: SqsQueue;
+  readonly deadLetterQueue: SecureQueue;
 
   constructor(scope: Construct, id: string, props: StreamProcessorProps) {
     super(scope, id);
@@ -68,24 +66,11 @@ export class StreamProcessor extends Construct {
       },
     });
 
-    this.deadLetterQueue = new SqsQueue(this, 'dlq', {
-      name: naming.regional('stream-processor-dlq', region),
-      kmsMasterKeyId: platformKey.arn,
-      kmsDataKeyReusePeriodSeconds: 300,
-      messageRetentionSeconds: (props.deadLetterRetentionDays ?? 14) * DAY_SECONDS,
-    });
-    new SqsQueuePolicy(this, 'dlq-policy', {
-      queueUrl: this.deadLetterQueue.url,
-      policy: policyDocument([
-        {
-          Sid: 'DenyInsecureTransport',
-          Effect: 'Deny',
-          Principal: '*',
-          Action: 'sqs:*',
-          Resource: this.deadLetterQueue.arn,
-          Condition: { Bool: { 'aws:SecureTransport': false } },
-        },
-      ]),
+    this.deadLetterQueue = new SecureQueue(this, 'dlq', {
+      queueName: naming.regional('stream-processor-dlq', region),
+      platformKey,
+      retentionSeconds: (props.deadLetterRetentionDays ?? 14) * DAY_SECONDS,
+      formerPolicyId: 'dlq-policy',
     });
 
     this.function = new TypescriptFunction(this, 'function', {
@@ -105,9 +90,9 @@ export class StreamProcessor extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: PROCESSOR_METRICS_NAMESPACE,
       },
       policyStatements: [
-        ...stream.consumerStatements('ReadIngestionStream'),
-        { Sid: 'WriteLakeOutputs', Effect: 'Allow', Action: 's3:PutObject', Resource: PROCESSOR_OUTPUT_PREFIXES.map((p) => `${lake.arn}/${p}*`) },
-        { Sid: 'ReportFailedBatches', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: this.deadLetterQueue.arn },
+        stream.grantConsume('ReadIngestionStream'),
+        lake.grantWrite('WriteLakeOutputs', PROCESSOR_OUTPUT_PREFIXES.map((prefix) => `${prefix}*`)),
+        this.deadLetterQueue.grantSend('ReportFailedBatches'),
       ],
     });
 

@@ -3,43 +3,15 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { LambdaFunction, LambdaFunctionConfig } from '@cdktf/provider-aws/lib/lambda-function';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { AssetType, Lazy, TerraformAsset } from 'cdktf';
+import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
-import * as fs from 'fs';
-import * as path from 'path';
 import { kmsUseStatement, policyDocument, PolicyStatement, serviceTrustPolicy } from '../iam';
 import { PlatformContext } from '../platform-context';
 import type { FunctionCodeSigning } from './code-signing';
 import { PlatformKey } from './encryption';
+import { FunctionBundle, functionBundle } from './function-bundle';
 import { EncryptedLogGroup } from './log-group';
 import { Network } from './network';
-
-/** Where `npm run build` (scripts/bundle-functions.js) leaves each function's deterministic zip. */
-export const BUNDLE_DIR = bundleDirectory();
-
-function bundleDirectory(): string {
-  // Two levels up is the repository when running from sources, and dist/ when running compiled.
-  const root = path.resolve(__dirname, '..', '..');
-  return path.basename(root) === 'dist' ? path.join(root, 'functions') : path.join(root, 'dist', 'functions');
-}
-
-export interface FunctionBundle {
-  readonly zipPath: string;
-  /** Base64 SHA-256 of the zip: Terraform's `source_code_hash`. */
-  readonly sha256Base64: string;
-  readonly bytes: number;
-}
-
-/** Reads the bundle manifest of `functions/<name>`, failing with the command that fixes it. */
-export function functionBundle(name: string, bundleDir: string = BUNDLE_DIR): FunctionBundle {
-  const zipPath = path.join(bundleDir, `${name}.zip`);
-  const manifestPath = path.join(bundleDir, `${name}.json`);
-  if (!fs.existsSync(zipPath) || !fs.existsSync(manifestPath)) {
-    throw new Error(`function bundle "${name}" not found in ${bundleDir}: run \`npm run build\` (it bundles functions/${name}/index.ts) before synthesizing`);
-  }
-  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { sha256Base64: string; bytes: number };
-  return { zipPath, sha256Base64: manifest.sha256Base64, bytes: manifest.bytes };
-}
 
 export interface TypescriptFunctionProps {
   readonly context: PlatformContext;
@@ -76,7 +48,6 @@ export class TypescriptFunction extends Construct {
   readonly securityGroup: SecurityGroup;
   readonly logGroup: EncryptedLogGroup;
   readonly functionName: string;
-  private readonly statements: PolicyStatement[];
 
   constructor(scope: Construct, id: string, props: TypescriptFunctionProps) {
     super(scope, id);
@@ -102,7 +73,7 @@ export class TypescriptFunction extends Construct {
       role: this.role.name,
       policyArn: 'arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
     });
-    this.statements = [
+    const statements: PolicyStatement[] = [
       { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${this.logGroup.arn}:*` },
       // X-Ray's trace APIs take no resource ARNs; they are write-only telemetry calls.
       { Sid: 'XRayTraces', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
@@ -112,7 +83,7 @@ export class TypescriptFunction extends Construct {
     const policy = new IamRolePolicy(this, 'policy', {
       role: this.role.id,
       name: `${purpose}-least-privilege`,
-      policy: Lazy.stringValue({ produce: () => policyDocument(this.statements) }),
+      policy: policyDocument(statements),
     });
 
     this.securityGroup = network.createSecurityGroup('sg-' + purpose, `${purpose}-fn`, `Lambda ${purpose}: no inbound, HTTPS out to AWS APIs`);
@@ -152,11 +123,6 @@ export class TypescriptFunction extends Construct {
       return { s3Bucket: signed.s3Bucket, s3Key: signed.s3Key, codeSigningConfigArn: props.codeSigning.config.arn };
     }
     return { filename: new TerraformAsset(this, 'code', { path: bundle.zipPath, type: AssetType.FILE }).path };
-  }
-
-  /** Grants the function's role one more statement (rendered at synth, after every construct had its say). */
-  addToRolePolicy(statement: PolicyStatement): void {
-    this.statements.push(statement);
   }
 
   get arn(): string {

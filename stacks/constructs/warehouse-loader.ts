@@ -1,16 +1,13 @@
 import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
-import { S3BucketNotification } from '@cdktf/provider-aws/lib/s3-bucket-notification';
-import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
-import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { SqsQueueRedriveAllowPolicy } from '@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy';
 import { Construct } from 'constructs';
 import { LOADER_METRICS_NAMESPACE } from '../../functions/warehouse-loader/metric-names';
 import { WAREHOUSE_SCHEMA } from '../../functions/warehouse-loader/sql';
-import { policyDocument } from '../iam';
 import { PlatformContext } from '../platform-context';
 import { DataLake } from './data-lake';
 import { PlatformKey } from './encryption';
 import { Network } from './network';
+import { SecureQueue } from './secure-queue';
 import { TypescriptFunction } from './typescript-function';
 import { LOADED_PREFIXES, RedshiftWarehouse } from './warehouse';
 import { WarehouseSchema } from './warehouse-schema';
@@ -48,73 +45,37 @@ const DAY_SECONDS = 86_400;
  * concurrency bounds concurrent COPYs; failed messages are retried by SQS, then dead-lettered.
  */
 export class WarehouseLoader extends Construct {
-  readonly queue: SqsQueue;
-  readonly deadLetterQueue: SqsQueue;
+  readonly queue: SecureQueue;
+  readonly deadLetterQueue: SecureQueue;
   readonly function: TypescriptFunction;
   readonly eventSourceMapping: LambdaEventSourceMapping;
 
   constructor(scope: Construct, id: string, props: WarehouseLoaderProps) {
     super(scope, id);
     const { context, platformKey, network, dataLake, warehouse } = props;
-    const { config, naming, region, accountId } = context;
+    const { config, naming, region } = context;
     const cluster = warehouse.cluster;
     if (!cluster) throw new Error('WarehouseLoader needs a region with a cluster (config.redshift.enabled, and not a pilot-light DR region)');
     const timeoutSeconds = props.timeoutSeconds ?? 300;
     const maxConcurrency = props.maxConcurrency ?? config.redshift.loaderMaxConcurrency;
     const lake = dataLake.lake;
 
-    this.deadLetterQueue = new SqsQueue(this, 'dlq', {
-      name: naming.regional('warehouse-loader-dlq', region),
-      kmsMasterKeyId: platformKey.arn,
-      kmsDataKeyReusePeriodSeconds: 300,
-      messageRetentionSeconds: 14 * DAY_SECONDS,
-    });
-    this.queue = new SqsQueue(this, 'queue', {
-      name: naming.regional('warehouse-loader', region),
-      kmsMasterKeyId: platformKey.arn,
-      kmsDataKeyReusePeriodSeconds: 300,
-      messageRetentionSeconds: 4 * DAY_SECONDS,
+    this.deadLetterQueue = new SecureQueue(this, 'dlq', { queueName: naming.regional('warehouse-loader-dlq', region), platformKey });
+    this.queue = new SecureQueue(this, 'queue', {
+      queueName: naming.regional('warehouse-loader', region),
+      platformKey,
+      retentionSeconds: 4 * DAY_SECONDS,
       // AWS's guidance for SQS event sources: at least six times the function timeout, so a batch in flight is never redelivered.
       visibilityTimeoutSeconds: 6 * timeoutSeconds,
-      redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount: props.maxReceiveCount ?? 5 }),
+      deadLetter: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
+      senders: [dataLake.objectCreatedSender('LakeNotifications')],
+      formerPolicyId: 'queue-policy',
     });
     new SqsQueueRedriveAllowPolicy(this, 'dlq-redrive-allow', {
       queueUrl: this.deadLetterQueue.url,
       redriveAllowPolicy: JSON.stringify({ redrivePermission: 'byQueue', sourceQueueArns: [this.queue.arn] }),
     });
-    const queuePolicy = new SqsQueuePolicy(this, 'queue-policy', {
-      queueUrl: this.queue.url,
-      policy: policyDocument([
-        {
-          Sid: 'LakeNotifications',
-          Effect: 'Allow',
-          Principal: { Service: 's3.amazonaws.com' },
-          Action: 'sqs:SendMessage',
-          Resource: this.queue.arn,
-          Condition: { ArnEquals: { 'aws:SourceArn': lake.arn }, StringEquals: { 'aws:SourceAccount': accountId } },
-        },
-        {
-          Sid: 'DenyInsecureTransport',
-          Effect: 'Deny',
-          Principal: '*',
-          Action: 'sqs:*',
-          Resource: this.queue.arn,
-          Condition: { Bool: { 'aws:SecureTransport': false } },
-        },
-      ]),
-    });
-    // The lake's one notification configuration (S3 allows one per bucket): add other consumers here.
-    new S3BucketNotification(this, 'lake-notifications', {
-      bucket: lake.bucket.id,
-      queue: LOADED_PREFIXES.map((prefix) => ({
-        id: `warehouse-loader-${prefix.replace(/\/$/, '')}`,
-        queueArn: this.queue.arn,
-        events: ['s3:ObjectCreated:*'],
-        filterPrefix: prefix,
-        filterSuffix: '.parquet',
-      })),
-      dependsOn: [queuePolicy],
-    });
+    dataLake.addObjectCreatedConsumer({ id: 'warehouse-loader', queue: this.queue, prefixes: LOADED_PREFIXES, suffix: '.parquet' });
 
     this.function = new TypescriptFunction(this, 'function', {
       context,
@@ -137,8 +98,8 @@ export class WarehouseLoader extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: LOADER_METRICS_NAMESPACE,
       },
       policyStatements: [
-        { Sid: 'ConsumeLoadQueue', Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'], Resource: this.queue.arn },
-        { Sid: 'WriteCopyManifests', Effect: 'Allow', Action: 's3:PutObject', Resource: `${warehouse.manifests.arn}/*` },
+        this.queue.grantConsume('ConsumeLoadQueue'),
+        warehouse.manifests.grantWrite('WriteCopyManifests'),
         ...warehouse.dataApiStatements(props.schema.loaderUser),
       ],
     });

@@ -10,7 +10,6 @@ import { RedshiftSubnetGroup } from '@cdktf/provider-aws/lib/redshift-subnet-gro
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
-import { Lazy } from 'cdktf';
 import { Construct } from 'constructs';
 import { TABLES } from '../../functions/shared/event-contract';
 import { LoadableTable, WAREHOUSE_TABLES } from '../../functions/warehouse-loader/sql';
@@ -60,7 +59,7 @@ export function snapshotRate(hours: number): string {
  * the platform key, SSL required, user activity and audit logs in encrypted CloudWatch log groups,
  * admin password in Secrets Manager, enhanced VPC routing (COPY traffic stays on the S3 gateway
  * endpoint), automated snapshots on a schedule (the warehouse RPO), and a role COPY assumes that
- * reads only the prefixes granted with `grantCopyFrom`.
+ * reads only the lake prefixes the warehouse loads and the manifests.
  */
 export class RedshiftWarehouse extends Construct {
   /** Deterministic cluster identifier (also what a DR restore names the cluster). */
@@ -77,7 +76,6 @@ export class RedshiftWarehouse extends Construct {
   readonly cluster?: RedshiftCluster;
   readonly snapshotSchedule?: RedshiftSnapshotSchedule;
   private readonly context: PlatformContext;
-  private readonly copyStatements: PolicyStatement[] = [];
 
   constructor(scope: Construct, id: string, props: RedshiftWarehouseProps) {
     super(scope, id);
@@ -122,13 +120,6 @@ export class RedshiftWarehouse extends Construct {
       // Redshift assumes the role as its service principal; the role is attached to this account's cluster only.
       assumeRolePolicy: policyDocument([{ Effect: 'Allow', Principal: { Service: 'redshift.amazonaws.com' }, Action: 'sts:AssumeRole' }]),
     });
-    this.copyStatements.push(kmsUseStatement(platformKey.arn, 'DecryptLakeObjects'));
-    new IamRolePolicy(this, 'copy-policy', {
-      role: this.copyRole.id,
-      name: 'copy-from-lake',
-      policy: Lazy.stringValue({ produce: () => policyDocument(this.copyStatements) }),
-    });
-
     this.manifests = new SecureBucket(this, 'manifests', {
       bucketName: naming.bucketName('manifests', region, accountId),
       encryption: { kind: 'kms', key: platformKey },
@@ -138,8 +129,15 @@ export class RedshiftWarehouse extends Construct {
       forceDestroy: config.dataLake.forceDestroy,
       lifecycleRules: [{ id: 'expire-manifests', status: 'Enabled', filter: [{}], expiration: [{ days: MANIFEST_EXPIRATION_DAYS }] }],
     });
-    this.grantCopyFrom('Lake', dataLake.lake, LOADED_PREFIXES);
-    this.grantCopyFrom('Manifests', this.manifests, Object.values(WAREHOUSE_TABLES).map((t) => `${t.name}/`));
+    new IamRolePolicy(this, 'copy-policy', {
+      role: this.copyRole.id,
+      name: 'copy-from-lake',
+      policy: policyDocument([
+        kmsUseStatement(platformKey.arn, 'DecryptLakeObjects'),
+        ...copyFromStatements('Lake', dataLake.lake, LOADED_PREFIXES),
+        ...copyFromStatements('Manifests', this.manifests, Object.values(WAREHOUSE_TABLES).map((t) => `${t.name}/`)),
+      ]),
+    });
 
     // Created ahead of the cluster so Redshift writes into encrypted groups with a retention, not into ones it would create bare.
     this.logGroups = REDSHIFT_LOG_EXPORTS.map(
@@ -206,20 +204,6 @@ export class RedshiftWarehouse extends Construct {
     });
   }
 
-  /** Lets COPY read objects under the given prefixes of a bucket (and list only those prefixes). */
-  grantCopyFrom(sid: string, bucket: SecureBucket, prefixes: readonly string[]): void {
-    this.copyStatements.push(
-      { Sid: `${sid}Read`, Effect: 'Allow', Action: 's3:GetObject', Resource: prefixes.map((p) => `${bucket.arn}/${p}*`) },
-      {
-        Sid: `${sid}List`,
-        Effect: 'Allow',
-        Action: ['s3:ListBucket', 's3:GetBucketLocation'],
-        Resource: bucket.arn,
-        Condition: { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } },
-      },
-    );
-  }
-
   /** ARN of the cluster as the Data API authorizes it. */
   get clusterArn(): string {
     const { region, accountId } = this.context;
@@ -265,4 +249,18 @@ export function clusterIdentifierProblems(identifier: string): string[] {
   return ok
     ? []
     : [`Redshift cluster identifier "${identifier}" is invalid: it must be 1-63 lowercase letters, digits and single hyphens, start with a letter and not end with a hyphen (change PROJECT_NAME / ENVIRONMENT)`];
+}
+
+/** What COPY needs to read the objects under `prefixes` of a bucket (and to list only those prefixes). */
+function copyFromStatements(sid: string, bucket: SecureBucket, prefixes: readonly string[]): PolicyStatement[] {
+  return [
+    bucket.grantRead(`${sid}Read`, prefixes.map((prefix) => `${prefix}*`)),
+    {
+      Sid: `${sid}List`,
+      Effect: 'Allow',
+      Action: ['s3:ListBucket', 's3:GetBucketLocation'],
+      Resource: bucket.arn,
+      Condition: { StringLike: { 's3:prefix': prefixes.map((prefix) => `${prefix}*`) } },
+    },
+  ];
 }

@@ -125,8 +125,10 @@ export const noPublicIngress: PolicyRule = {
 
 interface Statement {
   Effect?: string;
+  Principal?: unknown;
   Action?: string | string[];
   Resource?: string | string[];
+  Condition?: Record<string, Record<string, unknown>>;
 }
 
 function statementsOf(policy: unknown): Statement[] {
@@ -166,11 +168,30 @@ export const noWildcardIam: PolicyRule = {
     ),
 };
 
+/** A deny of every SQS action to anyone, whenever the request did not come over TLS. */
+function deniesInsecureTransport(statement: Statement): boolean {
+  const secure = statement.Condition?.Bool?.['aws:SecureTransport'];
+  return statement.Effect === 'Deny' && statement.Principal === '*' && asList(statement.Action).some((a) => a === 'sqs:*' || a === '*') && (secure === false || secure === 'false');
+}
+
+export const tlsOnlyQueues: PolicyRule = {
+  id: 'DAML-SQS-TLS-ONLY',
+  description: 'Every SQS queue has a queue policy that denies requests not made over TLS',
+  check: (stack) =>
+    stack
+      .ofType('aws_sqs_queue')
+      .filter((q) => !stack.referencing('aws_sqs_queue_policy', 'queue_url', q).some((p) => statementsOf(p.config.policy).some(deniesInsecureTransport)))
+      .map((q) =>
+        finding('DAML-SQS-TLS-ONLY', q, 'queue has no policy denying requests without TLS (aws:SecureTransport false). Fix: create it with SecureQueue (stacks/constructs/secure-queue.ts), which adds the deny'),
+      ),
+};
+
 export const POLICY_RULES: readonly PolicyRule[] = [
   encryptedBuckets,
   encryptedStreams,
   encryptedLogGroups,
   encryptedQueues,
+  tlsOnlyQueues,
   encryptedTopics,
   noPublicIngress,
   noWildcardIam,
