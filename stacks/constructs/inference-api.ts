@@ -106,7 +106,7 @@ export class InferenceApi extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: INFERENCE_METRICS_NAMESPACE,
       },
       policyStatements: [
-        { Sid: 'InvokeOwnEndpoint', Effect: 'Allow', Action: 'sagemaker:InvokeEndpoint', Resource: endpoint.endpoint.arn },
+        endpoint.grantInvoke('InvokeOwnEndpoint'),
         dataLake.lake.grantWrite('WritePredictions', `${LAKE_PREFIXES.predictions}*`),
       ],
     });

@@ -53,13 +53,8 @@ export class LakeReplication extends Construct {
       role: this.role.id,
       name: 'replicate-lake-to-dr',
       policy: policyDocument([
-        { Sid: 'ReadSourceConfiguration', Effect: 'Allow', Action: ['s3:GetReplicationConfiguration', 's3:ListBucket'], Resource: source.arn },
-        {
-          Sid: 'ReadSourceObjects',
-          Effect: 'Allow',
-          Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'],
-          Resource: `${source.arn}/*`,
-        },
+        source.grantBucket('ReadSourceConfiguration', ['s3:GetReplicationConfiguration', 's3:ListBucket']),
+        source.grantObjects('ReadSourceObjects', ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging']),
         {
           Sid: 'WriteReplicas',
           Effect: 'Allow',

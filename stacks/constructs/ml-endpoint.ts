@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LAKE_PREFIXES } from '../../functions/shared/lake-layout';
 import { SageMakerVariantConfig } from '../config/types';
-import { kmsUseStatement, policyDocument, serviceTrustPolicy } from '../iam';
+import { kmsUseStatement, policyDocument, PolicyStatement, serviceTrustPolicy } from '../iam';
 import { PlatformContext } from '../platform-context';
 import { AlertTopic } from './alerting';
 import { DataLake } from './data-lake';
@@ -344,4 +344,10 @@ export class MlEndpoint extends Construct {
   get variantModelVersions(): Record<string, string> {
     return Object.fromEntries(this.variants.map((v) => [v.name, v.modelVersion]));
   }
+
+  /** What a client of the endpoint needs: InvokeEndpoint on this endpoint (every variant). */
+  grantInvoke(sid: string): PolicyStatement {
+    return { Sid: sid, Effect: 'Allow', Action: 'sagemaker:InvokeEndpoint', Resource: this.endpoint.arn };
+  }
 }
+

@@ -51,8 +51,8 @@ export class RawArchive extends Construct {
       role: this.role.id,
       name: 'read-stream-write-raw',
       policy: policyDocument([
-        { Sid: 'ReadStream', Effect: 'Allow', Action: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetShardIterator', 'kinesis:GetRecords', 'kinesis:ListShards'], Resource: stream.arn },
-        { Sid: 'LocateBucket', Effect: 'Allow', Action: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'], Resource: lake.arn },
+        stream.grantConsume('ReadStream'),
+        lake.grantBucket('LocateBucket', ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads']),
         lake.grantObjects('WriteRawPrefix', ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'], `${LAKE_PREFIXES.raw}*`),
         {
           Sid: 'DecryptStreamEncryptObjects',

@@ -149,6 +149,11 @@ export class SecureBucket extends Construct {
     return this.grantObjects(sid, 's3:DeleteObject', objectsKeyPattern);
   }
 
+  /** Bucket-level `actions` (configuration reads, listing): the bucket's ARN, not its objects'. */
+  grantBucket(sid: string, actions: string | readonly string[]): PolicyStatement {
+    return { Sid: sid, Effect: 'Allow', Action: actions, Resource: this.arn };
+  }
+
   /** ListBucket, limited to keys under `prefixes` when given. */
   grantList(sid: string, prefixes?: readonly string[]): PolicyStatement {
     return {
