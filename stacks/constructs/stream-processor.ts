@@ -3,6 +3,7 @@ import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { Construct } from 'constructs';
 import { TABLES } from '../../functions/shared/event-contract';
+import { ENV } from '../../functions/stream-processor/config';
 import { PROCESSOR_METRICS_NAMESPACE } from '../../functions/stream-processor/metric-names';
 import { StreamProcessorConfig } from '../config/types';
 import { policyDocument } from '../iam';
@@ -100,9 +101,9 @@ export class StreamProcessor extends Construct {
       timeoutSeconds: s.timeoutSeconds,
       reservedConcurrency: s.reservedConcurrency,
       environment: {
-        LAKE_BUCKET: lake.name,
-        LAKE_KMS_KEY_ARN: platformKey.arn,
-        POWERTOOLS_METRICS_NAMESPACE: PROCESSOR_METRICS_NAMESPACE,
+        [ENV.lakeBucket]: lake.name,
+        [ENV.lakeKmsKeyArn]: platformKey.arn,
+        [ENV.metricsNamespace]: PROCESSOR_METRICS_NAMESPACE,
       },
       policyStatements: [
         ...stream.consumerStatements('ReadIngestionStream'),
