@@ -16,7 +16,7 @@ import { readConfig } from './config';
 import { AGGREGATOR_SERVICE, INVOCATION_METRICS as IM, METRIC_DIMENSIONS, WINDOW_METRICS as WM } from './metric-names';
 
 const config = readConfig(process.env);
-/** `metrics`: the per-invocation operational figures. */
+// `metrics` holds the per-invocation operational figures.
 const { logger, metrics, newMetrics } = createPowertools(AGGREGATOR_SERVICE);
 /** Window figures: a separate buffer, because each dimension value is its own EMF document with its own dimension set. */
 const windowMetrics = newMetrics();
