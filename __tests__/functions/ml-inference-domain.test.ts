@@ -110,13 +110,13 @@ describe('settings', () => {
   });
 
   it.each([
-    [{ [ENV.endpointName]: undefined }, 'ENDPOINT_NAME is required'],
-    [{ [ENV.endpointName]: 'bad name' }, 'ENDPOINT_NAME must be'],
-    [{ [ENV.variantModelVersions]: 'champion=v1' }, 'VARIANT_MODEL_VERSIONS must be a JSON object'],
-    [{ [ENV.variantModelVersions]: '{}' }, 'non-empty'],
-    [{ [ENV.variantModelVersions]: '{"champion":"latest"}' }, '"champion": "latest"'],
-    [{ [ENV.maxAttempts]: '0' }, 'INVOKE_MAX_ATTEMPTS must be an integer between 1 and 5, got "0"'],
-    [{ [ENV.writeTimeoutMs]: '1.5' }, 'PREDICTION_WRITE_TIMEOUT_MS must be an integer'],
+    [{ [ENV.endpointName]: undefined }, 'environment variable(s) ENDPOINT_NAME must be set'],
+    [{ [ENV.endpointName]: 'bad name' }, 'ENDPOINT_NAME="bad name" is invalid: allowed a SageMaker endpoint name'],
+    [{ [ENV.variantModelVersions]: 'champion=v1' }, 'VARIANT_MODEL_VERSIONS="champion=v1" is invalid: allowed a non-empty JSON object'],
+    [{ [ENV.variantModelVersions]: '{}' }, 'VARIANT_MODEL_VERSIONS="{}" is invalid: allowed a non-empty JSON object'],
+    [{ [ENV.variantModelVersions]: '{"champion":"latest"}' }, 'VARIANT_MODEL_VERSIONS="{"champion":"latest"}" is invalid: allowed a non-empty JSON object mapping variant names (letters, digits, hyphens, 1-63) to model versions, such as {"champion": "v1"}'],
+    [{ [ENV.maxAttempts]: '0' }, 'INVOKE_MAX_ATTEMPTS="0" is invalid: allowed an integer from 1 to 5'],
+    [{ [ENV.writeTimeoutMs]: '1.5' }, 'PREDICTION_WRITE_TIMEOUT_MS="1.5" is invalid: allowed an integer from 10 to 10000'],
   ])('%j fails naming the variable', (patch, message) => {
     expect(() => loadSettings({ ...env, ...patch })).toThrow(message);
   });

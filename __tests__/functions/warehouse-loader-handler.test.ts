@@ -2,6 +2,7 @@ import { BatchExecuteStatementCommand, DescribeStatementCommand, ExecuteStatemen
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { readConfig } from '../../functions/warehouse-loader/config';
 
 const ENV = {
   CLUSTER_IDENTIFIER: 'daml-analytics-warehouse-use1',
@@ -15,7 +16,7 @@ Object.assign(process.env, ENV);
 
 // Imported after the environment is set: the module reads it once, as in Lambda.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { handler, loaderEnvironment } = require('../../functions/warehouse-loader/index') as typeof import('../../functions/warehouse-loader/index');
+const { handler } = require('../../functions/warehouse-loader/index') as typeof import('../../functions/warehouse-loader/index');
 
 const redshiftData = mockClient(RedshiftDataClient);
 const s3 = mockClient(S3Client);
@@ -107,6 +108,6 @@ describe('warehouse loader handler', () => {
   });
 
   it('names every missing environment variable', () => {
-    expect(() => loaderEnvironment({ CLUSTER_IDENTIFIER: 'c' })).toThrow('environment variable(s) DATABASE_NAME, DB_USER, LAKE_BUCKET, MANIFEST_BUCKET must be set');
+    expect(() => readConfig({ CLUSTER_IDENTIFIER: 'c' })).toThrow('environment variable(s) DATABASE_NAME, DB_USER, LAKE_BUCKET, MANIFEST_BUCKET must be set');
   });
 });

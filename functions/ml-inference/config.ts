@@ -3,6 +3,7 @@
  * stacks/constructs/inference-api.ts) and validated at cold start: a bad value fails the init
  * with a message naming the variable, instead of a confusing error on the first request.
  */
+import { type Environment, integer, matching, NON_EMPTY, POWERTOOLS_ENV, readEnvironment, type Rule } from '../shared/env';
 
 /** Timeouts and retries of the InvokeEndpoint call. */
 export interface InvokeBudget {
@@ -72,8 +73,9 @@ export interface InferenceSettings {
   readonly deadlineReserveMs: number;
 }
 
-/** Environment variable names (the construct sets them; tests and the benchmark too). */
+/** Environment variable names, also the keys of the construct's environment map (and of the local run's). */
 export const ENV = {
+  ...POWERTOOLS_ENV,
   endpointName: 'ENDPOINT_NAME',
   variantModelVersions: 'VARIANT_MODEL_VERSIONS',
   predictionsBucket: 'PREDICTIONS_BUCKET',
@@ -86,57 +88,43 @@ export const ENV = {
   maxBufferedRows: 'PREDICTION_MAX_BUFFERED_ROWS',
 } as const;
 
-const NAME = /^[A-Za-z0-9](-*[A-Za-z0-9]){0,62}$/;
+/** SageMaker's rule for endpoint and production variant names. */
+const SAGEMAKER_NAME = /^[A-Za-z0-9](-*[A-Za-z0-9]){0,62}$/;
 
-export class SettingsError extends Error {}
+const ENDPOINT_NAME = matching(SAGEMAKER_NAME, 'a SageMaker endpoint name (letters, digits, hyphens, 1-63)');
 
-function integer(env: Readonly<Record<string, string | undefined>>, name: string, dflt: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new SettingsError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
-  return n;
-}
-
-function required(env: Readonly<Record<string, string | undefined>>, name: string): string {
-  const v = env[name];
-  if (!v) throw new SettingsError(`${name} is required`);
-  return v;
-}
-
-export function loadSettings(env: Readonly<Record<string, string | undefined>> = process.env): InferenceSettings {
-  const endpointName = required(env, ENV.endpointName);
-  if (!NAME.test(endpointName)) throw new SettingsError(`${ENV.endpointName} must be a SageMaker endpoint name (letters, digits, hyphens, 1-63), got "${endpointName}"`);
-  const rawVariants = required(env, ENV.variantModelVersions);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(rawVariants);
-  } catch {
-    throw new SettingsError(`${ENV.variantModelVersions} must be a JSON object {"<variant>": "<model version>"}, got ${rawVariants}`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
-    throw new SettingsError(`${ENV.variantModelVersions} must be a non-empty JSON object {"<variant>": "<model version>"}, got ${rawVariants}`);
-  }
-  for (const [variant, version] of Object.entries(parsed)) {
-    if (!NAME.test(variant) || typeof version !== 'string' || !/^v\d+$/.test(version)) {
-      throw new SettingsError(`${ENV.variantModelVersions}: "${variant}": ${JSON.stringify(version)} must map a variant name to a model version such as "v1"`);
+const VARIANT_MODEL_VERSIONS: Rule<Readonly<Record<string, string>>> = {
+  allowed: 'a non-empty JSON object mapping variant names (letters, digits, hyphens, 1-63) to model versions, such as {"champion": "v1"}',
+  parse(raw) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      return undefined;
     }
-  }
-  return {
-    endpointName,
-    variantModelVersions: parsed as Record<string, string>,
-    predictionsBucket: required(env, ENV.predictionsBucket),
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+    const entries = Object.entries(parsed);
+    const valid = entries.length > 0 && entries.every(([variant, version]) => SAGEMAKER_NAME.test(variant) && typeof version === 'string' && /^v\d+$/.test(version));
+    return valid ? (parsed as Record<string, string>) : undefined;
+  },
+};
+
+export function loadSettings(env: Environment = process.env): InferenceSettings {
+  return readEnvironment(env, (vars) => ({
+    endpointName: vars.required(ENV.endpointName, ENDPOINT_NAME),
+    variantModelVersions: vars.required(ENV.variantModelVersions, VARIANT_MODEL_VERSIONS),
+    predictionsBucket: vars.required(ENV.predictionsBucket, NON_EMPTY),
     invoke: {
-      connectTimeoutMs: integer(env, ENV.connectTimeoutMs, DEFAULT_INVOKE_BUDGET.connectTimeoutMs, 50, 10_000),
-      requestTimeoutMs: integer(env, ENV.requestTimeoutMs, DEFAULT_INVOKE_BUDGET.requestTimeoutMs, 50, 25_000),
-      maxAttempts: integer(env, ENV.maxAttempts, DEFAULT_INVOKE_BUDGET.maxAttempts, 1, 5),
+      connectTimeoutMs: vars.withDefault(ENV.connectTimeoutMs, integer({ min: 50, max: 10_000 }), DEFAULT_INVOKE_BUDGET.connectTimeoutMs),
+      requestTimeoutMs: vars.withDefault(ENV.requestTimeoutMs, integer({ min: 50, max: 25_000 }), DEFAULT_INVOKE_BUDGET.requestTimeoutMs),
+      maxAttempts: vars.withDefault(ENV.maxAttempts, integer({ min: 1, max: 5 }), DEFAULT_INVOKE_BUDGET.maxAttempts),
     },
     flush: {
-      maxRows: integer(env, ENV.flushMaxRows, DEFAULT_FLUSH_POLICY.maxRows, 1, 10_000),
-      maxAgeMs: integer(env, ENV.flushMaxAgeMs, DEFAULT_FLUSH_POLICY.maxAgeMs, 0, 60_000),
-      writeTimeoutMs: integer(env, ENV.writeTimeoutMs, DEFAULT_FLUSH_POLICY.writeTimeoutMs, 10, 10_000),
-      maxBufferedRows: integer(env, ENV.maxBufferedRows, DEFAULT_FLUSH_POLICY.maxBufferedRows, 1, 100_000),
+      maxRows: vars.withDefault(ENV.flushMaxRows, integer({ min: 1, max: 10_000 }), DEFAULT_FLUSH_POLICY.maxRows),
+      maxAgeMs: vars.withDefault(ENV.flushMaxAgeMs, integer({ min: 0, max: 60_000 }), DEFAULT_FLUSH_POLICY.maxAgeMs),
+      writeTimeoutMs: vars.withDefault(ENV.writeTimeoutMs, integer({ min: 10, max: 10_000 }), DEFAULT_FLUSH_POLICY.writeTimeoutMs),
+      maxBufferedRows: vars.withDefault(ENV.maxBufferedRows, integer({ min: 1, max: 100_000 }), DEFAULT_FLUSH_POLICY.maxBufferedRows),
     },
     deadlineReserveMs: 500,
-  };
+  }));
 }

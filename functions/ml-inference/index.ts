@@ -2,18 +2,16 @@
  * Lambda entry point of the inference API: settings, SDK clients, logger and metrics are
  * created once per execution environment and reused by every invocation.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { createPowertools } from '../shared/powertools';
 import { loadSettings, sagemakerClientOptions } from './config';
 import { createHandler } from './handler';
-import { INFERENCE_METRICS_NAMESPACE } from './metric-names';
+import { INFERENCE_SERVICE } from './metric-names';
 import { PredictionLog } from './prediction-log';
 
 const settings = loadSettings();
-const logger = new Logger();
-const metrics = new Metrics({ namespace: INFERENCE_METRICS_NAMESPACE });
+const { logger, metrics } = createPowertools(INFERENCE_SERVICE);
 
 const sagemaker = new SageMakerRuntimeClient(sagemakerClientOptions(settings.invoke));
 

@@ -2,7 +2,12 @@
  * CloudWatch metrics the inference function emits (EMF via Powertools). Imported by the stack
  * (namespace, dashboards, alarms) so a metric name is spelled once.
  */
+import type { ServiceIdentity } from '../shared/powertools';
+
 export const INFERENCE_METRICS_NAMESPACE = 'DataAnalyticsMl/Inference';
+
+/** The function's logger and metrics names when its environment does not set them. */
+export const INFERENCE_SERVICE: ServiceIdentity = { serviceName: 'ml-inference', metricsNamespace: INFERENCE_METRICS_NAMESPACE };
 
 /** Powertools adds `service` (= POWERTOOLS_SERVICE_NAME) to every metric. */
 export const INFERENCE_SERVICE_DIMENSION = 'service';

@@ -2,7 +2,23 @@
  * The aggregator's settings, read once from the environment at cold start. A bad value fails
  * the init with the variable's name, the value and what is allowed.
  */
+import { AWS_REGION_NAME, BOOLEAN, decimal, type Environment, integer, KMS_KEY_ARN, matching, POWERTOOLS_ENV, readEnvironment, S3_BUCKET_NAME, SNS_TOPIC_ARN } from '../shared/env';
 import type { AggregateRuleConfig } from './rules';
+
+/** Environment variable names, also the keys of the construct's environment map. */
+export const ENV = {
+  ...POWERTOOLS_ENV,
+  lakeBucket: 'LAKE_BUCKET',
+  lakeKmsKeyArn: 'LAKE_KMS_KEY_ARN',
+  alertTopicArn: 'ALERT_TOPIC_ARN',
+  minConversionRate: 'MIN_CONVERSION_RATE',
+  maxTrafficDropRatio: 'MAX_TRAFFIC_DROP_RATIO',
+  ruleMinEvents: 'RULE_MIN_EVENTS',
+  platformName: 'PLATFORM_NAME',
+  /** Set by Lambda itself. */
+  region: 'AWS_REGION',
+  forcePathStyle: 'AWS_S3_FORCE_PATH_STYLE',
+} as const;
 
 export interface AggregatorConfig {
   /** LAKE_BUCKET: the regional lake bucket. */
@@ -21,43 +37,21 @@ export interface AggregatorConfig {
   readonly forcePathStyle: boolean;
 }
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+const RATIO = decimal({ min: 0, max: 1 });
+const PLATFORM_NAME = matching(/^[A-Za-z0-9._-]{1,64}$/, '1-64 letters, digits, . _ -');
 
-function required(env: NodeJS.ProcessEnv, name: string, pattern: RegExp, allowed: string): string {
-  const raw = env[name] ?? '';
-  if (!pattern.test(raw)) throw new ConfigError(`${name}="${raw}" is invalid: allowed ${allowed}`);
-  return raw;
-}
-
-function ratio(env: NodeJS.ProcessEnv, name: string): number {
-  const raw = env[name] ?? '';
-  const n = raw.trim() === '' ? NaN : Number(raw);
-  if (!(n >= 0 && n <= 1)) throw new ConfigError(`${name}="${raw}" is invalid: allowed a number from 0 to 1`);
-  return n;
-}
-
-export function readConfig(env: NodeJS.ProcessEnv): AggregatorConfig {
-  const kms = env.LAKE_KMS_KEY_ARN || undefined;
-  if (kms !== undefined && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/.test(kms)) {
-    throw new ConfigError(`LAKE_KMS_KEY_ARN="${kms}" is invalid: allowed a KMS key or alias ARN`);
-  }
-  const minEventsRaw = env.RULE_MIN_EVENTS ?? '';
-  const minEvents = Number(minEventsRaw);
-  if (minEventsRaw.trim() === '' || !Number.isInteger(minEvents) || minEvents < 1) throw new ConfigError(`RULE_MIN_EVENTS="${minEventsRaw}" is invalid: allowed an integer of at least 1`);
-  const pathStyle = env.AWS_S3_FORCE_PATH_STYLE ?? 'false';
-  if (pathStyle !== 'true' && pathStyle !== 'false') throw new ConfigError(`AWS_S3_FORCE_PATH_STYLE="${pathStyle}" is invalid: allowed true or false`);
-  return {
-    bucket: required(env, 'LAKE_BUCKET', /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)'),
-    kmsKeyArn: kms,
-    alertTopicArn: required(env, 'ALERT_TOPIC_ARN', /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'an SNS topic ARN'),
-    rules: { minConversionRate: ratio(env, 'MIN_CONVERSION_RATE'), maxTrafficDropRatio: ratio(env, 'MAX_TRAFFIC_DROP_RATIO'), minEvents },
-    platform: required(env, 'PLATFORM_NAME', /^[A-Za-z0-9._-]{1,64}$/, '1-64 letters, digits, . _ -'),
-    region: required(env, 'AWS_REGION', /^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1'),
-    forcePathStyle: pathStyle === 'true',
-  };
+export function readConfig(env: Environment): AggregatorConfig {
+  return readEnvironment(env, (vars) => ({
+    bucket: vars.required(ENV.lakeBucket, S3_BUCKET_NAME),
+    kmsKeyArn: vars.optional(ENV.lakeKmsKeyArn, KMS_KEY_ARN),
+    alertTopicArn: vars.required(ENV.alertTopicArn, SNS_TOPIC_ARN),
+    rules: {
+      minConversionRate: vars.required(ENV.minConversionRate, RATIO),
+      maxTrafficDropRatio: vars.required(ENV.maxTrafficDropRatio, RATIO),
+      minEvents: vars.required(ENV.ruleMinEvents, integer({ min: 1 })),
+    },
+    platform: vars.required(ENV.platformName, PLATFORM_NAME),
+    region: vars.required(ENV.region, AWS_REGION_NAME),
+    forcePathStyle: vars.withDefault(ENV.forcePathStyle, BOOLEAN, false),
+  }));
 }

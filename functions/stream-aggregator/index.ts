@@ -4,25 +4,22 @@
  * roll-ups, and threshold alerts. A thin edge: clients, logger and metrics are built once per
  * container; the flow is handleWindowInvocation (aggregator.ts).
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context, KinesisStreamStateResponse, KinesisStreamTumblingWindowEvent } from 'aws-lambda';
 import type { WindowAggregate } from '../shared/aggregation';
+import { createPowertools } from '../shared/powertools';
 import { handleWindowInvocation, type InvocationResult } from './aggregator';
 import { S3AggregateStore, SnsAlertPublisher } from './aws-adapters';
 import { readConfig } from './config';
-import { AGGREGATOR_METRICS_NAMESPACE, INVOCATION_METRICS as IM, METRIC_DIMENSIONS, WINDOW_METRICS as WM } from './metric-names';
+import { AGGREGATOR_SERVICE, INVOCATION_METRICS as IM, METRIC_DIMENSIONS, WINDOW_METRICS as WM } from './metric-names';
 
 const config = readConfig(process.env);
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'stream-aggregator';
-const logger = new Logger({ serviceName });
-const namespace = process.env.POWERTOOLS_METRICS_NAMESPACE ?? AGGREGATOR_METRICS_NAMESPACE;
-/** Per-invocation operational figures. */
-const metrics = new Metrics({ namespace, serviceName });
+// `metrics` holds the per-invocation operational figures.
+const { logger, metrics, newMetrics } = createPowertools(AGGREGATOR_SERVICE);
 /** Window figures: a separate buffer, because each dimension value is its own EMF document with its own dimension set. */
-const windowMetrics = new Metrics({ namespace, serviceName });
+const windowMetrics = newMetrics();
 const store = new S3AggregateStore(new S3Client({ forcePathStyle: config.forcePathStyle }), config.bucket, config.kmsKeyArn);
 const alerts = new SnsAlertPublisher(new SNSClient({}), config.alertTopicArn);
 

@@ -7,7 +7,12 @@
  * by user_id, so DistinctUsers sums exactly up to the sketch error). Conversion rate is not
  * emitted because a ratio does not sum: chart it as PurchasingUsers / DistinctUsers.
  */
+import type { ServiceIdentity } from '../shared/powertools';
+
 export const AGGREGATOR_METRICS_NAMESPACE = 'DataAnalyticsMl/Aggregates';
+
+/** The function's logger and metrics names when its environment does not set them. */
+export const AGGREGATOR_SERVICE: ServiceIdentity = { serviceName: 'stream-aggregator', metricsNamespace: AGGREGATOR_METRICS_NAMESPACE };
 
 export const WINDOW_METRICS = {
   events: 'Events',

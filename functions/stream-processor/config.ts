@@ -6,6 +6,21 @@
  * warehouse loader (S3 event -> SQS -> loader -> COPY) picks them up when the warehouse
  * exists (config.redshift.enabled), so the processor runs the same with or without it.
  */
+import { BOOLEAN, type Environment, integer, KMS_KEY_ARN, POWERTOOLS_ENV, readEnvironment, S3_BUCKET_NAME } from '../shared/env';
+
+/** Environment variable names, also the keys of the construct's environment map. */
+export const ENV = {
+  ...POWERTOOLS_ENV,
+  lakeBucket: 'LAKE_BUCKET',
+  lakeKmsKeyArn: 'LAKE_KMS_KEY_ARN',
+  s3MaxAttempts: 'S3_MAX_ATTEMPTS',
+  s3BaseDelayMs: 'S3_BASE_DELAY_MS',
+  s3MaxDelayMs: 'S3_MAX_DELAY_MS',
+  writeConcurrency: 'WRITE_CONCURRENCY',
+  timeReserveMs: 'TIME_RESERVE_MS',
+  forcePathStyle: 'AWS_S3_FORCE_PATH_STYLE',
+} as const;
+
 export interface ProcessorConfig {
   /** LAKE_BUCKET: the regional lake bucket. */
   readonly bucket: string;
@@ -25,39 +40,15 @@ export interface ProcessorConfig {
   readonly forcePathStyle: boolean;
 }
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
-function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name}="${raw}" is invalid: allowed an integer from ${min} to ${max}`);
-  return n;
-}
-
-export function readConfig(env: NodeJS.ProcessEnv): ProcessorConfig {
-  const bucket = env.LAKE_BUCKET ?? '';
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new ConfigError(`LAKE_BUCKET="${bucket}" is invalid: allowed an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)`);
-  const kms = env.LAKE_KMS_KEY_ARN || undefined;
-  if (kms !== undefined && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/.test(kms)) {
-    throw new ConfigError(`LAKE_KMS_KEY_ARN="${kms}" is invalid: allowed a KMS key or alias ARN`);
-  }
-  const pathStyle = env.AWS_S3_FORCE_PATH_STYLE ?? 'false';
-  if (pathStyle !== 'true' && pathStyle !== 'false') throw new ConfigError(`AWS_S3_FORCE_PATH_STYLE="${pathStyle}" is invalid: allowed true or false`);
-  const cfg: ProcessorConfig = {
-    bucket,
-    kmsKeyArn: kms,
-    s3MaxAttempts: int(env, 'S3_MAX_ATTEMPTS', 5, 1, 10),
-    s3BaseDelayMs: int(env, 'S3_BASE_DELAY_MS', 100, 1, 10_000),
-    s3MaxDelayMs: int(env, 'S3_MAX_DELAY_MS', 2000, 1, 60_000),
-    writeConcurrency: int(env, 'WRITE_CONCURRENCY', 8, 1, 64),
-    timeReserveMs: int(env, 'TIME_RESERVE_MS', 3000, 0, 60_000),
-    forcePathStyle: pathStyle === 'true',
-  };
-  return cfg;
+export function readConfig(env: Environment): ProcessorConfig {
+  return readEnvironment(env, (vars) => ({
+    bucket: vars.required(ENV.lakeBucket, S3_BUCKET_NAME),
+    kmsKeyArn: vars.optional(ENV.lakeKmsKeyArn, KMS_KEY_ARN),
+    s3MaxAttempts: vars.withDefault(ENV.s3MaxAttempts, integer({ min: 1, max: 10 }), 5),
+    s3BaseDelayMs: vars.withDefault(ENV.s3BaseDelayMs, integer({ min: 1, max: 10_000 }), 100),
+    s3MaxDelayMs: vars.withDefault(ENV.s3MaxDelayMs, integer({ min: 1, max: 60_000 }), 2000),
+    writeConcurrency: vars.withDefault(ENV.writeConcurrency, integer({ min: 1, max: 64 }), 8),
+    timeReserveMs: vars.withDefault(ENV.timeReserveMs, integer({ min: 0, max: 60_000 }), 3000),
+    forcePathStyle: vars.withDefault(ENV.forcePathStyle, BOOLEAN, false),
+  }));
 }

@@ -3,19 +3,18 @@
  * and hands each batch to processRecords (processor.ts), then logs and emits metrics.
  * The S3 endpoint follows AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL (standard SDK variables).
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { createPowertools } from '../shared/powertools';
 import { readConfig } from './config';
 import { DuplicateTracker, shardIdOf, type StreamRecord } from './domain';
-import { PROCESSOR_METRICS as M, PROCESSOR_METRICS_NAMESPACE } from './metric-names';
+import { PROCESSOR_METRICS as M, PROCESSOR_SERVICE } from './metric-names';
 import { processRecords } from './processor';
 import { S3ObjectStore } from './s3-store';
 
 const config = readConfig(process.env);
-const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'stream-processor' });
-const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? PROCESSOR_METRICS_NAMESPACE, serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'stream-processor' });
+const { logger, metrics } = createPowertools(PROCESSOR_SERVICE);
 const s3 = new S3Client({
   maxAttempts: 1,
   forcePathStyle: config.forcePathStyle,

@@ -3,7 +3,12 @@
  * alarms and dashboards, so a metric name is spelled once. Ratios are 0-1 (unit None),
  * matching the thresholds in config.observability.alarms.
  */
+import type { ServiceIdentity } from '../shared/powertools';
+
 export const PROCESSOR_METRICS_NAMESPACE = 'DataAnalyticsMl/StreamProcessor';
+
+/** The function's logger and metrics names when its environment does not set them. */
+export const PROCESSOR_SERVICE: ServiceIdentity = { serviceName: 'stream-processor', metricsNamespace: PROCESSOR_METRICS_NAMESPACE };
 
 /** Powertools adds this dimension to every metric; its value is the function's POWERTOOLS_SERVICE_NAME. */
 export const PROCESSOR_METRICS_DIMENSION = 'service';

@@ -3,53 +3,20 @@
  * through an SQS queue; each object is COPYed into Redshift through the Data API, exactly once
  * in effect (see loader.ts and sql.ts).
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createPowertools } from '../shared/powertools';
 import { BatchLogger, BatchMetrics, processBatch } from './batch';
+import { readConfig } from './config';
 import { DataApi } from './data-api';
 import { ManifestWriter } from './loader';
-import { LOADER_METRICS_NAMESPACE } from './metric-names';
-import { WAREHOUSE_SCHEMA } from './sql';
-
-export interface LoaderEnvironment {
-  readonly clusterIdentifier: string;
-  readonly database: string;
-  /** Database user the loader signs in as, with IAM temporary credentials. */
-  readonly dbUser: string;
-  readonly lakeBucket: string;
-  readonly manifestBucket: string;
-  readonly schema: string;
-}
-
-const REQUIRED = {
-  clusterIdentifier: 'CLUSTER_IDENTIFIER',
-  database: 'DATABASE_NAME',
-  dbUser: 'DB_USER',
-  lakeBucket: 'LAKE_BUCKET',
-  manifestBucket: 'MANIFEST_BUCKET',
-} as const;
-
-/** Reads the function's settings, naming every missing variable at once. */
-export function loaderEnvironment(env: NodeJS.ProcessEnv): LoaderEnvironment {
-  const missing = Object.values(REQUIRED).filter((name) => !env[name]);
-  if (missing.length > 0) throw new Error(`warehouse loader misconfigured: environment variable(s) ${missing.join(', ')} must be set (the WarehouseLoader construct sets them)`);
-  return {
-    clusterIdentifier: env.CLUSTER_IDENTIFIER!,
-    database: env.DATABASE_NAME!,
-    dbUser: env.DB_USER!,
-    lakeBucket: env.LAKE_BUCKET!,
-    manifestBucket: env.MANIFEST_BUCKET!,
-    schema: env.WAREHOUSE_SCHEMA || WAREHOUSE_SCHEMA,
-  };
-}
+import { LOADER_SERVICE } from './metric-names';
 
 // Created once per execution environment and reused across invocations.
-const settings = loaderEnvironment(process.env);
-const logger = new Logger({ serviceName: 'warehouse-loader' });
-const metrics = new Metrics({ namespace: LOADER_METRICS_NAMESPACE, serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'warehouse-loader' });
+const settings = readConfig(process.env);
+const { logger, metrics } = createPowertools(LOADER_SERVICE);
 const redshiftData = new RedshiftDataClient({ maxAttempts: 5 });
 const s3 = new S3Client({});
 const dataApi = new DataApi(redshiftData, settings);

@@ -1,5 +1,10 @@
 /** CloudWatch metrics the warehouse loader emits (EMF via Powertools); alarms and dashboards import these names. */
+import type { ServiceIdentity } from '../shared/powertools';
+
 export const LOADER_METRICS_NAMESPACE = 'DataAnalyticsMl/WarehouseLoader';
+
+/** The function's logger and metrics names when its environment does not set them. */
+export const LOADER_SERVICE: ServiceIdentity = { serviceName: 'warehouse-loader', metricsNamespace: LOADER_METRICS_NAMESPACE };
 
 export const LOADER_METRICS = {
   /** Objects merged into the warehouse. */

@@ -103,7 +103,7 @@ export class InferenceApi extends Construct {
         [ENV.connectTimeoutMs]: String(budget.connectTimeoutMs),
         [ENV.requestTimeoutMs]: String(budget.requestTimeoutMs),
         [ENV.maxAttempts]: String(budget.maxAttempts),
-        POWERTOOLS_METRICS_NAMESPACE: INFERENCE_METRICS_NAMESPACE,
+        [ENV.metricsNamespace]: INFERENCE_METRICS_NAMESPACE,
       },
       policyStatements: [
         endpoint.grantInvoke('InvokeOwnEndpoint'),

@@ -2,6 +2,7 @@ import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-s
 import { Construct } from 'constructs';
 import { LAKE_PREFIXES } from '../../functions/shared/lake-layout';
 import { STATE_PREFIX, ALERTS_PREFIX } from '../../functions/stream-aggregator/keys';
+import { ENV } from '../../functions/stream-aggregator/config';
 import { AGGREGATOR_METRICS_NAMESPACE } from '../../functions/stream-aggregator/metric-names';
 import { WINDOW_SECONDS } from '../../functions/stream-aggregator/aggregator';
 import { PlatformContext } from '../platform-context';
@@ -73,14 +74,14 @@ export class StreamAggregator extends Construct {
       timeoutSeconds: settings.timeoutSeconds,
       reservedConcurrency: settings.reservedConcurrency,
       environment: {
-        LAKE_BUCKET: lake.name,
-        LAKE_KMS_KEY_ARN: platformKey.arn,
-        ALERT_TOPIC_ARN: props.alertTopic.arn,
-        MIN_CONVERSION_RATE: String(settings.minConversionRate),
-        MAX_TRAFFIC_DROP_RATIO: String(settings.maxTrafficDropRatio),
-        RULE_MIN_EVENTS: String(settings.ruleMinEvents),
-        PLATFORM_NAME: naming.prefix,
-        POWERTOOLS_METRICS_NAMESPACE: AGGREGATOR_METRICS_NAMESPACE,
+        [ENV.lakeBucket]: lake.name,
+        [ENV.lakeKmsKeyArn]: platformKey.arn,
+        [ENV.alertTopicArn]: props.alertTopic.arn,
+        [ENV.minConversionRate]: String(settings.minConversionRate),
+        [ENV.maxTrafficDropRatio]: String(settings.maxTrafficDropRatio),
+        [ENV.ruleMinEvents]: String(settings.ruleMinEvents),
+        [ENV.platformName]: naming.prefix,
+        [ENV.metricsNamespace]: AGGREGATOR_METRICS_NAMESPACE,
       },
       policyStatements: [
         stream.grantConsume('ReadIngestionStream'),

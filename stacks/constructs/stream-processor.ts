@@ -1,6 +1,7 @@
 import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
 import { Construct } from 'constructs';
 import { TABLES } from '../../functions/shared/event-contract';
+import { ENV } from '../../functions/stream-processor/config';
 import { PROCESSOR_METRICS_NAMESPACE } from '../../functions/stream-processor/metric-names';
 import { StreamProcessorConfig } from '../config/types';
 import { PlatformContext } from '../platform-context';
@@ -85,9 +86,9 @@ export class StreamProcessor extends Construct {
       timeoutSeconds: s.timeoutSeconds,
       reservedConcurrency: s.reservedConcurrency,
       environment: {
-        LAKE_BUCKET: lake.name,
-        LAKE_KMS_KEY_ARN: platformKey.arn,
-        POWERTOOLS_METRICS_NAMESPACE: PROCESSOR_METRICS_NAMESPACE,
+        [ENV.lakeBucket]: lake.name,
+        [ENV.lakeKmsKeyArn]: platformKey.arn,
+        [ENV.metricsNamespace]: PROCESSOR_METRICS_NAMESPACE,
       },
       policyStatements: [
         stream.grantConsume('ReadIngestionStream'),

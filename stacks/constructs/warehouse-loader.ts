@@ -1,6 +1,7 @@
 import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
 import { SqsQueueRedriveAllowPolicy } from '@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy';
 import { Construct } from 'constructs';
+import { ENV } from '../../functions/warehouse-loader/config';
 import { LOADER_METRICS_NAMESPACE } from '../../functions/warehouse-loader/metric-names';
 import { WAREHOUSE_SCHEMA } from '../../functions/warehouse-loader/sql';
 import { PlatformContext } from '../platform-context';
@@ -89,13 +90,13 @@ export class WarehouseLoader extends Construct {
       // Equal to the mapping's maximum concurrency: more could not be used, less would throttle the mapping.
       reservedConcurrency: maxConcurrency,
       environment: {
-        CLUSTER_IDENTIFIER: warehouse.clusterIdentifier,
-        DATABASE_NAME: config.redshift.databaseName,
-        DB_USER: props.schema.loaderUser,
-        LAKE_BUCKET: lake.name,
-        MANIFEST_BUCKET: warehouse.manifests.name,
-        WAREHOUSE_SCHEMA,
-        POWERTOOLS_METRICS_NAMESPACE: LOADER_METRICS_NAMESPACE,
+        [ENV.clusterIdentifier]: warehouse.clusterIdentifier,
+        [ENV.database]: config.redshift.databaseName,
+        [ENV.dbUser]: props.schema.loaderUser,
+        [ENV.lakeBucket]: lake.name,
+        [ENV.manifestBucket]: warehouse.manifests.name,
+        [ENV.schema]: WAREHOUSE_SCHEMA,
+        [ENV.metricsNamespace]: LOADER_METRICS_NAMESPACE,
       },
       policyStatements: [
         this.queue.grantConsume('ConsumeLoadQueue'),
