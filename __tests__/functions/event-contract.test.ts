@@ -21,7 +21,7 @@ import {
   redshiftColumns,
   validateEvent,
   type Problem,
-} from '../../functions/shared/event-contract';
+} from '../../functions/shared/contract';
 
 const SAMPLE = SAMPLE_EVENT;
 const NOW = Date.UTC(2024, 2, 21);

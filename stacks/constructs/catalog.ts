@@ -2,7 +2,7 @@ import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-databa
 import { GlueCatalogTable } from '@cdktf/provider-aws/lib/glue-catalog-table';
 import { GlueDataCatalogEncryptionSettings } from '@cdktf/provider-aws/lib/glue-data-catalog-encryption-settings';
 import { Construct } from 'constructs';
-import { PARTITION_KEYS, TABLES, glueColumns, gluePartitionKeys, partitionProjectionParameters, type TableId } from '../../functions/shared/event-contract';
+import { PARTITION_KEYS, TABLES, glueColumns, gluePartitionKeys, partitionProjectionParameters, type TableId } from '../../functions/shared/contract';
 import { PlatformContext } from '../platform-context';
 import { DataLake } from './data-lake';
 import { PlatformKey } from './encryption';

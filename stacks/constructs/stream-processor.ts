@@ -2,7 +2,7 @@ import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-s
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { Construct } from 'constructs';
-import { TABLES } from '../../functions/shared/event-contract';
+import { TABLES } from '../../functions/shared/contract';
 import { PROCESSOR_METRICS_NAMESPACE } from '../../functions/stream-processor/metric-names';
 import { StreamProcessorConfig } from '../config/types';
 import { policyDocument } from '../iam';

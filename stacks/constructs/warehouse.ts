@@ -12,7 +12,7 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Lazy } from 'cdktf';
 import { Construct } from 'constructs';
-import { TABLES } from '../../functions/shared/event-contract';
+import { TABLES } from '../../functions/shared/contract';
 import { LoadableTable, WAREHOUSE_TABLES } from '../../functions/warehouse-loader/sql';
 import { kmsUseStatement, policyDocument, PolicyStatement } from '../iam';
 import { PlatformContext } from '../platform-context';
