@@ -9,12 +9,13 @@
  * computed from them. Adding a column means adding one row there; nothing else in the
  * repository lists columns.
  *
- * columns.ts        the column model: ColumnSpec, EventFieldSpec, field -> column, row types
- * event-fields.ts   the raw event's fields, event types and size / time limits
- * tables.ts         the lake tables and their columns
+ * columns.ts        the column model: ColumnSpec, EventFieldSpec, field -> column, RowOf
+ * event-fields.ts   the raw event's fields, event types and size / time limits; ValidEvent
+ * tables.ts         the lake tables and their columns; CuratedRow, QuarantineRow, ...
  * partitions.ts     dt/hour partition keys and prefixes
  * glue.ts, redshift.ts, parquet-schema.ts   the column mappings (and Athena partition projection)
- * validation.ts     validateEvent / decodeEvent and the problems they report
+ * validation.ts     validateEvent / decodeEvent and the problems they report, with
+ *                   iso-timestamp.ts (event times), event-id.ts (derived ids), json.ts (previews)
  * normalisation.ts  device classes and country codes
  */
 export { curatedColumns, type ColumnSpec, type ColumnType, type EventFieldSpec } from './columns';
