@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TABLES } from '../functions/shared/event-contract';
+import { TABLES } from '../functions/shared/contract';
 import { createPrng, generateEvents, MALFORMED_KINDS, type GeneratedRecord } from '../functions/shared/generator';
 import { sendRecords } from '../functions/shared/producer';
 import { DataApi } from '../functions/warehouse-loader/data-api';

@@ -16,7 +16,7 @@
 import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { aggregatableOf, WindowAggregate, type AggregatableEvent } from '../functions/shared/aggregation';
-import { decodeEvent } from '../functions/shared/event-contract';
+import { decodeEvent } from '../functions/shared/contract';
 import { generateEvents } from '../functions/shared/generator';
 import { handleWindowInvocation, type AggregateStore, type AggregatorDeps, type StreamRecordInput } from '../functions/stream-aggregator/aggregator';
 

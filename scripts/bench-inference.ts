@@ -27,7 +27,7 @@ import { featureRow } from '../functions/ml-inference/domain';
 import { createHandler } from '../functions/ml-inference/handler';
 import { INFERENCE_METRICS_NAMESPACE } from '../functions/ml-inference/metric-names';
 import { PredictionLog } from '../functions/ml-inference/prediction-log';
-import { validateEvent } from '../functions/shared/event-contract';
+import { validateEvent } from '../functions/shared/contract';
 import { generateLabelledDataset } from '../functions/shared/generator';
 import { startFakeEndpoint, weightedScorer } from './fake-sagemaker-runtime';
 

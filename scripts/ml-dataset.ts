@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { featureRow } from '../functions/ml-inference/domain';
-import { validateEvent } from '../functions/shared/event-contract';
+import { validateEvent } from '../functions/shared/contract';
 import { FEATURE_NAMES } from '../functions/shared/features';
 import { generateLabelledDataset, type RawEvent } from '../functions/shared/generator';
 

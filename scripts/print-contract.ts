@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EVENT_FIELDS, MAX_EVENT_BYTES, PARTITION_KEYS, TABLES, glueColumns, type TableId } from '../functions/shared/event-contract';
+import { EVENT_FIELDS, MAX_EVENT_BYTES, PARTITION_KEYS, TABLES, glueColumns, type TableId } from '../functions/shared/contract';
 import { FEATURE_NAMES } from '../functions/shared/features';
 import { namedQueries } from '../stacks/athena-queries';
 

@@ -3,7 +3,7 @@
  * names. The Athena construct saves them as named queries; docs/data-flow.md shows them.
  * Each filters on the dt partition so Athena reads only the days asked for.
  */
-import { TABLES } from '../functions/shared/event-contract';
+import { TABLES } from '../functions/shared/contract';
 
 export interface NamedQuerySpec {
   /** Stable id (also the resource id). */

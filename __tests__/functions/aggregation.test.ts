@@ -13,7 +13,7 @@ import {
   windowStartOf,
   type AggregatableEvent,
 } from '../../functions/shared/aggregation';
-import { decodeEvent, EVENT_TYPES, glueColumns, parquetSchema, TABLES } from '../../functions/shared/event-contract';
+import { decodeEvent, EVENT_TYPES, glueColumns, parquetSchema, TABLES } from '../../functions/shared/contract';
 import { generateEvents } from '../../functions/shared/generator';
 import { hashString, HLL_RELATIVE_STANDARD_ERROR, HyperLogLog, murmur3 } from '../../functions/shared/hyperloglog';
 

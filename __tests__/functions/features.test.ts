@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { SAMPLE_EVENT } from '../helpers/sample-event';
-import { DEVICE_CLASSES, EVENT_TYPES, validateEvent, type ValidEvent } from '../../functions/shared/event-contract';
+import { DEVICE_CLASSES, EVENT_TYPES, validateEvent, type ValidEvent } from '../../functions/shared/contract';
 import { FEATURE_CATEGORIES, FEATURE_COUNT, FEATURE_NAMES, REGIONS, featureVector, formatFeature, pageDepth, toCsvRow } from '../../functions/shared/features';
 import { generateLabelledDataset } from '../../functions/shared/generator';
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { decodeEvent, validateEvent } from '../../functions/shared/event-contract';
+import { decodeEvent, validateEvent } from '../../functions/shared/contract';
 import { MALFORMED_KINDS, PARTITION_KEY_FALLBACK_PREFIX, createPrng, generateEvents, generateLabelledDataset } from '../../functions/shared/generator';
 
 const NOW = Date.UTC(2030, 0, 1);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DEFAULT_INVOKE_BUDGET, ENV, loadSettings, maxBackoffMs, sagemakerClientOptions, worstCaseInvokeMs } from '../../functions/ml-inference/config';
 import { classifyEndpointError, confidenceOf, EndpointResponseError, parseEndpointScore, parsePredictRequest, predictionRow, round6 } from '../../functions/ml-inference/domain';
-import { validateEvent } from '../../functions/shared/event-contract';
+import { validateEvent } from '../../functions/shared/contract';
 import { VALID_EVENT } from './helpers/ml-inference';
 
 describe('parseEndpointScore', () => {

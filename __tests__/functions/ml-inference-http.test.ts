@@ -15,7 +15,7 @@ import { sagemakerClientOptions, worstCaseInvokeMs } from '../../functions/ml-in
 import { featureRow } from '../../functions/ml-inference/domain';
 import { createHandler } from '../../functions/ml-inference/handler';
 import { PredictionLog } from '../../functions/ml-inference/prediction-log';
-import { validateEvent } from '../../functions/shared/event-contract';
+import { validateEvent } from '../../functions/shared/contract';
 import { startFakeEndpoint, weightedScorer, type FakeBehaviour, type FakeEndpoint } from '../../scripts/fake-sagemaker-runtime';
 import { lambdaContext, predictEvent, settings, VALID_EVENT } from './helpers/ml-inference';
 

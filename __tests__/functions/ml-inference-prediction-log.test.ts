@@ -5,7 +5,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { FlushPolicy } from '../../functions/ml-inference/config';
 import { PredictionLog } from '../../functions/ml-inference/prediction-log';
-import type { PredictionRow } from '../../functions/shared/event-contract';
+import type { PredictionRow } from '../../functions/shared/contract';
 
 const s3Mock = mockClient(S3Client);
 const T0 = Date.UTC(2024, 2, 20, 10, 59, 59);

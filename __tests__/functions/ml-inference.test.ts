@@ -21,7 +21,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createHandler, type InferenceHandler } from '../../functions/ml-inference/handler';
 import { featureRow } from '../../functions/ml-inference/domain';
 import { PredictionLog } from '../../functions/ml-inference/prediction-log';
-import { PREDICTION_COLUMNS, validateEvent, type ValidEvent } from '../../functions/shared/event-contract';
+import { PREDICTION_COLUMNS, validateEvent, type ValidEvent } from '../../functions/shared/contract';
 import { requireEsm } from './helpers/esm';
 import { apiEvent, lambdaContext, predictEvent, settings, VALID_EVENT } from './helpers/ml-inference';
 

@@ -1,6 +1,6 @@
 jest.mock('hyparquet-writer', () => jest.requireActual('./helpers/esm').requireEsm('hyparquet-writer'));
 
-import { PREDICTION_COLUMNS, type PredictionRow } from '../../functions/shared/event-contract';
+import { PREDICTION_COLUMNS, type PredictionRow } from '../../functions/shared/contract';
 import { encodeParquet } from '../../functions/shared/parquet';
 import { requireEsm } from './helpers/esm';
 

@@ -1,7 +1,7 @@
 jest.mock('hyparquet-writer', () => jest.requireActual('./helpers/esm').requireEsm('hyparquet-writer'));
 
 import { aggregatableOf, HourRollup, WindowAggregate } from '../../functions/shared/aggregation';
-import { decodeEvent, TABLES } from '../../functions/shared/event-contract';
+import { decodeEvent, TABLES } from '../../functions/shared/contract';
 import { generateEvents, type RawEvent } from '../../functions/shared/generator';
 import {
   decodeState,

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { decodeEvent } from '../../functions/shared/event-contract';
+import { decodeEvent } from '../../functions/shared/contract';
 import { FEATURE_COUNT } from '../../functions/shared/features';
 import { generateEvents } from '../../functions/shared/generator';
 import { DuplicateTracker, classify, compareSequence, measureQuality, percentile, planObjects, shardIdOf } from '../../functions/stream-processor/domain';

@@ -3,7 +3,7 @@ jest.mock('hyparquet-writer', () => jest.requireActual('./helpers/esm').requireE
 import type { PutObjectCommand, PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
-import { CURATED_COLUMNS, QUARANTINE_COLUMNS, decodeEvent } from '../../functions/shared/event-contract';
+import { CURATED_COLUMNS, QUARANTINE_COLUMNS, decodeEvent } from '../../functions/shared/contract';
 import { featureVector, toCsvRow } from '../../functions/shared/features';
 import { generateEvents } from '../../functions/shared/generator';
 import { PROCESSOR_METRICS } from '../../functions/stream-processor/metric-names';

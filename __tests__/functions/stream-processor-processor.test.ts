@@ -1,7 +1,7 @@
 import { PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { decodeEvent, partitionPrefix } from '../../functions/shared/event-contract';
+import { decodeEvent, partitionPrefix } from '../../functions/shared/contract';
 import { generateEvents } from '../../functions/shared/generator';
 import { DuplicateTracker, compareSequence, type StreamRecord } from '../../functions/stream-processor/domain';
 import { processRecords } from '../../functions/stream-processor/processor';

@@ -7,7 +7,7 @@ jest.mock('hyparquet-writer', () => jest.requireActual('./helpers/esm').requireE
 
 import { createHash } from 'node:crypto';
 import type { SQSRecord } from 'aws-lambda';
-import { TABLES, TableId } from '../../functions/shared/event-contract';
+import { TABLES, TableId } from '../../functions/shared/contract';
 import { encodeParquet } from '../../functions/shared/parquet';
 import { processBatch } from '../../functions/warehouse-loader/batch';
 import { loadObject, manifestKeyOf } from '../../functions/warehouse-loader/loader';

@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { redshiftColumns } from '../../functions/shared/event-contract';
+import { redshiftColumns } from '../../functions/shared/contract';
 import {
   alreadyLoadedQuery,
   copyManifest,

@@ -1,6 +1,6 @@
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { Testing, TerraformStack } from 'cdktf';
-import { TABLES, glueColumns } from '../../functions/shared/event-contract';
+import { TABLES, glueColumns } from '../../functions/shared/contract';
 import { STATE_PREFIX, ALERTS_PREFIX } from '../../functions/stream-aggregator/keys';
 import { AGGREGATOR_METRICS_NAMESPACE } from '../../functions/stream-aggregator/metric-names';
 import { PROCESSOR_METRICS, PROCESSOR_METRICS_NAMESPACE } from '../../functions/stream-processor/metric-names';

@@ -1,6 +1,6 @@
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { Testing, TerraformStack } from 'cdktf';
-import { EVENT_FIELDS, TABLES, glueColumns, type TableId } from '../../functions/shared/event-contract';
+import { EVENT_FIELDS, TABLES, glueColumns, type TableId } from '../../functions/shared/contract';
 import { PlatformConfig } from '../../stacks/config/types';
 import { AthenaAnalytics } from '../../stacks/constructs/athena';
 import { DataCatalog, catalogDatabaseName } from '../../stacks/constructs/catalog';

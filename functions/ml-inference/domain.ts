@@ -10,7 +10,7 @@ import {
   type PredictionRow,
   type Problem,
   type ValidEvent,
-} from '../shared/event-contract';
+} from '../shared/contract';
 import { featureVector, toCsvRow } from '../shared/features';
 
 /** The exact text/csv body sent to the endpoint for one event (one line, no label, no header). */

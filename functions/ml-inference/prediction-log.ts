@@ -14,7 +14,7 @@
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
-import { partitionPrefix, type PredictionRow } from '../shared/event-contract';
+import { partitionPrefix, type PredictionRow } from '../shared/contract';
 import { encodeParquet, PARQUET_CONTENT_TYPE, PARQUET_EXTENSION } from '../shared/parquet';
 import type { FlushPolicy } from './config';
 

@@ -13,7 +13,7 @@
  * pass. Counts are not idempotent, so replays are made harmless one level up: an hour roll-up
  * records the id of every segment it merged and ignores a segment it already holds.
  */
-import { deviceClass, normaliseCountry, type AggregateRow, type ValidEvent } from './event-contract';
+import { deviceClass, normaliseCountry, type AggregateRow, type ValidEvent } from './contract';
 import { hashString, HyperLogLog, HLL_PRECISION, HLL_RELATIVE_STANDARD_ERROR } from './hyperloglog';
 
 export { HLL_PRECISION, HLL_RELATIVE_STANDARD_ERROR };

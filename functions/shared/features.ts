@@ -17,7 +17,7 @@
  *
  * Changing the layout invalidates the shipped model: retrain (ml/) in the same change.
  */
-import { DEVICE_CLASSES, EVENT_TYPES, deviceClass, normaliseCountry, type EventType, type ValidEvent } from './event-contract';
+import { DEVICE_CLASSES, EVENT_TYPES, deviceClass, normaliseCountry, type EventType, type ValidEvent } from './contract';
 
 export const FEATURE_CATEGORIES = ['electronics', 'clothing', 'home', 'books', 'beauty', 'sports', 'toys', 'grocery'] as const;
 

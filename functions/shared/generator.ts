@@ -9,7 +9,7 @@
  * evenly over MALFORMED_KINDS, and a share can be duplicated (a producer re-send).
  * Same options (including seed) => byte-identical output.
  */
-import { MAX_EVENT_BYTES, type EventType } from './event-contract';
+import { MAX_EVENT_BYTES, type EventType } from './contract';
 import { FEATURE_CATEGORIES } from './features';
 
 export const MALFORMED_KINDS = ['missing_field', 'bad_timestamp', 'unknown_event_type', 'wrong_type', 'oversized', 'not_json'] as const;

@@ -6,7 +6,7 @@
  * with its built-in Snappy, which Athena, Redshift Spectrum / COPY and DuckDB all read.
  */
 import type * as HyparquetWriter from 'hyparquet-writer';
-import { TABLES, parquetSchema, type TableId } from './event-contract';
+import { TABLES, parquetSchema, type TableId } from './contract';
 
 let writerModule: typeof HyparquetWriter | undefined;
 /**

@@ -26,7 +26,7 @@ import {
   windowStartOf,
   type SerializedAggregate,
 } from '../shared/aggregation';
-import { decodeEvent } from '../shared/event-contract';
+import { decodeEvent } from '../shared/contract';
 import { encodeParquet, PARQUET_CONTENT_TYPE } from '../shared/parquet';
 import { alertClaimKey, hourRollupKey, minuteSegmentKey, rollupStateKey, rollupStatePrefix, shardOfRollupStateKey } from './keys';
 import { evaluateHourRules, formatAlertMessage, hourToJudge, isHourReady, type AggregateRuleConfig, type AlertMessage, type RuleAlert } from './rules';

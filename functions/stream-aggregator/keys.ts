@@ -7,7 +7,7 @@
  * Every key is a function of (window, shard, first sequence number) only, so a retried or
  * replayed window rewrites the same objects instead of adding new ones.
  */
-import { partitionOf, partitionPrefix } from '../shared/event-contract';
+import { partitionOf, partitionPrefix } from '../shared/contract';
 import { LAKE_PREFIXES } from '../shared/lake-layout';
 import { PARQUET_EXTENSION } from '../shared/parquet';
 

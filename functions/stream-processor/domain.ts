@@ -17,7 +17,7 @@ import {
   type Problem,
   type QuarantineRow,
   type ValidEvent,
-} from '../shared/event-contract';
+} from '../shared/contract';
 import { featureVector, toCsvRow } from '../shared/features';
 import { PARQUET_EXTENSION } from '../shared/parquet';
 

@@ -2,7 +2,7 @@
  * Parsing of the S3 event notifications the loader's queue receives (pure). Anything unexpected
  * is reported field by field (field, value, what is allowed) instead of being loaded or dropped.
  */
-import { PARTITION_KEYS, TABLES } from '../shared/event-contract';
+import { PARTITION_KEYS, TABLES } from '../shared/contract';
 import { LoadableTable, WAREHOUSE_TABLES } from './sql';
 
 /** One lake object to load, as announced by S3. */

@@ -12,7 +12,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TABLES, type ColumnType, type TableId } from '../../functions/shared/event-contract';
+import { TABLES, type ColumnType, type TableId } from '../../functions/shared/contract';
 
 const DUCKDB_TYPES: Readonly<Record<ColumnType, string>> = {
   string: 'VARCHAR',

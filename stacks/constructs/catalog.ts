@@ -2,7 +2,7 @@ import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-databa
 import { GlueCatalogTable } from '@cdktf/provider-aws/lib/glue-catalog-table';
 import { GlueDataCatalogEncryptionSettings } from '@cdktf/provider-aws/lib/glue-data-catalog-encryption-settings';
 import { Construct } from 'constructs';
-import { PARTITION_KEYS, TABLES, glueColumns, gluePartitionKeys, partitionProjectionParameters, type TableId } from '../../functions/shared/event-contract';
+import { PARTITION_KEYS, TABLES, glueColumns, gluePartitionKeys, partitionProjectionParameters, type TableId } from '../../functions/shared/contract';
 import { PlatformContext } from '../platform-context';
 import { DataLake } from './data-lake';
 import { PlatformKey } from './encryption';
@@ -43,7 +43,7 @@ const PARQUET = {
 /**
  * The region's Glue Data Catalog over its own lake bucket (in the DR region: the replica), with
  * one table per event-contract table. Columns come from the contract (functions/shared/
- * event-contract.ts), and dt/hour partitions are projected, so Athena needs no crawler and no
+ * contract/), and dt/hour partitions are projected, so Athena needs no crawler and no
  * MSCK REPAIR TABLE: a partition exists as soon as the processor writes an object into it.
  */
 export class DataCatalog extends Construct {

@@ -1,6 +1,6 @@
 import { KinesisStream } from '@cdktf/provider-aws/lib/kinesis-stream';
 import { Construct } from 'constructs';
-import { PRODUCER_PARTITION_KEY_FIELD } from '../../functions/shared/event-contract';
+import { PRODUCER_PARTITION_KEY_FIELD } from '../../functions/shared/contract';
 import { KinesisCapacityMode } from '../config/types';
 import { PolicyStatement } from '../iam';
 import { PlatformContext } from '../platform-context';

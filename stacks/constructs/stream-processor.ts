@@ -1,6 +1,6 @@
 import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
 import { Construct } from 'constructs';
-import { TABLES } from '../../functions/shared/event-contract';
+import { TABLES } from '../../functions/shared/contract';
 import { ENV } from '../../functions/stream-processor/config';
 import { PROCESSOR_METRICS_NAMESPACE } from '../../functions/stream-processor/metric-names';
 import { StreamProcessorConfig } from '../config/types';

@@ -11,7 +11,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Construct } from 'constructs';
-import { TABLES } from '../../functions/shared/event-contract';
+import { TABLES } from '../../functions/shared/contract';
 import { LoadableTable, WAREHOUSE_TABLES } from '../../functions/warehouse-loader/sql';
 import { kmsUseStatement, policyDocument, PolicyStatement } from '../iam';
 import { PlatformContext } from '../platform-context';

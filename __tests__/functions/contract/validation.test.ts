@@ -1,27 +1,6 @@
 import fc from 'fast-check';
-import { SAMPLE_EVENT } from '../helpers/sample-event';
-import {
-  CURATED_COLUMNS,
-  EVENT_FIELDS,
-  EVENT_TYPES,
-  MAX_EVENT_BYTES,
-  PARTITION_KEYS,
-  TABLES,
-  decodeEvent,
-  deriveEventId,
-  describeProblems,
-  deviceClass,
-  glueColumns,
-  normaliseCountry,
-  parquetSchema,
-  parseIsoTimestamp,
-  partitionOf,
-  partitionPrefix,
-  partitionProjectionParameters,
-  redshiftColumns,
-  validateEvent,
-  type Problem,
-} from '../../functions/shared/event-contract';
+import { SAMPLE_EVENT } from '../../helpers/sample-event';
+import { EVENT_FIELDS, EVENT_TYPES, MAX_EVENT_BYTES, decodeEvent, deriveEventId, describeProblems, validateEvent, type Problem } from '../../../functions/shared/contract';
 
 const SAMPLE = SAMPLE_EVENT;
 const NOW = Date.UTC(2024, 2, 21);
@@ -161,84 +140,5 @@ describe('decodeEvent', () => {
   it('returns the parsed value alongside the problems so the quarantine can keep its ids', () => {
     const r = decodeEvent(Buffer.from(JSON.stringify({ ...SAMPLE, event_type: 'x' })), { now: NOW });
     expect(!r.ok && (r.parsed as { user_id: string }).user_id).toBe('user123');
-  });
-});
-
-describe('parseIsoTimestamp', () => {
-  it('property: agrees with Date for every instant in its canonical and offset forms', () => {
-    fc.assert(
-      fc.property(fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }), fc.integer({ min: -12, max: 14 }), (d, offsetH) => {
-        expect(parseIsoTimestamp(d.toISOString())).toBe(d.getTime());
-        const local = new Date(d.getTime() + offsetH * 3600_000).toISOString().slice(0, 23);
-        const zone = `${offsetH < 0 ? '-' : '+'}${String(Math.abs(offsetH)).padStart(2, '0')}:00`;
-        expect(parseIsoTimestamp(`${local}${zone}`)).toBe(d.getTime());
-      }),
-    );
-  });
-
-  it('rejects impossible dates and missing zones', () => {
-    for (const s of ['2024-02-30T00:00:00Z', '2023-02-29T00:00:00Z', '2024-03-20T24:00:00Z', '2024-03-20T10:00:00', '2024-3-20T10:00:00Z', '2024-03-20T10:00:00+25:00']) {
-      expect(parseIsoTimestamp(s)).toBeNaN();
-    }
-    expect(parseIsoTimestamp('2024-02-29T00:00:00Z')).toBe(Date.UTC(2024, 1, 29));
-  });
-});
-
-describe('normalisation', () => {
-  it('maps device strings to classes and countries to upper-case ISO codes', () => {
-    expect(['mobile', 'iPhone', ' Android ', 'ipad', 'Desktop', 'smart-tv'].map(deviceClass)).toEqual(['mobile', 'mobile', 'mobile', 'tablet', 'desktop', 'other']);
-    expect(['us', 'UK', 'gb', 'De'].map(normaliseCountry)).toEqual(['US', 'GB', 'GB', 'DE']);
-    // Client-controlled strings must not resolve through Object.prototype.
-    expect(['constructor', '__proto__', 'toString'].map(deviceClass)).toEqual(['other', 'other', 'other']);
-  });
-
-  it('partitions by UTC date and hour', () => {
-    expect(partitionOf(Date.UTC(2024, 11, 31, 23, 59, 59))).toEqual({ dt: '2024-12-31', hour: '23' });
-    expect(partitionPrefix('curated', Date.UTC(2024, 0, 2, 3))).toBe('curated/dt=2024-01-02/hour=03/');
-    expect(partitionPrefix('quarantine', Date.UTC(2024, 0, 2, 3))).toBe('quarantine/dt=2024-01-02/hour=03/');
-  });
-});
-
-describe('derived schemas', () => {
-  it('curated columns are the event fields followed by the enrichment columns, each once', () => {
-    const names = CURATED_COLUMNS.map((c) => c.name);
-    expect(new Set(names).size).toBe(names.length);
-    expect(names.slice(0, EVENT_FIELDS.length)).toEqual(EVENT_FIELDS.map((f) => f.column));
-    expect(names).not.toEqual(expect.arrayContaining(PARTITION_KEYS.map((k) => k.name)));
-  });
-
-  it.each(['curated', 'quarantine', 'predictions'] as const)('%s: Glue, Redshift and Parquet schemas list the same columns in the same order', (table) => {
-    const names = TABLES[table].columns.map((c) => c.name);
-    expect(glueColumns(table).map((c) => c.name)).toEqual(names);
-    expect(redshiftColumns(table).map((c) => c.name)).toEqual(names);
-    const schema = parquetSchema(table);
-    expect(schema[0]).toEqual({ name: 'root', num_children: names.length });
-    expect(schema.slice(1).map((s) => s.name)).toEqual(names);
-    for (const c of glueColumns(table)) {
-      expect(['string', 'timestamp', 'date', 'int', 'double', 'boolean']).toContain(c.type);
-      expect(c.comment.length).toBeLessThanOrEqual(255);
-    }
-    for (const c of redshiftColumns(table)) {
-      const m = /^VARCHAR\((\d+)\)$/.exec(c.type);
-      if (m) expect(Number(m[1])).toBeLessThanOrEqual(65535);
-    }
-  });
-
-  it('types map consistently: timestamps, dates and ints', () => {
-    const glue = Object.fromEntries(glueColumns('curated').map((c) => [c.name, c.type]));
-    const rs = Object.fromEntries(redshiftColumns('curated').map((c) => [c.name, c.type]));
-    expect([glue.event_time, glue.event_date, glue.event_hour, glue.event_type]).toEqual(['timestamp', 'date', 'int', 'string']);
-    expect([rs.event_time, rs.event_date, rs.event_hour]).toEqual(['TIMESTAMP', 'DATE', 'INTEGER']);
-    // event_type's VARCHAR fits the longest allowed value in 4-byte characters.
-    expect(rs.event_type).toBe(`VARCHAR(${Math.max(...EVENT_TYPES.map((t) => t.length)) * 4})`);
-    expect(redshiftColumns('curated').find((c) => c.name === 'event_id')!.nullable).toBe(false);
-    expect(redshiftColumns('curated').find((c) => c.name === 'city')!.nullable).toBe(true);
-  });
-
-  it('partition projection covers dt and hour with a location template', () => {
-    const p = partitionProjectionParameters('s3://lake/curated/');
-    expect(p['projection.enabled']).toBe('true');
-    expect(p['projection.hour.range']).toBe('0,23');
-    expect(p['storage.location.template']).toBe('s3://lake/curated/dt=${dt}/hour=${hour}/');
   });
 });

@@ -1,0 +1,56 @@
+/** Glue / Hive view of the lake tables, and the Athena partition projection over dt/hour. */
+import type { ColumnSpec, ColumnType } from './columns';
+import { PARTITION_KEYS, PARTITION_PROJECTION_START_DATE } from './partitions';
+import { TABLES, type TableId } from './tables';
+
+const GLUE_TYPES: Record<ColumnType, string> = {
+  string: 'string',
+  timestamp: 'timestamp',
+  date: 'date',
+  int: 'int',
+  double: 'double',
+  boolean: 'boolean',
+};
+
+/** Glue caps a column comment at 255 characters. */
+const GLUE_COMMENT_MAX_CHARS = 255;
+
+export interface GlueColumn {
+  readonly name: string;
+  readonly type: string;
+  readonly comment: string;
+}
+
+/** Glue/Hive columns of any column list, in order. */
+export function toGlueColumns(columns: readonly ColumnSpec[]): GlueColumn[] {
+  return columns.map((c) => ({ name: c.name, type: GLUE_TYPES[c.type], comment: c.description.slice(0, GLUE_COMMENT_MAX_CHARS) }));
+}
+
+/** Glue/Hive columns of a lake table (partition keys excluded: see PARTITION_KEYS). */
+export function glueColumns(table: TableId): GlueColumn[] {
+  return toGlueColumns(TABLES[table].columns);
+}
+
+export function gluePartitionKeys(): GlueColumn[] {
+  return PARTITION_KEYS.map((k) => ({ name: k.name, type: k.type, comment: k.comment }));
+}
+
+/**
+ * Glue table parameters for partition projection on dt/hour, so Athena computes
+ * partitions from the query instead of needing a crawler or MSCK REPAIR TABLE.
+ * `location` is the table's S3 URI ending in '/'.
+ */
+export function partitionProjectionParameters(location: string): Record<string, string> {
+  return {
+    'projection.enabled': 'true',
+    'projection.dt.type': 'date',
+    'projection.dt.format': 'yyyy-MM-dd',
+    'projection.dt.range': `${PARTITION_PROJECTION_START_DATE},NOW`,
+    'projection.dt.interval': '1',
+    'projection.dt.interval.unit': 'DAYS',
+    'projection.hour.type': 'integer',
+    'projection.hour.range': '0,23',
+    'projection.hour.digits': '2',
+    'storage.location.template': `${location}dt=\${dt}/hour=\${hour}/`,
+  };
+}
