@@ -5,7 +5,7 @@ import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { Construct } from 'constructs';
 import { DEFAULT_FLUSH_POLICY, DEFAULT_INVOKE_BUDGET, ENV, type InvokeBudget, worstCaseInvokeMs } from '../../functions/ml-inference/config';
-import { INFERENCE_METRICS, INFERENCE_METRICS_NAMESPACE, INFERENCE_SERVICE_DIMENSION, VARIANT_DIMENSION } from '../../functions/ml-inference/metric-names';
+import { INFERENCE_METRICS, INFERENCE_METRICS_NAMESPACE, INFERENCE_SERVICE, INFERENCE_SERVICE_DIMENSION, VARIANT_DIMENSION } from '../../functions/ml-inference/metric-names';
 import { LAKE_PREFIXES } from '../../functions/shared/lake-layout';
 import { ApiAuthorization } from '../config/types';
 import { PlatformContext } from '../platform-context';
@@ -186,7 +186,7 @@ export class InferenceApi extends Construct {
       metricName: INFERENCE_METRICS.predictions,
       series: this.endpoint.variants.map((v) => ({
         label: `${v.name} (${v.modelVersion})`,
-        dimensions: { [INFERENCE_SERVICE_DIMENSION]: 'ml-inference', [VARIANT_DIMENSION]: v.name },
+        dimensions: { [INFERENCE_SERVICE_DIMENSION]: INFERENCE_SERVICE.serviceName, [VARIANT_DIMENSION]: v.name },
       })),
     };
   }

@@ -2,7 +2,7 @@ import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-s
 import { Construct } from 'constructs';
 import { TABLES } from '../../functions/shared/contract';
 import { ENV } from '../../functions/stream-processor/config';
-import { PROCESSOR_METRICS_NAMESPACE } from '../../functions/stream-processor/metric-names';
+import { PROCESSOR_METRICS_NAMESPACE, PROCESSOR_SERVICE } from '../../functions/stream-processor/metric-names';
 import { StreamProcessorConfig } from '../config/types';
 import { PlatformContext } from '../platform-context';
 import { DataLake } from './data-lake';
@@ -28,7 +28,7 @@ export interface StreamProcessorProps {
 }
 
 /** POWERTOOLS_SERVICE_NAME of the function: the `service` dimension of its metrics. */
-export const STREAM_PROCESSOR_SERVICE = 'stream-processor';
+export const STREAM_PROCESSOR_SERVICE = PROCESSOR_SERVICE.serviceName;
 
 /** Lake prefixes the processor writes (and nothing else). */
 export const PROCESSOR_OUTPUT_PREFIXES = [TABLES.curated.prefix, TABLES.quarantine.prefix] as const;
