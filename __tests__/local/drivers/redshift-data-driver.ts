@@ -9,26 +9,19 @@ import { DataApi, StatementFailedError } from '../../../functions/warehouse-load
 import { loadObject } from '../../../functions/warehouse-loader/loader';
 import { LOADER_DB_USER, schemaStatements, WAREHOUSE_SCHEMA } from '../../../functions/warehouse-loader/sql';
 import { RedshiftDataStandin } from '../../../local/standins/redshift-data';
+import { parquetDecoder } from '../../../local/standins/redshift-on-postgres';
 
 const objects = new Map<string, Uint8Array>();
 const CLUSTER = 'local-warehouse';
 const DATABASE = 'analytics';
 const SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x';
 
-async function decodeParquet(file: Uint8Array) {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const hyparquet = require('hyparquet');
-  const buffer = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength);
-  const columns = hyparquet.parquetMetadata(buffer).schema.slice(1).map((s: { name: string }) => s.name);
-  const rows = (await hyparquet.parquetReadObjects({ file: buffer })) as Record<string, unknown>[];
-  return { columns, rows: rows.map((r) => columns.map((c: string) => r[c])) };
-}
-
 async function main() {
   const standin = await RedshiftDataStandin.start({
     clusterIdentifier: CLUSTER,
     database: DATABASE,
-    decodeParquet,
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    decodeParquet: parquetDecoder(require('hyparquet')),
     readObject: async (bucket, key) => {
       const o = objects.get(`${bucket}/${key}`);
       if (!o) throw new Error('NoSuchKey');
@@ -105,8 +98,9 @@ async function main() {
     out.newVersionLoad = await loadObject({ ...object, etag: 'b'.repeat(32) }, api, manifests, settings, Date.now() + 60_000);
     const rows = await client.send(new ExecuteStatementCommand({ ...conn, Sql: `SELECT count(*) AS n, count(DISTINCT "event_id") AS d, max("processed_at") AS latest FROM "${WAREHOUSE_SCHEMA}"."events"` }));
     out.warehouseRows = (await client.send(new GetStatementResultCommand({ Id: rows.Id }))).Records?.[0];
-    objects.set(`lake/${key}`, encodeParquet('quarantine', []));
-    out.wrongColumns = await loadObject({ ...object, etag: 'c'.repeat(32) }, api, manifests, settings, Date.now() + 60_000).then(
+    const quarantineShaped = encodeParquet('quarantine', []);
+    objects.set(`lake/${key}`, quarantineShaped);
+    out.wrongColumns = await loadObject({ ...object, etag: 'c'.repeat(32), bytes: quarantineShaped.byteLength }, api, manifests, settings, Date.now() + 60_000).then(
       () => 'no error',
       (e: Error) => e.message,
     );
