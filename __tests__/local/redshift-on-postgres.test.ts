@@ -1,6 +1,6 @@
 /**
  * The warehouse stand-in's own rules, on PGlite in a worker thread (jest cannot start PGlite in
- * its VM): primary keys as an option, the COPY manifest's content_length, injected failures.
+ * its VM): primary keys and the COPY manifest's content_length check as options, injected failures.
  */
 jest.mock('hyparquet-writer', () => jest.requireActual('../functions/helpers/esm').requireEsm('hyparquet-writer'));
 
@@ -23,12 +23,13 @@ const options = {
 describe('warehouse stand-in (RedshiftOnPostgres)', () => {
   let db: PgliteWorker;
   let redshiftLike: RedshiftOnPostgres;
+  /** Both options on, as the loader's unit tests run it. */
   let enforcing: RedshiftOnPostgres;
 
   beforeAll(async () => {
     db = new PgliteWorker();
     redshiftLike = await RedshiftOnPostgres.open(db, options);
-    enforcing = await RedshiftOnPostgres.open(db, { ...options, enforcePrimaryKeys: true });
+    enforcing = await RedshiftOnPostgres.open(db, { ...options, enforcePrimaryKeys: true, verifyContentLength: true });
   }, 60_000);
 
   afterAll(() => db.close());
@@ -48,7 +49,7 @@ describe('warehouse stand-in (RedshiftOnPostgres)', () => {
     expect(refused.Error).toMatch(/duplicate key value violates unique constraint/);
   });
 
-  it("fails a COPY whose manifest content_length is not the object's size, naming both", async () => {
+  it("fails a COPY whose manifest content_length is not the object's size when asked to, naming both", async () => {
     const file = encodeParquet('quarantine', []);
     objects.set('lake/q.parquet', file);
     objects.set('m/ok.manifest', new TextEncoder().encode(copyManifest('lake', 'q.parquet', file.byteLength)));
@@ -56,8 +57,9 @@ describe('warehouse stand-in (RedshiftOnPostgres)', () => {
     const copy = (manifest: string) => `COPY "staged" FROM 's3://m/${manifest}' IAM_ROLE default FORMAT AS PARQUET MANIFEST`;
     const staging = `CREATE TEMP TABLE "staged" AS SELECT * FROM (VALUES ${'(' + Array.from({ length: 10 }, () => 'NULL::text').join(', ') + ')'}) AS v LIMIT 0`;
 
-    expect((await run(redshiftLike, [staging, copy('ok.manifest')])).Status).toBe('FINISHED');
-    const wrong = await run(redshiftLike, [staging, copy('wrong.manifest')]);
+    expect((await run(enforcing, [staging, copy('ok.manifest')])).Status).toBe('FINISHED');
+    expect((await run(redshiftLike, [staging, copy('wrong.manifest')])).Status).toBe('FINISHED');
+    const wrong = await run(enforcing, [staging, copy('wrong.manifest')]);
     expect(wrong.Error).toMatch(new RegExp(`content_length ${file.byteLength + 1} for s3://lake/q.parquet does not match the object's ${file.byteLength} bytes`));
   });
 

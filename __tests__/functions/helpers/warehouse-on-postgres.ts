@@ -3,7 +3,8 @@
  * (local/standins/redshift-on-postgres.ts): real PostgreSQL (PGlite), Redshift's dialect
  * translated, COPY ... FORMAT AS PARQUET MANIFEST executed from an in-memory S3, a batch as one
  * transaction, the Data API's parameter checks. Here the PRIMARY KEYs are enforced (Redshift
- * only records them), so any duplicate a load would leave fails the statement that makes it.
+ * only records them), so any duplicate a load would leave fails the statement that makes it, and
+ * COPY checks each manifest entry's content_length against the object's size.
  * This file only adapts the stand-in to the loader's StatementRunner, the way the loader's DataApi
  * reads the service's answers, and hosts PGlite in a worker thread (see pglite-worker.js).
  */
@@ -91,6 +92,7 @@ export class PostgresWarehouse implements StatementRunner {
       readObject: async (bucket, key) => instance!.s3.get(bucket, key),
       decodeParquet: parquetDecoder(requireEsm('hyparquet') as HyparquetReader),
       enforcePrimaryKeys: true,
+      verifyContentLength: true,
     });
     instance = new PostgresWarehouse(db, warehouse);
     await instance.reset();
