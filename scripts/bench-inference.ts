@@ -2,9 +2,10 @@
  * Inference handler overhead benchmark (npm run bench:inference).
  *
  * Runs the real handler in-process (real SageMakerRuntimeClient, real prediction log with a
- * real S3Client) against a local InvokeEndpoint stand-in on 127.0.0.1 (real HTTP, SigV4, keep-
- * alive), and in the same run a bare SDK InvokeEndpoint call to the same server with the same
- * body. The difference is what the handler adds: request parsing and validation, features,
+ * real S3Client) against the SageMaker runtime stand-in on 127.0.0.1 that `npm run local` uses
+ * (local/standins/sagemaker-runtime.ts: real HTTP, SigV4, keep-alive; each variant scores with its
+ * shipped XGBoost model), and in the same run a bare SDK InvokeEndpoint call to the same server
+ * with the same body, so model evaluation is on both sides and cancels out of the overhead. The difference is what the handler adds: request parsing and validation, features,
  * response building, metrics and logging, and the prediction log (its S3 writes go to a second
  * local server). Both are measured sequentially, as one Lambda execution environment serves one
  * request at a time, in interleaved rounds so drift hits both alike.
@@ -20,6 +21,7 @@ import * as fs from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { DEFAULT_FLUSH_POLICY, DEFAULT_INVOKE_BUDGET, sagemakerClientOptions, type InferenceSettings } from '../functions/ml-inference/config';
@@ -29,10 +31,17 @@ import { INFERENCE_METRICS_NAMESPACE } from '../functions/ml-inference/metric-na
 import { PredictionLog } from '../functions/ml-inference/prediction-log';
 import { validateEvent } from '../functions/shared/contract';
 import { generateLabelledDataset } from '../functions/shared/generator';
-import { startFakeEndpoint, weightedScorer } from './fake-sagemaker-runtime';
+import { SageMakerRuntimeStandin } from '../local/standins/sagemaker-runtime';
+import { loadModelArchive } from '../local/standins/xgboost';
 
 const CREDENTIALS = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench' };
 const ENDPOINT_NAME = 'bench-inference-use1';
+/** The platform's default endpoint: champion on the first shipped model, challenger on the second, 90/10. */
+const VARIANTS = [
+  { name: 'champion', weight: 90, modelVersion: 'v1' },
+  { name: 'challenger', weight: 10, modelVersion: 'v2' },
+] as const;
+const MODEL_DIR = path.resolve(__dirname, '..', 'ml', 'model');
 
 function percentile(sorted: readonly number[], p: number): number {
   const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -108,14 +117,17 @@ async function main(): Promise<void> {
     if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
   }
 
-  const endpoint = await startFakeEndpoint(weightedScorer({ champion: 90, challenger: 10 }));
+  const endpoint = await SageMakerRuntimeStandin.start({
+    endpointName: ENDPOINT_NAME,
+    variants: VARIANTS.map((v) => ({ ...v, model: loadModelArchive(fs.readFileSync(path.join(MODEL_DIR, v.modelVersion, 'model.tar.gz'))) })),
+  });
   const s3Server = await startFakeS3();
-  const sagemaker = new SageMakerRuntimeClient({ region: 'us-east-1', endpoint: endpoint.url, credentials: CREDENTIALS, ...sagemakerClientOptions(DEFAULT_INVOKE_BUDGET) });
-  const bare = new SageMakerRuntimeClient({ region: 'us-east-1', endpoint: endpoint.url, credentials: CREDENTIALS, ...sagemakerClientOptions(DEFAULT_INVOKE_BUDGET) });
+  const sagemaker = new SageMakerRuntimeClient({ region: 'us-east-1', endpoint: endpoint.endpoint, credentials: CREDENTIALS, ...sagemakerClientOptions(DEFAULT_INVOKE_BUDGET) });
+  const bare = new SageMakerRuntimeClient({ region: 'us-east-1', endpoint: endpoint.endpoint, credentials: CREDENTIALS, ...sagemakerClientOptions(DEFAULT_INVOKE_BUDGET) });
   const s3 = new S3Client({ region: 'us-east-1', endpoint: s3Server.url, forcePathStyle: true, credentials: CREDENTIALS, maxAttempts: 2, requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000, throwOnRequestTimeout: true } });
   const settings: InferenceSettings = {
     endpointName: ENDPOINT_NAME,
-    variantModelVersions: { champion: 'v1', challenger: 'v2' },
+    variantModelVersions: Object.fromEntries(VARIANTS.map((v) => [v.name, v.modelVersion])),
     predictionsBucket: 'bench-lake',
     invoke: DEFAULT_INVOKE_BUDGET,
     flush: DEFAULT_FLUSH_POLICY,
@@ -199,12 +211,12 @@ async function main(): Promise<void> {
     handlerMs: h,
     bareSdkMs: b,
     overheadMs: { p50: h.p50 - b.p50, p90: h.p90 - b.p90, p99: h.p99 - b.p99, mean: h.mean - b.mean },
-    endpointInvocations: endpoint.invocations.length,
+    endpointInvocations: endpoint.received,
     predictionObjectsWritten: s3Server.puts(),
     stdoutBytesPerRequest: Math.round(emittedBytes / (h.n + warmup)),
     failures,
   };
-  await endpoint.close();
+  await endpoint.stop();
   await s3Server.close();
 
   if (values.json) {

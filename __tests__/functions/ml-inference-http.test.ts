@@ -1,6 +1,6 @@
 /**
- * The inference handler with a real SageMakerRuntimeClient talking HTTP to a local stand-in of
- * InvokeEndpoint: the wire format (CSV body, target-variant header), the SDK's retry budget and
+ * The inference handler with a real SageMakerRuntimeClient talking HTTP to the SageMaker runtime
+ * stand-in (local/standins/sagemaker-runtime.ts, faults injected where a test needs them): the wire format (CSV body, target-variant header), the SDK's retry budget and
  * timeouts, and the handler's own deadline, none of which a mocked `send` can show.
  */
 jest.mock('hyparquet-writer', () => jest.requireActual('./helpers/esm').requireEsm('hyparquet-writer'));
@@ -10,17 +10,25 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { InvokeBudget } from '../../functions/ml-inference/config';
 import { sagemakerClientOptions, worstCaseInvokeMs } from '../../functions/ml-inference/config';
 import { featureRow } from '../../functions/ml-inference/domain';
 import { createHandler } from '../../functions/ml-inference/handler';
 import { PredictionLog } from '../../functions/ml-inference/prediction-log';
 import { validateEvent } from '../../functions/shared/contract';
-import { startFakeEndpoint, weightedScorer, type FakeBehaviour, type FakeEndpoint } from '../../scripts/fake-sagemaker-runtime';
+import { SageMakerRuntimeStandin, type FaultInjector } from '../../local/standins/sagemaker-runtime';
+import { loadModelArchive } from '../../local/standins/xgboost';
 import { lambdaContext, predictEvent, settings, VALID_EVENT } from './helpers/ml-inference';
 
+const model = (version: string) => loadModelArchive(fs.readFileSync(path.resolve(__dirname, '..', '..', 'ml', 'model', version, 'model.tar.gz')));
+const VARIANT_WEIGHTS: Readonly<Record<string, number>> = { champion: 90, challenger: 10 };
+/** Every request is scored by its variant's shipped model. */
+const NO_FAULT: FaultInjector = () => undefined;
+
 const s3Mock = mockClient(S3Client);
-let endpoint: FakeEndpoint | undefined;
+let endpoint: SageMakerRuntimeStandin | undefined;
 let stdoutSpy: jest.SpyInstance;
 
 beforeEach(() => {
@@ -31,16 +39,21 @@ beforeEach(() => {
 
 afterEach(async () => {
   stdoutSpy.mockRestore();
-  await endpoint?.close();
+  await endpoint?.stop();
   endpoint = undefined;
 });
 
-async function setup(behaviour: FakeBehaviour, invoke: InvokeBudget) {
-  endpoint = await startFakeEndpoint(behaviour);
+async function setup(fault: FaultInjector, invoke: InvokeBudget) {
   const s = { ...settings({ flush: { maxRows: 1 } }), invoke };
+  endpoint = await SageMakerRuntimeStandin.start({
+    endpointName: s.endpointName,
+    variants: Object.entries(s.variantModelVersions).map(([name, version]) => ({ name, weight: VARIANT_WEIGHTS[name]!, modelVersion: version, model: model(version) })),
+    fault,
+    recordInvocations: true,
+  });
   const sagemaker = new SageMakerRuntimeClient({
     region: 'us-east-1',
-    endpoint: endpoint.url,
+    endpoint: endpoint.endpoint,
     credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
     ...sagemakerClientOptions(invoke),
   });
@@ -58,7 +71,7 @@ const BUDGET: InvokeBudget = { connectTimeoutMs: 500, requestTimeoutMs: 300, max
 
 describe('inference handler over HTTP', () => {
   it('sends the feature row as text/csv with the target-variant header and reads the answering variant', async () => {
-    const { handler, endpoint } = await setup(weightedScorer({ champion: 90, challenger: 10 }), BUDGET);
+    const { handler, endpoint } = await setup(NO_FAULT, BUDGET);
     const res = await handler(predictEvent(VALID_EVENT, { query: { variant: 'challenger' } }), lambdaContext());
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body!)).toMatchObject({ variant: 'challenger', modelVersion: 'v2' });

@@ -1,3 +1,4 @@
+import * as fc from 'fast-check';
 import { bindNamedParameters, DialectError, parseCopy, parseManifest, translateDdl, translateUsers } from '../../local/standins/redshift-dialect';
 import { copyManifest, loadBatch, schemaStatements } from '../../functions/warehouse-loader/sql';
 
@@ -15,6 +16,19 @@ describe('translateDdl', () => {
   it('does not touch statements other than CREATE TABLE', () => {
     const sql = `SELECT 'DISTSTYLE ALL' AS x`;
     expect(translateDdl(sql)).toBe(sql);
+  });
+
+  it('keeps the primary key when asked to, and differs from the default by that constraint alone', () => {
+    const identifier = fc.stringMatching(/^[a-z_][a-z0-9_]{0,10}$/);
+    fc.assert(
+      fc.property(fc.uniqueArray(identifier, { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 5 }), (columns, keyWidth) => {
+        const key = columns.slice(0, keyWidth).map((c) => `"${c}"`).join(', ');
+        const sql = `CREATE TABLE "t" (${columns.map((c) => `"${c}" VARCHAR(8)`).join(', ')}, PRIMARY KEY (${key})) DISTSTYLE ALL SORTKEY ("${columns[0]}")`;
+        const kept = translateDdl(sql, { keepPrimaryKeys: true });
+        expect(kept).toContain(`, PRIMARY KEY (${key}))`);
+        expect(kept.replace(`, PRIMARY KEY (${key})`, '')).toBe(translateDdl(sql));
+      }),
+    );
   });
 
   it('turns every statement of the warehouse schema into PostgreSQL DDL without Redshift clauses', () => {
@@ -82,5 +96,11 @@ describe('parseCopy', () => {
   it('parses the manifest the loader writes', () => {
     expect(parseManifest(copyManifest('lake', 'curated/x.parquet', 42))).toEqual([{ bucket: 'lake', key: 'curated/x.parquet', mandatory: true }]);
     expect(() => parseManifest('{"entries":[{"url":"http://x"}]}')).toThrow(/entries\[0\]\.url/);
+  });
+
+  it('reads content_length for a columnar format, and refuses an entry without a valid one', () => {
+    expect(parseManifest(copyManifest('lake', 'curated/x.parquet', 42), { columnar: true })).toEqual([{ bucket: 'lake', key: 'curated/x.parquet', mandatory: true, contentLength: 42 }]);
+    expect(() => parseManifest('{"entries":[{"url":"s3://b/k","mandatory":true}]}', { columnar: true })).toThrow(/entries\[0\]\.meta\.content_length undefined is invalid: .*integer >= 0/);
+    expect(() => parseManifest('{"entries":[{"url":"s3://b/k","meta":{"content_length":"12"}}]}', { columnar: true })).toThrow(/content_length "12"/);
   });
 });

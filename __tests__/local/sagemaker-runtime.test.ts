@@ -64,4 +64,41 @@ describe('SageMaker runtime stand-in, called by the real SDK client', () => {
     await expect(send('1,2,3', { TargetVariant: 'champion' })).rejects.toMatchObject({ name: 'ModelError', OriginalStatusCode: 415, message: expect.stringContaining('expects 32') });
     await expect(send('{}', { ContentType: 'application/json' })).rejects.toMatchObject({ name: 'ModelError' });
   });
+
+  it('answers injected faults before any validation, records what the client sent, and cuts a hanging request at stop', async () => {
+    const faulty = await SageMakerRuntimeStandin.start({
+      endpointName: 'ep',
+      variants: [{ name: 'only', weight: 1, modelVersion: 'v1', model: model('v1') }],
+      recordInvocations: true,
+      fault: (invocation, index) => (index === 0 ? { kind: 'error', status: 400, errorType: 'ThrottlingException', message: 'Rate exceeded' } : invocation.body === 'hang' ? { kind: 'hang' } : undefined),
+    });
+    const faultyClient = new SageMakerRuntimeClient({ region: 'us-east-1', endpoint: faulty.endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+    const invoke = (body: string, endpointName = 'ep') => faultyClient.send(new InvokeEndpointCommand({ EndpointName: endpointName, ContentType: 'text/csv', Body: body }));
+    try {
+      await expect(invoke(fixture.featureRows[0]!, 'elsewhere')).rejects.toMatchObject({ name: 'ThrottlingException' });
+      expect((await invoke(fixture.featureRows[0]!)).InvokedProductionVariant).toBe('only');
+      const hanging = invoke('hang').then(
+        () => 'answered',
+        () => 'cut',
+      );
+      for (let i = 0; i < 50 && faulty.received < 3; i++) await new Promise((r) => setTimeout(r, 20));
+      await faulty.stop();
+      expect(await hanging).toBe('cut');
+      expect(faulty.received).toBe(3);
+      expect(faulty.invocations.map((i) => [i.endpointName, i.body])).toEqual([
+        ['elsewhere', fixture.featureRows[0]],
+        ['ep', fixture.featureRows[0]],
+        ['ep', 'hang'],
+      ]);
+      expect(faulty.invocations[0]!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 /);
+      expect(faulty.stats.only!.invocations).toBe(1);
+    } finally {
+      await faulty.stop();
+    }
+  });
+
+  it('keeps no requests unless asked to', () => {
+    expect(standin.invocations).toEqual([]);
+    expect(standin.received).toBeGreaterThan(2000);
+  });
 });

@@ -5,9 +5,8 @@
  * What is translated, and why it is safe to:
  * - table attributes DISTSTYLE / DISTKEY / [COMPOUND|INTERLEAVED] SORTKEY / BACKUP and column
  *   ENCODE: physical layout only; they change no query result;
- * - PRIMARY KEY table constraints are dropped: Redshift does not enforce them (they are planner
- *   hints), so PostgreSQL enforcing them would hide exactly the duplicates the local run must
- *   be able to count;
+ * - PRIMARY KEY table constraints are dropped unless the caller asks to keep them: Redshift does
+ *   not enforce them (they are planner hints), so by default the stand-in does not either;
  * - GETDATE() exists in the stand-in as a SQL function (COMPAT_FUNCTIONS), not by rewriting text;
  * - Data API named parameters `:name` become PostgreSQL `$n` bind parameters; values still never
  *   enter SQL text;
@@ -18,7 +17,7 @@
  *   procedure body. PGlite has no authentication, so nothing is weakened by it;
  * - COPY ... FORMAT AS PARQUET is not PostgreSQL: it is parsed here and executed by the stand-in
  *   (read the object or manifest from the local S3, insert the rows by position with bind
- *   parameters), see redshift-data.ts.
+ *   parameters), see redshift-on-postgres.ts.
  */
 
 export class DialectError extends Error {
@@ -146,20 +145,30 @@ export function referencedParameters(sql: string): Set<string> {
 const IDENT = `(?:${PLACEHOLDER}|[A-Za-z_][A-Za-z0-9_$]*)`;
 const CREATE_TABLE = /^\s*CREATE\s+(?:(?:LOCAL\s+)?(?:TEMP|TEMPORARY)\s+)?TABLE\b/i;
 
-/** Strips Redshift-only physical-layout clauses and unenforced PRIMARY KEY constraints from CREATE TABLE. */
-export function translateDdl(sql: string): string {
+export interface DdlOptions {
+  /**
+   * Keep PRIMARY KEY constraints, so PostgreSQL enforces them (a duplicate fails the statement
+   * that makes it). Redshift only records them as planner hints.
+   * @default false
+   */
+  readonly keepPrimaryKeys?: boolean;
+}
+
+/** Strips Redshift-only physical-layout clauses, and the PRIMARY KEY constraints Redshift does not enforce, from CREATE TABLE. */
+export function translateDdl(sql: string, options: DdlOptions = {}): string {
   if (!CREATE_TABLE.test(sql)) return sql;
-  return mapCode(sql, (code) =>
-    code
+  const primaryKey = new RegExp(`,\\s*PRIMARY\\s+KEY\\s*\\(\\s*${IDENT}(?:\\s*,\\s*${IDENT})*\\s*\\)`, 'gi');
+  return mapCode(sql, (code) => {
+    const layoutFree = code
       .replace(new RegExp(`\\s+DISTSTYLE\\s+(?:EVEN|KEY|ALL|AUTO)\\b`, 'gi'), '')
       .replace(new RegExp(`\\s+DISTKEY\\s*\\(\\s*${IDENT}\\s*\\)`, 'gi'), '')
       .replace(new RegExp(`\\s+(?:COMPOUND\\s+|INTERLEAVED\\s+)?SORTKEY\\s*\\(\\s*${IDENT}(?:\\s*,\\s*${IDENT})*\\s*\\)`, 'gi'), '')
       .replace(/\s+SORTKEY\s+AUTO\b/gi, '')
       .replace(/\s+BACKUP\s+(?:YES|NO)\b/gi, '')
       .replace(/\s+ENCODE\s+[A-Za-z0-9_]+/gi, '')
-      .replace(/\s+(?:DISTKEY|SORTKEY)\b(?=\s*[,)])/gi, '')
-      .replace(new RegExp(`,\\s*PRIMARY\\s+KEY\\s*\\(\\s*${IDENT}(?:\\s*,\\s*${IDENT})*\\s*\\)`, 'gi'), ''),
-  );
+      .replace(/\s+(?:DISTKEY|SORTKEY)\b(?=\s*[,)])/gi, '');
+    return options.keepPrimaryKeys ? layoutFree : layoutFree.replace(primaryKey, '');
+  });
 }
 
 /** Drops Redshift's PASSWORD DISABLE from CREATE USER, also where a procedure builds the statement as text. */
@@ -192,8 +201,24 @@ export function parseCopy(sql: string): CopyCommand | undefined {
   return { table: head[1]!, bucket: head[2]!, key: head[3]!, manifest: /\bMANIFEST\b/i.test(options) };
 }
 
-/** The entries of a COPY manifest ({"entries":[{"url":"s3://...","mandatory":true}]}). */
-export function parseManifest(text: string): { bucket: string; key: string; mandatory: boolean }[] {
+export interface ManifestEntry {
+  readonly bucket: string;
+  readonly key: string;
+  readonly mandatory: boolean;
+}
+
+export interface ColumnarManifestEntry extends ManifestEntry {
+  /** `meta.content_length`: the object's size in bytes, which COPY checks against the object. */
+  readonly contentLength: number;
+}
+
+/**
+ * The entries of a COPY manifest ({"entries":[{"url":"s3://...","mandatory":true}]}). For a
+ * columnar format (Parquet, ORC) Redshift also requires each entry's `meta.content_length`.
+ */
+export function parseManifest(text: string): ManifestEntry[];
+export function parseManifest(text: string, format: { readonly columnar: true }): ColumnarManifestEntry[];
+export function parseManifest(text: string, format: { readonly columnar?: boolean } = {}): ManifestEntry[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -206,7 +231,13 @@ export function parseManifest(text: string): { bucket: string; key: string; mand
     const url = (entry as { url?: unknown })?.url;
     const m = typeof url === 'string' ? /^s3:\/\/([^/]+)\/(.+)$/.exec(url) : null;
     if (!m) throw new DialectError(`COPY manifest entries[${i}].url ${JSON.stringify(url)} is not an s3://bucket/key URL`);
-    return { bucket: m[1]!, key: m[2]!, mandatory: (entry as { mandatory?: unknown }).mandatory === true };
+    const parsedEntry = { bucket: m[1]!, key: m[2]!, mandatory: (entry as { mandatory?: unknown }).mandatory === true };
+    if (!format.columnar) return parsedEntry;
+    const contentLength = (entry as { meta?: { content_length?: unknown } }).meta?.content_length;
+    if (typeof contentLength !== 'number' || !Number.isInteger(contentLength) || contentLength < 0) {
+      throw new DialectError(`COPY manifest entries[${i}].meta.content_length ${JSON.stringify(contentLength)} is invalid: a columnar format needs the object size in bytes (an integer >= 0)`);
+    }
+    return { ...parsedEntry, contentLength };
   });
 }
 

@@ -1,34 +1,66 @@
 /**
  * SageMaker runtime stand-in: `POST /endpoints/<name>/invocations` on 127.0.0.1, the REST-JSON
- * contract the inference function's real `SageMakerRuntimeClient` speaks. text/csv rows in, one
- * score per row out (the built-in XGBoost container's answer), the answering variant in
+ * contract the inference function's real `SageMakerRuntimeClient` speaks (SigV4, retries and
+ * timeouts all run for real over the socket). text/csv rows in, one score per row out (the
+ * built-in XGBoost container's answer), the answering variant in
  * `X-Amzn-Invoked-Production-Variant`. Variants are picked by their configured weights (seeded,
  * so a run is repeatable) unless the caller pins one with `X-Amzn-SageMaker-Target-Variant`.
  * Each variant evaluates its own shipped model.tar.gz (xgboost.ts).
  *
- * Not emulated: instance capacity, autoscaling, data capture, throttling; errors follow the
- * service's shapes (ValidationError 400 for an unknown endpoint or variant, ModelError 424 when
- * the container refuses the body).
+ * One stand-in serves `npm run local`, the inference benchmark (scripts/bench-inference.ts) and
+ * the tests; the HTTP-level tests of the handler inject faults (throttling, container errors, an
+ * endpoint that never answers) and read back what the client sent.
+ *
+ * Not emulated: instance capacity, autoscaling, data capture, throttling (unless injected); errors
+ * follow the service's shapes (ValidationError 400 for an unknown endpoint or variant, ModelError
+ * 424 when the container refuses the body).
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPrng } from '../../functions/shared/generator';
 import type { Stoppable } from './lifecycle';
-import { parseCsvRows, type XgboostModel } from './xgboost';
+import { parseCsvRows } from './xgboost';
+
+/** A model as the container runs it: one feature row in, one score out (XgboostModel is one). */
+export interface RowScorer {
+  predict(features: readonly number[]): number;
+}
 
 export interface LocalVariant {
   readonly name: string;
   readonly weight: number;
   readonly modelVersion: string;
-  readonly model: XgboostModel;
+  readonly model: RowScorer;
 }
+
+/** A request as it reached the endpoint, before any validation. */
+export interface ReceivedInvocation {
+  readonly endpointName: string;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
+}
+
+export type InjectedFault =
+  | { readonly kind: 'error'; readonly status: number; readonly errorType: string; readonly message: string }
+  /** Never answers: the client's timeouts must fire. */
+  | { readonly kind: 'hang' };
+
+/** Decides, per request (0-based count of requests received), whether to fail it instead of scoring it. */
+export type FaultInjector = (invocation: ReceivedInvocation, index: number) => InjectedFault | undefined;
 
 export interface SageMakerStandinOptions {
   readonly endpointName: string;
   readonly variants: readonly LocalVariant[];
-  readonly seed: number;
-  readonly accountId: string;
-  readonly region: string;
+  /** Seed of the weighted variant draw. @default 1 */
+  readonly seed?: number;
+  /** Account named in error messages and log ARNs. @default '123456789012' (moto's default account, as the local run uses) */
+  readonly accountId?: string;
+  /** Region named in log ARNs. @default 'us-east-1' */
+  readonly region?: string;
+  /** Fails chosen requests instead of scoring them. @default every request is scored */
+  readonly fault?: FaultInjector;
+  /** Keep every request received in `invocations` (tests read them; long runs need not hold them). @default false */
+  readonly recordInvocations?: boolean;
 }
 
 export interface VariantStats {
@@ -51,20 +83,32 @@ export function pickVariant(weights: readonly number[], u: number): number {
 
 export class SageMakerRuntimeStandin implements Stoppable {
   readonly name = 'SageMaker runtime stand-in (XGBoost in TypeScript)';
+  /** Scored invocations per variant. */
   readonly stats: Record<string, VariantStats>;
+  /** Requests received, when `recordInvocations` is on. */
+  readonly invocations: ReceivedInvocation[] = [];
+  /** Requests received on the invocations route, answered or not. */
+  received = 0;
   private readonly random: () => number;
+  private readonly accountId: string;
+  private readonly region: string;
+  private readonly hanging = new Set<http.ServerResponse>();
   private server: http.Server | undefined;
   endpoint = '';
 
   private constructor(private readonly options: SageMakerStandinOptions) {
     if (options.variants.length === 0) throw new Error('the endpoint needs at least one production variant');
-    this.random = createPrng(options.seed);
+    this.random = createPrng(options.seed ?? 1);
+    this.accountId = options.accountId ?? '123456789012';
+    this.region = options.region ?? 'us-east-1';
     this.stats = Object.fromEntries(options.variants.map((v) => [v.name, { invocations: 0, modelLatencyMicros: [] }]));
   }
 
   static async start(options: SageMakerStandinOptions): Promise<SageMakerRuntimeStandin> {
     const standin = new SageMakerRuntimeStandin(options);
     standin.server = http.createServer((req, res) => void standin.handle(req, res));
+    // Longer than any client's idle time, so a benchmark's keep-alive socket is never closed under it.
+    standin.server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve, reject) => {
       standin.server!.once('error', reject);
       standin.server!.listen(0, '127.0.0.1', () => resolve());
@@ -75,6 +119,7 @@ export class SageMakerRuntimeStandin implements Stoppable {
 
   async stop(): Promise<void> {
     if (!this.server) return;
+    for (const res of this.hanging) res.destroy();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
     this.server = undefined;
@@ -84,7 +129,7 @@ export class SageMakerRuntimeStandin implements Stoppable {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const send = (status: number, body: string, headers: Record<string, string>) => {
-      res.writeHead(status, { 'content-length': Buffer.byteLength(body), 'x-amzn-RequestId': `local-${Date.now().toString(36)}`, ...headers });
+      res.writeHead(status, { 'content-length': Buffer.byteLength(body), 'x-amzn-RequestId': `local-${this.received}-${Date.now().toString(36)}`, ...headers });
       res.end(body);
     };
     const error = (status: number, type: string, message: string, extra: Record<string, unknown> = {}) =>
@@ -92,9 +137,20 @@ export class SageMakerRuntimeStandin implements Stoppable {
 
     const m = /^\/endpoints\/([^/]+)\/invocations$/.exec((req.url ?? '').split('?')[0]!);
     if (req.method !== 'POST' || !m) return error(404, 'UnknownOperationException', `expected POST /endpoints/<name>/invocations, got ${req.method} ${req.url}`);
-    const endpointName = decodeURIComponent(m[1]!);
+    const invocation: ReceivedInvocation = { endpointName: decodeURIComponent(m[1]!), headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+    const index = this.received++;
+    if (this.options.recordInvocations) this.invocations.push(invocation);
+    const fault = this.options.fault?.(invocation, index);
+    if (fault?.kind === 'hang') {
+      this.hanging.add(res);
+      res.on('close', () => this.hanging.delete(res));
+      return;
+    }
+    if (fault?.kind === 'error') return error(fault.status, fault.errorType, fault.message);
+
+    const { endpointName } = invocation;
     if (endpointName !== this.options.endpointName) {
-      return error(400, 'ValidationError', `Endpoint ${endpointName} of account ${this.options.accountId} not found.`);
+      return error(400, 'ValidationError', `Endpoint ${endpointName} of account ${this.accountId} not found.`);
     }
     const contentType = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const target = req.headers['x-amzn-sagemaker-target-variant'];
@@ -113,14 +169,14 @@ export class SageMakerRuntimeStandin implements Stoppable {
       error(424, 'ModelError', `Received client error (415) from primary with message "${message}". See CloudWatch logs for details.`, {
         OriginalStatusCode: 415,
         OriginalMessage: message,
-        LogStreamArn: `arn:aws:logs:${this.options.region}:${this.options.accountId}:log-group:/aws/sagemaker/Endpoints/${endpointName}`,
+        LogStreamArn: `arn:aws:logs:${this.region}:${this.accountId}:log-group:/aws/sagemaker/Endpoints/${endpointName}`,
       });
     if (contentType !== 'text/csv') return modelError(`Content type ${contentType || '(none)'} is not supported by this algorithm; use text/csv`);
 
     const started = process.hrtime.bigint();
     let scores: number[];
     try {
-      scores = parseCsvRows(Buffer.concat(chunks).toString('utf8')).map((row) => variant.model.predict(row));
+      scores = parseCsvRows(invocation.body).map((row) => variant.model.predict(row));
     } catch (e) {
       return modelError((e as Error).message);
     }

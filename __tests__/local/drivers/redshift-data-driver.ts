@@ -9,26 +9,19 @@ import { DataApi, StatementFailedError } from '../../../functions/warehouse-load
 import { loadObject } from '../../../functions/warehouse-loader/loader';
 import { LOADER_DB_USER, schemaStatements, WAREHOUSE_SCHEMA } from '../../../functions/warehouse-loader/sql';
 import { RedshiftDataStandin } from '../../../local/standins/redshift-data';
+import { parquetDecoder } from '../../../local/standins/redshift-on-postgres';
 
 const objects = new Map<string, Uint8Array>();
 const CLUSTER = 'local-warehouse';
 const DATABASE = 'analytics';
 const SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x';
 
-async function decodeParquet(file: Uint8Array) {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const hyparquet = require('hyparquet');
-  const buffer = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength);
-  const columns = hyparquet.parquetMetadata(buffer).schema.slice(1).map((s: { name: string }) => s.name);
-  const rows = (await hyparquet.parquetReadObjects({ file: buffer })) as Record<string, unknown>[];
-  return { columns, rows: rows.map((r) => columns.map((c: string) => r[c])) };
-}
-
 async function main() {
   const standin = await RedshiftDataStandin.start({
     clusterIdentifier: CLUSTER,
     database: DATABASE,
-    decodeParquet,
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    decodeParquet: parquetDecoder(require('hyparquet')),
     readObject: async (bucket, key) => {
       const o = objects.get(`${bucket}/${key}`);
       if (!o) throw new Error('NoSuchKey');
