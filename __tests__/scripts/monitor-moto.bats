@@ -138,7 +138,8 @@ setup() {
   mkdir -p "$BATS_TEST_TMPDIR/bin"
   for tool in terraform npm; do ln -s "$BATS_TEST_DIRNAME/fakes/fake-command" "$BATS_TEST_TMPDIR/bin/$tool"; done
   export FAKE_CALLS="$BATS_TEST_TMPDIR/calls" FAKE_RESPONSES="$BATS_TEST_TMPDIR/responses"
-  printf '%s\n' 'npm|0|run --silent synth|' 'terraform|0|*|' >"$FAKE_RESPONSES"
+  # AWS_ENDPOINT_URL names the emulator, so destroy.sh synthesizes the local variant.
+  printf '%s\n' 'npm|0|run --silent synth:local|' 'terraform|0|*|' >"$FAKE_RESPONSES"
   echo '{}' >"$BATS_TEST_TMPDIR/config.json"
   PATH="$BATS_TEST_TMPDIR/bin:$PATH" PLATFORM_CONFIG_FILE="$BATS_TEST_TMPDIR/config.json" \
     run "$REPO_ROOT/scripts/destroy.sh" --yes --i-understand-data-loss

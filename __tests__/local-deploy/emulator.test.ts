@@ -5,8 +5,10 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { Aspects, TerraformOutput, TerraformStack, Testing } from 'cdktf';
-import { buildApp } from '../../main';
-import { EMULATOR_GAPS, EMULATOR_READBACK_GAPS, endpointOfType, LocalEmulatorAspect, LocalEmulatorReport } from '../../stacks/local-emulator';
+import { buildLocalApp } from '../../local-deploy/app';
+import { LocalEmulatorAspect, LocalEmulatorReport } from '../../local-deploy/emulator-aspect';
+import { EMULATOR_GAPS, EMULATOR_READBACK_GAPS } from '../../local-deploy/emulator-gaps';
+import { endpointOfType } from '../../local-deploy/endpoints';
 import { StackRole } from '../../stacks/naming';
 import { ROLES, synthPlatform, testConfig, TerraformJson } from '../helpers/synth';
 
@@ -17,10 +19,10 @@ interface LocalStack {
   readonly report: LocalEmulatorReport;
 }
 
-/** Both stacks synthesized with LOCAL_AWS_ENDPOINT, with the report the aspect writes into `//`. */
+/** Both stacks synthesized for the emulator at ENDPOINT, with the report the aspect writes into `//`. */
 function synthLocal(file: unknown): Record<StackRole, LocalStack> {
   const app = Testing.app();
-  const stacks = buildApp(app, testConfig(file, { LOCAL_AWS_ENDPOINT: ENDPOINT }));
+  const stacks = buildLocalApp(app, testConfig(file), ENDPOINT);
   return Object.fromEntries(
     stacks.map((stack) => {
       const json = JSON.parse(Testing.synth(stack)) as TerraformJson;
@@ -243,26 +245,5 @@ describe('LocalEmulatorAspect on a small stack', () => {
     expect(report.adapted).toEqual([
       { address: 'aws_cloudwatch_metric_alarm.by-name', reason: 'names aws_sqs_queue.queue (excluded) by the literal value of its configuration' },
     ]);
-  });
-});
-
-describe('endpointOfType', () => {
-  test.each([
-    ['aws_route', 'ec2'],
-    ['aws_route_table_association', 'ec2'],
-    ['aws_route53_health_check', 'route53'],
-    ['aws_cloudwatch_log_group', 'cloudwatchlogs'],
-    ['aws_cloudwatch_event_rule', 'events'],
-    ['aws_cloudwatch_metric_alarm', 'cloudwatch'],
-    ['aws_kinesis_firehose_delivery_stream', 'firehose'],
-    ['aws_kinesis_stream', 'kinesis'],
-    ['aws_redshiftdata_statement', 'redshiftdata'],
-    ['aws_redshift_cluster', 'redshift'],
-  ])('%s is served by the %s endpoint', (type, endpoint) => {
-    expect(endpointOfType(type)).toBe(endpoint);
-  });
-
-  test('an unknown type has no endpoint, so the coverage test names it', () => {
-    expect(endpointOfType('aws_memorydb_cluster')).toBeUndefined();
   });
 });
