@@ -1,5 +1,6 @@
 import { DefaultTokenResolver, IAspect, StringConcat, TerraformDataSource, TerraformElement, TerraformOutput, TerraformResource, TerraformStack, Tokenization } from 'cdktf';
 import { IConstruct } from 'constructs';
+import { addressesReferencedBy, replaceReferences } from '../stacks/synthesized-stack';
 import { EMULATOR_ADAPTATIONS, EMULATOR_GAPS, EMULATOR_READBACK_GAPS, EmulatorAdaptation, EmulatorGap, OBSERVER_TYPES, ReadBackGap } from './emulator-gaps';
 
 /**
@@ -24,11 +25,10 @@ export interface LocalEmulatorReport {
 interface Element {
   readonly element: TerraformElement;
   readonly address: string;
-  text: string;
+  /** The addresses its configuration refers to, in order (interpolations and depends_on). */
+  mentions: string[];
   synthesized: Record<string, unknown>;
 }
-
-const WHOLE_REFERENCE = /\$\{([\w-]+\.[\w-]+)\.([\w]+)\}/g;
 
 /**
  * Replaces each `${<removed address>.<argument>}` in a resource configuration by the argument's
@@ -45,15 +45,15 @@ function inlineArguments(
   let resolvable = true;
   const rewrite = (value: unknown, path: string[]): unknown => {
     if (typeof value === 'string') {
-      const replaced = value.replace(WHOLE_REFERENCE, (whole, address: string, attribute: string) => {
-        const target = removed.get(address);
-        if (!target) return whole;
-        const literal = target.synthesized[attribute];
+      const replaced = replaceReferences(value, (reference) => {
+        const target = removed.get(reference.address);
+        if (!target) return undefined;
+        const literal = target.synthesized[reference.attribute ?? ''];
         if (!['string', 'number', 'boolean'].includes(typeof literal) || String(literal).includes('${')) {
           resolvable = false;
-          return whole;
+          return undefined;
         }
-        names.add(address);
+        names.add(reference.address);
         return String(literal);
       });
       if (replaced !== value) {
@@ -70,10 +70,6 @@ function inlineArguments(
   };
   const rewritten = rewrite(config, []) as Record<string, unknown>;
   return resolvable && names.size > 0 ? { config: rewritten, overrides, names } : undefined;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**
@@ -111,25 +107,27 @@ export class LocalEmulatorAspect implements IAspect {
     const inlined = new Map<string, { overrides: Map<string, unknown>; names: Set<string> }>();
     for (let grew = removed.size > 0; grew; ) {
       grew = false;
-      const pattern = new RegExp(`(?<![\\w.-])(${[...removed.keys()].map(escapeRegExp).join('|')})(?![\\w-])`);
+      // What this pass removes is looked for in the next one.
+      const excluded = new Set(removed.keys());
+      const firstExcluded = (mentions: readonly string[]) => mentions.find((address) => excluded.has(address));
       for (const entry of elements) {
         if (removed.has(entry.address)) continue;
-        const match = pattern.exec(entry.text);
-        if (!match) continue;
+        const dependency = firstExcluded(entry.mentions);
+        if (!dependency) continue;
         const literal = this.observesByLiteralName(entry) ? inlineArguments(entry.synthesized, removed) : undefined;
-        if (literal && !pattern.test(JSON.stringify(literal.config))) {
+        if (literal && !firstExcluded(addressesReferencedBy(literal.config))) {
           const previous = inlined.get(entry.address);
           inlined.set(entry.address, {
             overrides: new Map([...(previous?.overrides ?? []), ...literal.overrides]),
             names: new Set([...(previous?.names ?? []), ...literal.names]),
           });
           entry.synthesized = literal.config;
-          entry.text = JSON.stringify(literal.config);
+          entry.mentions = addressesReferencedBy(literal.config);
           continue;
         }
         removed.set(entry.address, entry);
         inlined.delete(entry.address);
-        report.excluded.push({ address: entry.address, reason: `references ${match[1]}, which is excluded` });
+        report.excluded.push({ address: entry.address, reason: `references ${dependency}, which is excluded` });
         grew = true;
       }
     }
@@ -184,7 +182,7 @@ export class LocalEmulatorAspect implements IAspect {
       } else {
         continue; // providers, backends: they never reference resources
       }
-      elements.push({ element: construct, address, text: JSON.stringify(json), synthesized });
+      elements.push({ element: construct, address, mentions: addressesReferencedBy(json), synthesized });
     }
     return elements;
   }

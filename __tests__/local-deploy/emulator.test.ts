@@ -10,6 +10,7 @@ import { LocalEmulatorAspect, LocalEmulatorReport } from '../../local-deploy/emu
 import { EMULATOR_GAPS, EMULATOR_READBACK_GAPS } from '../../local-deploy/emulator-gaps';
 import { endpointOfType } from '../../local-deploy/endpoints';
 import { StackRole } from '../../stacks/naming';
+import { addressesReferencedBy, SynthesizedStackView } from '../../stacks/synthesized-stack';
 import { ROLES, synthPlatform, testConfig, TerraformJson } from '../helpers/synth';
 
 const ENDPOINT = 'http://127.0.0.1:5123';
@@ -33,18 +34,12 @@ function synthLocal(file: unknown): Record<StackRole, LocalStack> {
 }
 
 function addresses(stack: TerraformJson): Set<string> {
-  const found = new Set<string>();
-  for (const [type, byId] of Object.entries(stack.resource ?? {})) for (const id of Object.keys(byId)) found.add(`${type}.${id}`);
-  for (const [type, byId] of Object.entries(stack.data ?? {})) for (const id of Object.keys(byId)) found.add(`data.${type}.${id}`);
-  return found;
+  return new SynthesizedStackView(stack).addresses();
 }
-
-const REFERENCE = /(?<![\w.-])((?:data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)(?=[.\]}"),\s]|$)/g;
 
 /** Resource and data-source addresses mentioned anywhere in the stack (interpolations, depends_on). */
 function referencedAddresses(stack: TerraformJson): Set<string> {
-  const text = JSON.stringify({ resource: stack.resource, data: stack.data, output: stack.output });
-  return new Set([...text.matchAll(REFERENCE)].map((match) => match[1]));
+  return new Set(addressesReferencedBy({ resource: stack.resource, data: stack.data, output: stack.output }));
 }
 
 function statementsOf(policy: string): any[] {
