@@ -3,7 +3,7 @@
  * Reads one synthesized stack (cdktf.out/stacks/<stack>/cdk.tf.json) and prints, one per line and
  * tab-separated, what the operations scripts need to find in AWS: the stack's region and the
  * names of its streams, functions, queues, endpoint, cluster, API, dashboard, buckets, replication
- * rule and alarm thresholds. Names are deterministic in this project, so the synthesized stack is
+ * rule and alarm rules. Names are deterministic in this project, so the synthesized stack is
  * the source of truth; `${data.aws_caller_identity.current.account_id}` is replaced by the account
  * id given as the second argument, and references to other resources' name attributes are followed.
  *
@@ -19,14 +19,19 @@
  *   dashboard   <name>
  *   bucket      <name> <force_destroy: true|false> <lifecycle summary>
  *   replication <source bucket> <destination bucket> <rule id>
- *   alarm       <metric, or rate(<metric>) for a ratio> <first dimension value> <threshold>
+ *   alarm       <metric, or rate(<metric>) for a ratio> <first dimension value> <threshold> <comparison>
+ *               <statistic> <period seconds> <evaluation periods> <datapoints to alarm> <treat missing data>
+ *               <dimensions: Name=Value,...> <role: alert | rollback>
+ * An alarm line is the rule of one CloudWatch alarm with a static threshold, as synthesized: monitor.sh judges its
+ * checks by it. For a ratio the statistic, period and dimensions are the numerator's. A `rollback` alarm guards an
+ * endpoint deployment (its auto-rollback configuration names it); every other alarm alerts.
  * Exit status: 0, or 2 when the file is missing or not a synthesized stack.
  */
 // @ts-check
 'use strict';
 
 const fs = require('fs');
-const { SynthesizedStackView, parseReference, referencesIn, replaceReferences } = require('../../stacks/synthesized-stack');
+const { SynthesizedStackView, addressesReferencedBy, parseReference, referencesIn, replaceReferences } = require('../../stacks/synthesized-stack');
 
 /**
  * Attributes of a referenced resource that hold the name the reference stands for (a bucket's ARN and id both name the bucket).
@@ -169,17 +174,27 @@ for (const [, replication] of ofType('aws_s3_bucket_replication_configuration'))
   }
 }
 
-for (const [, alarm] of ofType('aws_cloudwatch_metric_alarm')) {
+// Alarms an endpoint rolls a deployment back on guard that deployment; the others alert (monitor.sh judges by those).
+const rollbackAlarms = new Set(ofType('aws_sagemaker_endpoint').flatMap(([, e]) => addressesReferencedBy(e.deployment_config)));
+for (const [id, alarm] of ofType('aws_cloudwatch_metric_alarm')) {
   if (typeof alarm.threshold !== 'number') continue;
-  if (alarm.metric_name) {
-    const firstDimension = Object.values(alarm.dimensions || {})[0];
-    emit('alarm', alarm.metric_name, resolve(firstDimension) || '-', alarm.threshold);
-  } else {
-    const metrics = blocks(alarm.metric_query).flatMap((q) => blocks(q.metric));
-    if (metrics.length === 0) continue;
-    const firstDimension = Object.values(metrics[0].dimensions || {})[0];
-    emit('alarm', `rate(${metrics[0].metric_name})`, resolve(firstDimension) || '-', alarm.threshold);
-  }
+  const [metric] = alarm.metric_name ? [alarm] : blocks(alarm.metric_query).flatMap((q) => blocks(q.metric));
+  if (!metric) continue;
+  const dimensions = Object.entries(metric.dimensions || {}).map(([dimension, value]) => [dimension, resolve(value) || '-']);
+  emit(
+    'alarm',
+    alarm.metric_name ? metric.metric_name : `rate(${metric.metric_name})`,
+    dimensions.length > 0 ? dimensions[0][1] : '-',
+    alarm.threshold,
+    alarm.comparison_operator,
+    metric.statistic || metric.extended_statistic || metric.stat,
+    metric.period,
+    alarm.evaluation_periods,
+    alarm.datapoints_to_alarm ?? alarm.evaluation_periods,
+    alarm.treat_missing_data || 'missing',
+    dimensions.map(([dimension, value]) => `${dimension}=${value}`).join(',') || '-',
+    rollbackAlarms.has(`aws_cloudwatch_metric_alarm.${id}`) ? 'rollback' : 'alert',
+  );
 }
 
 process.stdout.write(lines.join('\n') + '\n');
