@@ -2,25 +2,24 @@ import { App, Aspects } from 'cdktf';
 import { loadConfig } from './stacks/config/load';
 import { PlatformConfig } from './stacks/config/types';
 import { ConfigValidationError, formatProblem } from './stacks/config/validate';
-import { LocalEmulatorAspect } from './stacks/local-emulator';
 import { PolicyAspect } from './stacks/policy/policy-aspect';
 import { RegionalStack } from './stacks/regional-stack';
 
 /** Builds both regional stacks from one validated configuration. */
 export function buildApp(app: App, config: PlatformConfig): RegionalStack[] {
   const stacks = (['dr', 'primary'] as const).map((role) => new RegionalStack(app, { config, role }));
-  for (const stack of stacks) {
-    Aspects.of(stack).add(new PolicyAspect());
-    // After the policy pack, which judges the stack as a user deploys it.
-    if (config.localAwsEndpoint) Aspects.of(stack).add(new LocalEmulatorAspect());
-  }
+  for (const stack of stacks) Aspects.of(stack).add(new PolicyAspect());
   return stacks;
 }
 
-if (require.main === module) {
+/**
+ * Builds an app with `build` and synthesizes it into CDKTF_OUTDIR (default cdktf.out). A
+ * configuration problem or any other failure ends the process with status 1, naming the cause.
+ */
+export function synthOrExit(build: (app: App) => void): void {
   try {
     const app = new App();
-    buildApp(app, loadConfig(process.env));
+    build(app);
     app.synth();
   } catch (error) {
     if (error instanceof ConfigValidationError) {
@@ -33,3 +32,5 @@ if (require.main === module) {
     process.exit(1);
   }
 }
+
+if (require.main === module) synthOrExit((app) => buildApp(app, loadConfig(process.env)));

@@ -13,9 +13,9 @@ Usage: scripts/local-deploy.sh [--keep] [--help]
   2. starts moto on 127.0.0.1 at a free port (scripts/lib/moto-server.py: moto_server
      plus the Smithy RPC v2 CBOR protocol the AWS provider uses for CloudWatch);
   3. runs scripts/deploy.sh all --auto-approve with AWS_ENDPOINT_URL pointing at it,
-     which synthesizes with LOCAL_AWS_ENDPOINT (fake credentials, per-service endpoints,
-     and the emulator exclusions of stacks/local-emulator.ts) and applies the DR stack,
-     then the primary stack, into a temporary directory (never cdktf.out/);
+     which synthesizes the local entry point (npm run synth:local, local-deploy/main.ts:
+     fake credentials, per-service endpoints, the emulator exclusions) for it and applies
+     the DR stack, then the primary stack, into a temporary directory (never cdktf.out/);
   4. terraform plan -detailed-exitcode on both stacks: must report no changes;
   5. prints "N of M resources applied" per stack (M: the resources of the stack as
      synthesized for AWS; the rest are excluded, see docs/local-deploy.md);

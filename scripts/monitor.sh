@@ -20,11 +20,16 @@ line per check: STATUS, component, resource, check, figure.
   replication  lake replication latency to the DR region and its backlog
   all          everything above (default)
 
-Figures cover the last 15 minutes. CRIT: the figure is at or beyond the threshold
-of the matching CloudWatch alarm (read from the synthesized stack, i.e. from
-config.observability.alarms); WARN: at 80 % of it, or a transitional state
-(updating, paused, ...). Resource names come from the synthesized stacks
-(cdktf.out/stacks/<stack>/cdk.tf.json; run npm run synth or deploy.sh first).
+Each metric check is judged by the CloudWatch alarm on that metric in the
+synthesized stack (its threshold, comparison, statistic, period, "M of N"
+evaluation periods and treatment of missing data, i.e. config.observability.alarms),
+over the periods that alarm evaluates: CRIT when the alarm's condition holds (M of
+the last N periods breach; a period without data counts when the alarm treats
+missing data as breaching); WARN when a period breaches but fewer than M do, a
+figure reaches 80 % of a high threshold, or a transitional state (updating,
+paused, ...). A check whose alarm the stack lacks could not run. Resource names
+and alarms come from the synthesized stacks (cdktf.out/stacks/<stack>/cdk.tf.json;
+run npm run synth or deploy.sh first).
 
 Options:
   --region REGION  check only the stack deployed in REGION
@@ -42,8 +47,9 @@ EOF
 
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source=scripts/lib/alarm-rules.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/alarm-rules.sh"
 
-WINDOW_MINUTES=15
 WARN_FRACTION=0.8
 
 component=all
@@ -111,51 +117,6 @@ finish() {
   exit "$code"
 }
 
-# ------------------------------------------------------------ arithmetic --
-# judge_high VALUE CRIT_THRESHOLD: CRIT at or above the threshold, WARN at WARN_FRACTION of it.
-judge_high() {
-  awk -v v="$1" -v t="$2" -v f="$WARN_FRACTION" 'BEGIN { if (v >= t) print "CRIT"; else if (v >= t * f) print "WARN"; else print "OK" }'
-}
-calc() { awk "BEGIN { printf \"%.${2:-2}f\", ($1) }"; }
-
-# ------------------------------------------------------------- AWS access --
-epoch_to_iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || date -u -r "$1" +%Y-%m-%dT%H:%M:%SZ; }
-NOW="$(date -u +%s)"
-END_TIME="$(epoch_to_iso "$NOW")"
-START_TIME="$(epoch_to_iso $((NOW - WINDOW_MINUTES * 60)))"
-
-# datapoints REGION NAMESPACE METRIC STAT PERIOD DIMENSION=VALUE...: one value per line (none when
-# CloudWatch has no datapoints); fails when the call fails. STAT may be a percentile (p99).
-datapoints() {
-  local region="$1" namespace="$2" metric="$3" stat="$4" period="$5"
-  shift 5
-  local dims=() pair statistic_args query out
-  for pair in "$@"; do dims+=("Name=${pair%%=*},Value=${pair#*=}"); done
-  if [[ "$stat" =~ ^p[0-9] ]]; then
-    statistic_args=(--extended-statistics "$stat")
-    query="Datapoints[].ExtendedStatistics.\"$stat\""
-  else
-    statistic_args=(--statistics "$stat")
-    query="Datapoints[].$stat"
-  fi
-  out="$(daml_aws cloudwatch get-metric-statistics --region "$region" --namespace "$namespace" --metric-name "$metric" \
-    --dimensions "${dims[@]}" --start-time "$START_TIME" --end-time "$END_TIME" --period "$period" \
-    "${statistic_args[@]}" --query "$query" --output text)" || return 1
-  printf '%s\n' "$out" | tr -s '\t ' '\n' | grep -E '^-?[0-9.]+(e[-+]?[0-9]+)?$' || true
-}
-
-max_of() { awk 'BEGIN { m = "" } { if (m == "" || $1 > m) m = $1 } END { print m }'; }
-sum_of() { awk '{ s += $1 } END { printf "%g\n", s + 0 }'; }
-count_of() { awk 'END { print NR }'; }
-
-# Alarm thresholds of the stack being checked (manifest "alarm" lines): alarm_threshold METRIC [DIMENSION_VALUE] DEFAULT.
-alarm_threshold() {
-  local metric="$1" dimension="$2" fallback="$3" found
-  found="$(awk -F'\t' -v m="$metric" -v d="$dimension" '$1 == "alarm" && $2 == m && (d == "" || $3 == d) { print $4; exit }' <<<"$MANIFEST")"
-  if [ -z "$found" ]; then found="$(awk -F'\t' -v m="$metric" '$1 == "alarm" && $2 == m { print $4; exit }' <<<"$MANIFEST")"; fi
-  printf '%s' "${found:-$fallback}"
-}
-
 # aws_error_kind MESSAGE: notfound | other
 aws_error_kind() {
   if grep -qiE 'ResourceNotFound|NotFound|does not exist|Could not find|NonExistentQueue|ClusterNotFound|NoSuchBucket' <<<"$1"; then echo notfound; else echo other; fi
@@ -181,8 +142,8 @@ check_dashboard() {
 }
 
 check_kinesis() {
-  local region="$1" name consumed out status shards threshold age throttles periods throttled_periods
-  while IFS=$'\t' read -r _ name consumed; do
+  local region="$1" name out status shards values verdict breaching present throttles period when
+  while IFS=$'\t' read -r _ name _; do
     if ! out="$(daml_aws kinesis describe-stream-summary --region "$region" --stream-name "$name" \
       --query 'StreamDescriptionSummary.[StreamStatus,OpenShardCount]' --output text 2>&1)"; then
       if [ "$(aws_error_kind "$out")" = notfound ]; then
@@ -199,44 +160,46 @@ check_kinesis() {
       *) report CRIT kinesis "$region" "$name" status "$status" ;;
     esac
 
-    threshold="$(alarm_threshold GetRecords.IteratorAgeMilliseconds "$name" 60000)"
-    if ! age="$(datapoints "$region" AWS/Kinesis GetRecords.IteratorAgeMilliseconds Maximum 60 "StreamName=$name" | max_of)"; then
+    if ! load_rule GetRecords.IteratorAgeMilliseconds "StreamName=$name"; then
+      report UNKNOWN kinesis "$region" "$name" "iterator age" "$(no_alarm GetRecords.IteratorAgeMilliseconds)"
+    elif ! values="$(rule_values "$region" AWS/Kinesis GetRecords.IteratorAgeMilliseconds "StreamName=$name")"; then
       report UNKNOWN kinesis "$region" "$name" "iterator age" "cannot read CloudWatch metrics"
-    elif [ -z "$age" ]; then
-      if [ "$consumed" = yes ]; then
-        report CRIT kinesis "$region" "$name" "iterator age" "no GetRecords datapoints in ${WINDOW_MINUTES} min: the consumer is not polling"
-      else
-        report OK kinesis "$region" "$name" "iterator age" "no consumer in this region"
-      fi
     else
-      report "$(judge_high "$age" "$threshold")" kinesis "$region" "$name" "iterator age" "$(calc "$age" 0) ms max (alarm at $threshold ms)"
+      read -r verdict breaching present <<<"$(judge "$rule_evaluation" "$rule_datapoints" <<<"$values")"
+      if [ "$present" -gt 0 ]; then
+        report "$verdict" kinesis "$region" "$name" "iterator age" "$(calc "$(max_of <<<"$values")" 0) ms max (alarm at $rule_threshold ms)"
+      elif [ "$rule_missing" = breaching ]; then
+        # The alarm treats silence as breaching where a consumer polls: no GetRecords call, no datapoint.
+        report "$verdict" kinesis "$region" "$name" "iterator age" "no GetRecords datapoints in $(minutes "$rule_range") min: the consumer is not polling"
+      else
+        report "$verdict" kinesis "$region" "$name" "iterator age" "no GetRecords datapoints in $(minutes "$rule_range") min (missing data: $rule_missing)"
+      fi
     fi
 
-    if ! periods="$(datapoints "$region" AWS/Kinesis WriteProvisionedThroughputExceeded Sum 300 "StreamName=$name")"; then
+    if ! load_rule WriteProvisionedThroughputExceeded "StreamName=$name"; then
+      report UNKNOWN kinesis "$region" "$name" "write throttling" "$(no_alarm WriteProvisionedThroughputExceeded)"
+      continue
+    fi
+    if ! values="$(rule_values "$region" AWS/Kinesis WriteProvisionedThroughputExceeded "StreamName=$name")"; then
       report UNKNOWN kinesis "$region" "$name" "write throttling" "cannot read CloudWatch metrics"
       continue
     fi
-    throttles="$(sum_of <<<"$periods")"
-    throttled_periods="$(awk '$1 > 0' <<<"$periods" | count_of)"
-    if [ "$throttled_periods" -ge 3 ]; then
-      report CRIT kinesis "$region" "$name" "write throttling" "$throttles throttled writes, in every 5-minute period: add shards"
-    elif [ "$(calc "$throttles > 0" 0)" = 1 ]; then
-      report WARN kinesis "$region" "$name" "write throttling" "$throttles throttled writes in ${WINDOW_MINUTES} min"
-    else
-      report OK kinesis "$region" "$name" "write throttling" "0 throttled writes in ${WINDOW_MINUTES} min"
-    fi
+    read -r verdict breaching present <<<"$(judge "$rule_evaluation" "$rule_datapoints" <<<"$values")"
+    throttles="$(sum_of <<<"$values")"
+    period="$(minutes "$rule_period")-minute"
+    case "$verdict" in
+      CRIT)
+        if [ "$rule_datapoints" -eq "$rule_evaluation" ]; then when="in every $period period"; else when="in $breaching of the last $rule_evaluation $period periods"; fi
+        report CRIT kinesis "$region" "$name" "write throttling" "$throttles throttled writes, $when: add shards"
+        ;;
+      WARN) report WARN kinesis "$region" "$name" "write throttling" "$throttles throttled writes in $(minutes "$rule_range") min (alarm: $rule_datapoints of $rule_evaluation $period periods)" ;;
+      *) report OK kinesis "$region" "$name" "write throttling" "$throttles throttled writes in $(minutes "$rule_range") min" ;;
+    esac
   done < <(manifest_lines stream)
 }
 
-# lambda_count REGION FUNCTION METRIC: "<sum> <largest 5-minute sum>", or fails.
-lambda_count() {
-  local periods
-  periods="$(datapoints "$1" AWS/Lambda "$3" Sum 300 "FunctionName=$2")" || return 1
-  printf '%s %s' "$(sum_of <<<"$periods")" "$(max_of <<<"$periods")"
-}
-
 check_lambda() {
-  local region="$1" name dead url depth out errors errors_peak invocations throttles throttles_peak threshold rate status
+  local region="$1" name dead url depth out values errors invocations throttles rate verdict
   while IFS=$'\t' read -r _ name; do
     if ! out="$(daml_aws lambda get-function-configuration --region "$region" --function-name "$name" --query State --output text 2>&1)"; then
       if [ "$(aws_error_kind "$out")" = notfound ]; then
@@ -246,28 +209,35 @@ check_lambda() {
       fi
       continue
     fi
-    if ! out="$(lambda_count "$region" "$name" Errors)" || ! invocations="$(lambda_count "$region" "$name" Invocations)"; then
+    if ! load_rule Errors "FunctionName=$name"; then
+      report UNKNOWN lambda "$region" "$name" "error rate" "$(no_alarm Errors)"
+    elif ! values="$(rule_values "$region" AWS/Lambda Errors "FunctionName=$name")" ||
+      ! invocations="$(rule_values "$region" AWS/Lambda Invocations "FunctionName=$name" | sum_of)"; then
       report UNKNOWN lambda "$region" "$name" "error rate" "cannot read CloudWatch metrics"
-      continue
+    else
+      read -r verdict _ <<<"$(judge "$rule_evaluation" "$rule_datapoints" <<<"$values")"
+      errors="$(sum_of <<<"$values")"
+      if [ "$(calc "$invocations > 0" 0)" = 1 ]; then rate="$(calc "100 * $errors / $invocations" 2)"; else rate="0.00"; fi
+      report "$verdict" lambda "$region" "$name" "error rate" "${rate} % ($errors errors / $invocations invocations; alarm at $rule_threshold per $(minutes "$rule_period") min)"
     fi
-    read -r errors errors_peak <<<"$out"
-    invocations="${invocations%% *}"
-    threshold="$(alarm_threshold Errors "$name" 1)"
-    if [ "$(calc "${invocations:-0} > 0" 0)" = 1 ]; then rate="$(calc "100 * ${errors:-0} / $invocations" 2)"; else rate="0.00"; fi
-    status="$(judge_high "${errors_peak:-0}" "$threshold")"
-    report "$status" lambda "$region" "$name" "error rate" "${rate} % (${errors:-0} errors / ${invocations:-0} invocations; alarm at $threshold per 5 min)"
 
-    if ! out="$(lambda_count "$region" "$name" Throttles)"; then
+    if ! load_rule Throttles "FunctionName=$name"; then
+      report UNKNOWN lambda "$region" "$name" throttles "$(no_alarm Throttles)"
+    elif ! values="$(rule_values "$region" AWS/Lambda Throttles "FunctionName=$name")"; then
       report UNKNOWN lambda "$region" "$name" throttles "cannot read CloudWatch metrics"
-      continue
+    else
+      read -r verdict _ <<<"$(judge "$rule_evaluation" "$rule_datapoints" <<<"$values")"
+      throttles="$(sum_of <<<"$values")"
+      report "$verdict" lambda "$region" "$name" throttles "$throttles throttles in $(minutes "$rule_range") min (alarm at $rule_threshold per $(minutes "$rule_period") min)"
     fi
-    read -r throttles throttles_peak <<<"$out"
-    threshold="$(alarm_threshold Throttles "$name" 1)"
-    report "$(judge_high "${throttles_peak:-0}" "$threshold")" lambda "$region" "$name" throttles "${throttles:-0} throttles in ${WINDOW_MINUTES} min (alarm at $threshold per 5 min)"
   done < <(manifest_lines function)
 
   while IFS=$'\t' read -r _ name dead; do
     [ "$dead" = yes ] || continue
+    if ! load_rule ApproximateNumberOfMessagesVisible "QueueName=$name"; then
+      report UNKNOWN lambda "$region" "$name" "DLQ depth" "$(no_alarm ApproximateNumberOfMessagesVisible)"
+      continue
+    fi
     if ! url="$(daml_aws sqs get-queue-url --region "$region" --queue-name "$name" --query QueueUrl --output text 2>&1)"; then
       if [ "$(aws_error_kind "$url")" = notfound ]; then
         report UNKNOWN lambda "$region" "$name" "DLQ depth" "queue not found (stack not deployed?)"
@@ -281,16 +251,17 @@ check_lambda() {
       report UNKNOWN lambda "$region" "$name" "DLQ depth" "cannot read queue: $(short "$depth")"
       continue
     fi
-    if [ "${depth:-0}" -gt 0 ]; then
-      report CRIT lambda "$region" "$name" "DLQ depth" "$depth messages waiting for replay (runbook: dlq-depth)"
-    else
-      report OK lambda "$region" "$name" "DLQ depth" "0 messages"
-    fi
+    # The queue's depth now is one datapoint of the alarm's metric.
+    read -r verdict _ <<<"$(judge 1 1 <<<"${depth:-0}")"
+    case "$verdict" in
+      CRIT) report CRIT lambda "$region" "$name" "DLQ depth" "$depth messages waiting for replay (runbook: dlq-depth)" ;;
+      *) report "$verdict" lambda "$region" "$name" "DLQ depth" "${depth:-0} messages" ;;
+    esac
   done < <(manifest_lines queue)
 }
 
 check_sagemaker() {
-  local region="$1" name variants variant out threshold errors latency list
+  local region="$1" name variants variant out list values verdict present
   while IFS=$'\t' read -r _ name variants; do
     if ! out="$(daml_aws sagemaker describe-endpoint --region "$region" --endpoint-name "$name" --query EndpointStatus --output text 2>&1)"; then
       if [ "$(aws_error_kind "$out")" = notfound ]; then
@@ -307,26 +278,49 @@ check_sagemaker() {
     esac
     IFS=, read -r -a list <<<"$variants"
     for variant in "${list[@]}"; do
-      threshold="$(alarm_threshold Invocation5XXErrors "$name" 1)"
-      if ! errors="$(datapoints "$region" AWS/SageMaker Invocation5XXErrors Sum 300 "EndpointName=$name" "VariantName=$variant" | max_of)"; then
+      if ! load_rule Invocation5XXErrors "EndpointName=$name" "VariantName=$variant"; then
+        report UNKNOWN sagemaker "$region" "$name/$variant" "5XX errors" "$(no_alarm Invocation5XXErrors)"
+      elif ! values="$(rule_values "$region" AWS/SageMaker Invocation5XXErrors "EndpointName=$name" "VariantName=$variant")"; then
         report UNKNOWN sagemaker "$region" "$name/$variant" "5XX errors" "cannot read CloudWatch metrics"
-        continue
-      fi
-      report "$(judge_high "${errors:-0}" "$threshold")" sagemaker "$region" "$name/$variant" "5XX errors" "${errors:-0} max per 5 min (alarm at $threshold)"
-      threshold="$(alarm_threshold ModelLatency "$name" 500000)"
-      if ! latency="$(datapoints "$region" AWS/SageMaker ModelLatency p99 300 "EndpointName=$name" "VariantName=$variant" | max_of)"; then
-        report UNKNOWN sagemaker "$region" "$name/$variant" "model latency p99" "cannot read CloudWatch metrics"
-      elif [ -z "$latency" ]; then
-        report OK sagemaker "$region" "$name/$variant" "model latency p99" "no invocations in ${WINDOW_MINUTES} min"
       else
-        report "$(judge_high "$latency" "$threshold")" sagemaker "$region" "$name/$variant" "model latency p99" "$(calc "$latency / 1000" 1) ms (alarm at $(calc "$threshold / 1000" 1) ms)"
+        read -r verdict _ <<<"$(judge "$rule_evaluation" "$rule_datapoints" <<<"$values")"
+        report "$verdict" sagemaker "$region" "$name/$variant" "5XX errors" "$(max_of <<<"$values" | sed 's/^$/0/') max per $(minutes "$rule_period") min (alarm at $rule_threshold)"
+      fi
+      if ! load_rule ModelLatency "EndpointName=$name" "VariantName=$variant"; then
+        report UNKNOWN sagemaker "$region" "$name/$variant" "model latency p99" "$(no_alarm ModelLatency)"
+      elif ! values="$(rule_values "$region" AWS/SageMaker ModelLatency "EndpointName=$name" "VariantName=$variant")"; then
+        report UNKNOWN sagemaker "$region" "$name/$variant" "model latency p99" "cannot read CloudWatch metrics"
+      else
+        read -r verdict _ present <<<"$(judge "$rule_evaluation" "$rule_datapoints" <<<"$values")"
+        if [ "$present" -eq 0 ]; then
+          report "$verdict" sagemaker "$region" "$name/$variant" "model latency p99" "no invocations in $(minutes "$rule_range") min"
+        else
+          report "$verdict" sagemaker "$region" "$name/$variant" "model latency p99" "$(calc "$(max_of <<<"$values") / 1000" 1) ms (alarm at $(calc "$rule_threshold / 1000" 1) ms)"
+        fi
       fi
     done
   done < <(manifest_lines endpoint)
 }
 
+# check_cluster_metric REGION CLUSTER METRIC CHECK UNIT: one Redshift metric judged by its alarm.
+check_cluster_metric() {
+  local region="$1" id="$2" metric="$3" check="$4" unit="$5" values verdict present
+  if ! load_rule "$metric" "ClusterIdentifier=$id"; then
+    report UNKNOWN redshift "$region" "$id" "$check" "$(no_alarm "$metric")"
+  elif ! values="$(rule_values "$region" AWS/Redshift "$metric" "ClusterIdentifier=$id")"; then
+    report UNKNOWN redshift "$region" "$id" "$check" "cannot read CloudWatch metrics"
+  else
+    read -r verdict _ present <<<"$(judge "$rule_evaluation" "$rule_datapoints" <<<"$values")"
+    if [ "$present" -eq 0 ]; then
+      report "$verdict" redshift "$region" "$id" "$check" "no datapoints in $(minutes "$rule_range") min"
+    else
+      report "$verdict" redshift "$region" "$id" "$check" "$(calc "$(max_of <<<"$values")" 1) $unit (alarm at $rule_threshold $unit)"
+    fi
+  fi
+}
+
 check_redshift() {
-  local region="$1" id out status availability threshold cpu disk
+  local region="$1" id out status availability
   while IFS=$'\t' read -r _ id; do
     if ! out="$(daml_aws redshift describe-clusters --region "$region" --cluster-identifier "$id" \
       --query 'Clusters[0].[ClusterStatus,ClusterAvailabilityStatus]' --output text 2>&1)"; then
@@ -344,27 +338,13 @@ check_redshift() {
         report WARN redshift "$region" "$id" status "$status (${availability:-?})" ;;
       *) report CRIT redshift "$region" "$id" status "$status (${availability:-?})" ;;
     esac
-    threshold="$(alarm_threshold CPUUtilization "$id" 90)"
-    if ! cpu="$(datapoints "$region" AWS/Redshift CPUUtilization Average 300 "ClusterIdentifier=$id" | max_of)"; then
-      report UNKNOWN redshift "$region" "$id" cpu "cannot read CloudWatch metrics"
-    elif [ -z "$cpu" ]; then
-      report OK redshift "$region" "$id" cpu "no datapoints in ${WINDOW_MINUTES} min"
-    else
-      report "$(judge_high "$cpu" "$threshold")" redshift "$region" "$id" cpu "$(calc "$cpu" 1) % (alarm at $threshold %)"
-    fi
-    threshold="$(alarm_threshold PercentageDiskSpaceUsed "$id" 80)"
-    if ! disk="$(datapoints "$region" AWS/Redshift PercentageDiskSpaceUsed Maximum 300 "ClusterIdentifier=$id" | max_of)"; then
-      report UNKNOWN redshift "$region" "$id" "disk used" "cannot read CloudWatch metrics"
-    elif [ -z "$disk" ]; then
-      report OK redshift "$region" "$id" "disk used" "no datapoints in ${WINDOW_MINUTES} min"
-    else
-      report "$(judge_high "$disk" "$threshold")" redshift "$region" "$id" "disk used" "$(calc "$disk" 1) % (alarm at $threshold %)"
-    fi
+    check_cluster_metric "$region" "$id" CPUUtilization cpu %
+    check_cluster_metric "$region" "$id" PercentageDiskSpaceUsed "disk used" %
   done < <(manifest_lines cluster)
 }
 
 check_api() {
-  local region="$1" name stage id errors requests rate threshold latency
+  local region="$1" name stage id errors requests total_errors total_requests rate values verdict present
   while IFS=$'\t' read -r _ name stage; do
     if ! id="$(daml_aws apigatewayv2 get-apis --region "$region" --query "Items[?Name=='$name'].ApiId | [0]" --output text 2>&1)"; then
       report UNKNOWN api "$region" "$name" "5XX rate" "cannot list APIs: $(short "$id")"
@@ -374,53 +354,69 @@ check_api() {
       report UNKNOWN api "$region" "$name" "5XX rate" "API not found (stack not deployed?)"
       continue
     fi
-    if ! errors="$(datapoints "$region" AWS/ApiGateway 5xx Sum 300 "ApiId=$id" "Stage=$stage" | sum_of)" ||
-      ! requests="$(datapoints "$region" AWS/ApiGateway Count Sum 300 "ApiId=$id" "Stage=$stage" | sum_of)"; then
+    # The manifest names the API by its name (what the alarm's ApiId reference stands for); CloudWatch wants its id.
+    if ! load_rule "rate(5xx)" "ApiId=$name" "Stage=$stage"; then
+      report UNKNOWN api "$region" "$name" "5XX rate" "$(no_alarm 'the 5xx / Count ratio')"
+    elif ! errors="$(timed_datapoints "$region" AWS/ApiGateway 5xx "$rule_stat" "$rule_period" "$rule_range" "ApiId=$id" "Stage=$stage")" ||
+      ! requests="$(timed_datapoints "$region" AWS/ApiGateway Count "$rule_stat" "$rule_period" "$rule_range" "ApiId=$id" "Stage=$stage")"; then
       report UNKNOWN api "$region" "$name" "5XX rate" "cannot read CloudWatch metrics"
-      continue
-    fi
-    threshold="$(alarm_threshold "rate(5xx)" "$name" 0.01)"
-    if [ "$(calc "$requests > 0" 0)" = 1 ]; then
-      rate="$(calc "$errors / $requests" 4)"
-      report "$(judge_high "$rate" "$threshold")" api "$region" "$name" "5XX rate" "$(calc "100 * $rate" 2) % ($errors of $requests requests; alarm at $(calc "100 * $threshold" 2) %)"
     else
-      report OK api "$region" "$name" "5XX rate" "no requests in ${WINDOW_MINUTES} min"
+      total_errors="$(cut -d' ' -f2 <<<"$errors" | sum_of)"
+      total_requests="$(cut -d' ' -f2 <<<"$requests" | sum_of)"
+      if [ "$(calc "$total_requests > 0" 0)" = 1 ]; then
+        read -r verdict _ <<<"$(ratio_per_period "$errors" "$requests" | judge "$rule_evaluation" "$rule_datapoints")"
+        rate="$(calc "$total_errors / $total_requests" 4)"
+        report "$verdict" api "$region" "$name" "5XX rate" "$(calc "100 * $rate" 2) % ($total_errors of $total_requests requests; alarm at $(calc "100 * $rule_threshold" 2) %)"
+      else
+        report OK api "$region" "$name" "5XX rate" "no requests in $(minutes "$rule_range") min"
+      fi
     fi
-    threshold="$(alarm_threshold Latency "$name" 1000)"
-    if ! latency="$(datapoints "$region" AWS/ApiGateway Latency p99 300 "ApiId=$id" "Stage=$stage" | max_of)"; then
+    if ! load_rule Latency "ApiId=$name" "Stage=$stage"; then
+      report UNKNOWN api "$region" "$name" "latency p99" "$(no_alarm Latency)"
+    elif ! values="$(rule_values "$region" AWS/ApiGateway Latency "ApiId=$id" "Stage=$stage")"; then
       report UNKNOWN api "$region" "$name" "latency p99" "cannot read CloudWatch metrics"
-    elif [ -z "$latency" ]; then
-      report OK api "$region" "$name" "latency p99" "no requests in ${WINDOW_MINUTES} min"
     else
-      report "$(judge_high "$latency" "$threshold")" api "$region" "$name" "latency p99" "$(calc "$latency" 0) ms (alarm at $threshold ms)"
+      read -r verdict _ present <<<"$(judge "$rule_evaluation" "$rule_datapoints" <<<"$values")"
+      if [ "$present" -eq 0 ]; then
+        report "$verdict" api "$region" "$name" "latency p99" "no requests in $(minutes "$rule_range") min"
+      else
+        report "$verdict" api "$region" "$name" "latency p99" "$(calc "$(max_of <<<"$values")" 0) ms (alarm at $rule_threshold ms)"
+      fi
     fi
   done < <(manifest_lines api)
 }
 
 check_replication() {
-  local region="$1" source destination rule dims latency threshold pending failed
+  local region="$1" source destination rule dims values verdict present pending failed
   while IFS=$'\t' read -r _ source destination rule; do
     dims=("SourceBucket=$source" "DestinationBucket=$destination" "RuleId=$rule")
-    threshold="$(alarm_threshold ReplicationLatency "$destination" 900)"
-    if ! latency="$(datapoints "$region" AWS/S3 ReplicationLatency Maximum 60 "${dims[@]}" | max_of)"; then
+    if ! load_rule ReplicationLatency "${dims[@]}"; then
+      report UNKNOWN replication "$region" "$source" latency "$(no_alarm ReplicationLatency)"
+    elif ! values="$(rule_values "$region" AWS/S3 ReplicationLatency "${dims[@]}")"; then
       report UNKNOWN replication "$region" "$source" latency "cannot read CloudWatch metrics"
+    else
+      read -r verdict _ present <<<"$(judge "$rule_evaluation" "$rule_datapoints" <<<"$values")"
+      if [ "$present" -eq 0 ]; then
+        report "$verdict" replication "$region" "$source" latency "nothing replicated in $(minutes "$rule_range") min"
+      else
+        report "$verdict" replication "$region" "$source" latency "$(calc "$(max_of <<<"$values")" 0) s max to $destination (RTC SLA $rule_threshold s)"
+      fi
+    fi
+    if ! load_rule OperationsFailedReplication "${dims[@]}"; then
+      report UNKNOWN replication "$region" "$source" backlog "$(no_alarm OperationsFailedReplication)"
       continue
     fi
-    if [ -z "$latency" ]; then
-      report OK replication "$region" "$source" latency "nothing replicated in ${WINDOW_MINUTES} min"
-    else
-      report "$(judge_high "$latency" "$threshold")" replication "$region" "$source" latency "$(calc "$latency" 0) s max to $destination (RTC SLA $threshold s)"
-    fi
-    if ! pending="$(datapoints "$region" AWS/S3 OperationsPendingReplication Maximum 60 "${dims[@]}" | max_of)" ||
-      ! failed="$(datapoints "$region" AWS/S3 OperationsFailedReplication Sum 300 "${dims[@]}" | sum_of)"; then
+    if ! values="$(rule_values "$region" AWS/S3 OperationsFailedReplication "${dims[@]}")" ||
+      ! pending="$(datapoints "$region" AWS/S3 OperationsPendingReplication Maximum "$rule_period" "$rule_range" "${dims[@]}" | max_of)"; then
       report UNKNOWN replication "$region" "$source" backlog "cannot read CloudWatch metrics"
       continue
     fi
-    if [ "$(calc "$failed > 0" 0)" = 1 ]; then
-      report CRIT replication "$region" "$source" backlog "${pending:-0} operations pending, $failed failed in ${WINDOW_MINUTES} min (runbook: replication-failed)"
-    else
-      report OK replication "$region" "$source" backlog "${pending:-0} operations pending, 0 failed in ${WINDOW_MINUTES} min"
-    fi
+    read -r verdict _ <<<"$(judge "$rule_evaluation" "$rule_datapoints" <<<"$values")"
+    failed="$(sum_of <<<"$values")"
+    case "$verdict" in
+      CRIT) report CRIT replication "$region" "$source" backlog "${pending:-0} operations pending, $failed failed in $(minutes "$rule_range") min (runbook: replication-failed)" ;;
+      *) report "$verdict" replication "$region" "$source" backlog "${pending:-0} operations pending, $failed failed in $(minutes "$rule_range") min" ;;
+    esac
   done < <(manifest_lines replication)
 }
 

@@ -3,6 +3,7 @@ import { buildApp } from '../../main';
 import { validateConfig } from '../../stacks/config/validate';
 import { PlatformConfig } from '../../stacks/config/types';
 import { StackRole } from '../../stacks/naming';
+import { SynthesizedStackView } from '../../stacks/synthesized-stack';
 
 export type TerraformJson = {
   resource: Record<string, Record<string, Record<string, any>>>;
@@ -45,9 +46,8 @@ export function resourcesOf(stack: TerraformJson, type: string): [string, Record
 
 /** Resources of `type` whose `attribute` references the given resource (e.g. `${aws_s3_bucket.x.id}`). */
 export function referencing(stack: TerraformJson, type: string, attribute: string, targetType: string, targetId: string): Record<string, any>[] {
-  return resourcesOf(stack, type)
-    .map(([, config]) => config)
-    .filter((config) => typeof config[attribute] === 'string' && config[attribute].startsWith(`\${${targetType}.${targetId}.`));
+  const target = { type: targetType, logicalId: targetId, config: stack.resource[targetType]?.[targetId] ?? {} };
+  return new SynthesizedStackView(stack).referencing(type, attribute, target).map((ref) => ref.config as Record<string, any>);
 }
 
 export const ROLES: readonly StackRole[] = ['primary', 'dr'];

@@ -116,8 +116,10 @@ terraform -chdir=$DAML_STACKS_DIR/$PRIMARY output"
   [[ "$output" == *"aws CLI not found"* ]]
 }
 
-@test "AWS_ENDPOINT_URL is followed by the synth (LOCAL_AWS_ENDPOINT)" {
+@test "AWS_ENDPOINT_URL is followed by the synth (LOCAL_AWS_ENDPOINT, the local entry point)" {
+  respond npm 0 'run --silent synth:local' ''
   AWS_ENDPOINT_URL=http://127.0.0.1:5000 run "$REPO_ROOT/scripts/deploy.sh" dr
   [ "$status" -eq 0 ]
   [[ "$output" == *"LOCAL_AWS_ENDPOINT=http://127.0.0.1:5000"* ]]
+  [ "$(calls '^npm ')" = "npm run --silent synth:local [AWS_ENDPOINT_URL=http://127.0.0.1:5000]" ]
 }

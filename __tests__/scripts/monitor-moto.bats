@@ -14,15 +14,18 @@ moto_server_path() {
   printf '%s' "${DAML_TOOLCHAIN_DIR:-$HOME/.cache/data-analytics-ml/toolchain}/venv-moto/bin/moto_server"
 }
 
-iso_minutes_ago() { date -u -d "-$1 minutes" +%Y-%m-%dT%H:%M:%SZ; }
+iso_seconds_ago() { date -u -d "-$1 seconds" +%Y-%m-%dT%H:%M:%SZ; }
 
-# put_metric NAMESPACE METRIC VALUE DIMENSION=VALUE...
+# put_metric NAMESPACE METRIC VALUE DIMENSION=VALUE...: one datapoint a minute ago
+# (PUT_SECONDS_AGO="30 90 ..." puts one at each of those ages instead).
 put_metric() {
-  local namespace="$1" metric="$2" value="$3" dims="" pair
+  local namespace="$1" metric="$2" value="$3" dims="" pair age
   shift 3
   for pair in "$@"; do dims+="${dims:+,}{Name=${pair%%=*},Value=${pair#*=}}"; done
-  aws cloudwatch put-metric-data --region us-east-1 --namespace "$namespace" \
-    --metric-data "MetricName=$metric,Dimensions=[$dims],Value=$value,Timestamp=$(iso_minutes_ago 1)"
+  for age in ${PUT_SECONDS_AGO:-60}; do
+    aws cloudwatch put-metric-data --region us-east-1 --namespace "$namespace" \
+      --metric-data "MetricName=$metric,Dimensions=[$dims],Value=$value,Timestamp=$(iso_seconds_ago "$age")"
+  done
 }
 
 setup_file() {
@@ -98,7 +101,8 @@ setup() {
 }
 
 @test "moto: iterator age above the alarm is CRIT (exit 2)" {
-  put_metric AWS/Kinesis GetRecords.IteratorAgeMilliseconds 95000 "StreamName=$STREAM"
+  # The alarm fires when each of the last 5 one-minute periods is at or above the threshold.
+  PUT_SECONDS_AGO="30 90 150 210 270" put_metric AWS/Kinesis GetRecords.IteratorAgeMilliseconds 95000 "StreamName=$STREAM"
   run "$REPO_ROOT/scripts/monitor.sh" kinesis --region us-east-1
   echo "$output"
   [ "$status" -eq 2 ]
@@ -138,7 +142,8 @@ setup() {
   mkdir -p "$BATS_TEST_TMPDIR/bin"
   for tool in terraform npm; do ln -s "$BATS_TEST_DIRNAME/fakes/fake-command" "$BATS_TEST_TMPDIR/bin/$tool"; done
   export FAKE_CALLS="$BATS_TEST_TMPDIR/calls" FAKE_RESPONSES="$BATS_TEST_TMPDIR/responses"
-  printf '%s\n' 'npm|0|run --silent synth|' 'terraform|0|*|' >"$FAKE_RESPONSES"
+  # AWS_ENDPOINT_URL names the emulator, so destroy.sh synthesizes the local variant.
+  printf '%s\n' 'npm|0|run --silent synth:local|' 'terraform|0|*|' >"$FAKE_RESPONSES"
   echo '{}' >"$BATS_TEST_TMPDIR/config.json"
   PATH="$BATS_TEST_TMPDIR/bin:$PATH" PLATFORM_CONFIG_FILE="$BATS_TEST_TMPDIR/config.json" \
     run "$REPO_ROOT/scripts/destroy.sh" --yes --i-understand-data-loss

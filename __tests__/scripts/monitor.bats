@@ -12,6 +12,31 @@ CLUSTER=data-analytics-ml-analytics-warehouse-use1
 
 metric() { respond aws 0 "*cloudwatch get-metric-statistics --region ${3:-us-east-1} --namespace $1 --metric-name $2 *" "${4:-}"; }
 
+# Datapoints with their timestamps (the 5XX rate is computed per period): periods VALUE... -> "T1\tV1\nT2\tV2...".
+periods() {
+  local out="" minute=0 value
+  for value in "$@"; do
+    out+="${out:+\\n}2026-01-01T10:$(printf '%02d' "$minute"):00Z\\t$value"
+    minute=$((minute + 5))
+  done
+  printf '%s' "$out"
+}
+
+# set_alarm ID KEY JSON: changes one setting of an alarm of the synthesized primary stack (delete: JSON "null").
+set_alarm() {
+  node -e '
+    const fs = require("fs");
+    const [file, id, key, value] = process.argv.slice(1);
+    const stack = JSON.parse(fs.readFileSync(file, "utf8"));
+    const alarm = stack.resource.aws_cloudwatch_metric_alarm[id];
+    if (!alarm) throw new Error(`no alarm ${id}`);
+    const parsed = JSON.parse(value);
+    if (parsed === null) delete stack.resource.aws_cloudwatch_metric_alarm[id];
+    else alarm[key] = parsed;
+    fs.writeFileSync(file, JSON.stringify(stack));
+  ' "$DAML_STACKS_DIR/$PRIMARY/cdk.tf.json" "$@"
+}
+
 setup() {
   common_setup
   # A healthy platform. CloudWatch answers "no datapoints" unless a test says otherwise.
@@ -30,8 +55,8 @@ setup() {
   metric AWS/Redshift CPUUtilization us-east-1 '12.5\t20'
   metric AWS/Redshift PercentageDiskSpaceUsed us-east-1 '31'
   respond aws 0 '*apigatewayv2 get-apis*' 'a1b2c3'
-  metric AWS/ApiGateway Count us-east-1 '500\t500'
-  metric AWS/ApiGateway 5xx us-east-1 '0\t0'
+  metric AWS/ApiGateway Count us-east-1 "$(periods 500 500)"
+  metric AWS/ApiGateway 5xx us-east-1 "$(periods 0 0)"
   metric AWS/ApiGateway Latency us-east-1 '180\t240'
 }
 
@@ -63,7 +88,8 @@ setup() {
   [ "$status" -eq 1 ]
   grep -qE "^WARN +kinesis .* iterator age +50000 ms max" <<<"$output"
 
-  metric AWS/Kinesis GetRecords.IteratorAgeMilliseconds us-east-1 '61000\t20'
+  # The alarm fires on 5 of 5 one-minute periods at or above the threshold.
+  metric AWS/Kinesis GetRecords.IteratorAgeMilliseconds us-east-1 '61000\t61000\t61000\t61000\t61000'
   run "$REPO_ROOT/scripts/monitor.sh" kinesis
   [ "$status" -eq 2 ]
   grep -qE "^CRIT +kinesis .* iterator age +61000 ms max \(alarm at 60000 ms\)" <<<"$output"
@@ -111,7 +137,8 @@ setup() {
   grep -qE "^OK +sagemaker .* $ENDPOINT/challenger +model latency p99" <<<"$output"
 
   respond aws 0 '*sagemaker describe-endpoint*' 'InService'
-  metric AWS/SageMaker ModelLatency us-east-1 '650000'
+  # The alarm fires on 2 of 3 five-minute periods above the threshold.
+  metric AWS/SageMaker ModelLatency us-east-1 '650000\t650000'
   run "$REPO_ROOT/scripts/monitor.sh" sagemaker
   [ "$status" -eq 2 ]
   grep -qE "^CRIT +sagemaker .* model latency p99 +650.0 ms \(alarm at 500.0 ms\)" <<<"$output"
@@ -128,7 +155,8 @@ setup() {
   [ "$status" -eq 1 ]
   grep -qE "^WARN +redshift .* $CLUSTER +status +paused \(Unavailable\)" <<<"$output"
   respond aws 0 '*redshift describe-clusters*' 'available\tAvailable'
-  metric AWS/Redshift CPUUtilization us-east-1 '40\t95.5'
+  # The alarm fires on 3 of 3 five-minute periods above the threshold.
+  metric AWS/Redshift CPUUtilization us-east-1 '91\t95.5\t93'
   run "$REPO_ROOT/scripts/monitor.sh" redshift
   [ "$status" -eq 2 ]
   grep -qE "^CRIT +redshift .* cpu +95.5 % \(alarm at 90 %\)" <<<"$output"
@@ -136,7 +164,8 @@ setup() {
 }
 
 @test "api: 5XX rate over the alarm is CRIT; looks the API id up by name" {
-  metric AWS/ApiGateway 5xx us-east-1 '10\t5'
+  # 1.6 % and 1.4 %: the alarm fires on 2 of 3 five-minute periods above 1 %.
+  metric AWS/ApiGateway 5xx us-east-1 "$(periods 8 7)"
   run "$REPO_ROOT/scripts/monitor.sh" api
   [ "$status" -eq 2 ]
   grep -qE "^CRIT +api .* 5XX rate +1.50 % \(15 of 1000 requests; alarm at 1.00 %\)" <<<"$output"
@@ -231,4 +260,76 @@ setup() {
   [ "$total" -gt 5 ]
   [ "$total" -eq "$(calls '^aws --endpoint-url http://127.0.0.1:5000 .*AWS_ENDPOINT_URL=http://127.0.0.1:5000\]$' | wc -l)" ]
   [ -n "$(calls '^aws --endpoint-url http://127.0.0.1:5000 sqs get-queue-attributes')" ]
+}
+
+# ------------------------------------------- judged by the synthesized alarms --
+
+@test "kinesis: one minute over the threshold is WARN, not CRIT: the alarm needs 5 of 5" {
+  metric AWS/Kinesis GetRecords.IteratorAgeMilliseconds us-east-1 '61000\t20\t20\t20\t20'
+  run "$REPO_ROOT/scripts/monitor.sh" kinesis
+  [ "$status" -eq 1 ]
+  grep -qE "^WARN +kinesis .* iterator age +61000 ms max \(alarm at 60000 ms\)" <<<"$output"
+}
+
+@test "api: a 5XX rate over the threshold in one period is WARN: the alarm needs 2 of 3" {
+  # 3 % in the first period, none in the second: 1.5 % overall, yet only one period breaches.
+  metric AWS/ApiGateway 5xx us-east-1 "$(periods 15 0)"
+  run "$REPO_ROOT/scripts/monitor.sh" api
+  [ "$status" -eq 1 ]
+  grep -qE "^WARN +api .* 5XX rate +1.50 % \(15 of 1000 requests; alarm at 1.00 %\)" <<<"$output"
+}
+
+@test "sagemaker: judged by the alerting alarm, not by the endpoint's deployment rollback guard" {
+  # Above the fixture's rollback guard (200 ms, 1-minute periods), below 80 % of the alerting alarm (500 ms).
+  metric AWS/SageMaker ModelLatency us-east-1 '300000\t300000\t300000'
+  run "$REPO_ROOT/scripts/monitor.sh" sagemaker
+  [ "$status" -eq 0 ]
+  grep -qE "^OK +sagemaker .*/champion +model latency p99 +300.0 ms \(alarm at 500.0 ms\)" <<<"$output"
+  [ -n "$(calls 'ModelLatency .*--period 300 --extended-statistics p99')" ]
+  [ -z "$(calls 'ModelLatency .*--period 60 ')" ]
+}
+
+@test "the synthesized threshold, periods and missing-data rule are the ones monitor judges by" {
+  set_alarm age threshold 30000
+  set_alarm age period 120
+  metric AWS/Kinesis GetRecords.IteratorAgeMilliseconds us-east-1 '35000\t35000\t35000\t35000\t35000'
+  run "$REPO_ROOT/scripts/monitor.sh" kinesis --region us-east-1
+  [ "$status" -eq 2 ]
+  grep -qE "^CRIT +kinesis .* iterator age +35000 ms max \(alarm at 30000 ms\)" <<<"$output"
+  # The alarm's statistic and period, over the 5 periods it evaluates (10 minutes).
+  call="$(calls 'GetRecords.IteratorAgeMilliseconds')"
+  [[ "$call" == *"--period 120 --statistics Maximum"* ]]
+  start="$(sed -E 's/.*--start-time ([^ ]+) --end-time ([^ ]+) .*/\1 \2/' <<<"$call")"
+  read -r from to <<<"$start"
+  [ $(($(date -u -d "$to" +%s) - $(date -u -d "$from" +%s))) -eq 600 ]
+
+  set_alarm age treat_missing_data '"notBreaching"'
+  metric AWS/Kinesis GetRecords.IteratorAgeMilliseconds us-east-1 ''
+  run "$REPO_ROOT/scripts/monitor.sh" kinesis --region us-east-1
+  [ "$status" -eq 0 ]
+  grep -qE "^OK +kinesis .* iterator age +no GetRecords datapoints in 10 min \(missing data: notBreaching\)" <<<"$output"
+
+  set_alarm write-throttled datapoints_to_alarm 1
+  metric AWS/Kinesis WriteProvisionedThroughputExceeded us-east-1 '0\t4\t0'
+  run "$REPO_ROOT/scripts/monitor.sh" kinesis --region us-east-1
+  [ "$status" -eq 2 ]
+  grep -qE "^CRIT +kinesis .* write throttling +4 throttled writes, in 1 of the last 3 5-minute periods: add shards" <<<"$output"
+
+  set_alarm dlq-depth threshold 10
+  set_alarm dlq-depth comparison_operator '"GreaterThanOrEqualToThreshold"'
+  respond aws 0 '*sqs get-queue-attributes*' '9'
+  run "$REPO_ROOT/scripts/monitor.sh" lambda --region us-east-1
+  [ "$status" -eq 1 ]
+  grep -qE "^WARN +lambda .* $QUEUE +DLQ depth +9 messages" <<<"$output"
+  respond aws 0 '*sqs get-queue-attributes*' '10'
+  run "$REPO_ROOT/scripts/monitor.sh" lambda --region us-east-1
+  [ "$status" -eq 2 ]
+}
+
+@test "a check whose alarm the synthesized stack lacks could not run (exit 3), naming the metric" {
+  set_alarm throttles - null
+  run "$REPO_ROOT/scripts/monitor.sh" lambda --region us-east-1
+  [ "$status" -eq 3 ]
+  grep -qE "^UNKNOWN +lambda +us-east-1 +$PROCESSOR +throttles +the synthesized stack has no alarm on Throttles for it" <<<"$output"
+  grep -qE "^OK +lambda +us-east-1 +$INFERENCE +throttles " <<<"$output"
 }

@@ -69,12 +69,35 @@ describe.each(ROLES)('%s stack manifest', (role) => {
     const withThreshold = resourcesOf(stack, 'aws_cloudwatch_metric_alarm').filter(([, a]) => typeof a.threshold === 'number');
     expect(of('alarm')).toHaveLength(withThreshold.length);
   });
+
+  test('carries the rule of every such alarm as synthesized (what monitor.sh judges by); deployment guards are marked rollback', () => {
+    const synthesized = resourcesOf(stack, 'aws_cloudwatch_metric_alarm')
+      .filter(([, a]) => typeof a.threshold === 'number')
+      .map(([, a]) => {
+        const metric = a.metric_name ? a : a.metric_query.find((q: any) => q.metric).metric;
+        return [
+          a.metric_name ? a.metric_name : `rate(${metric.metric_name})`,
+          String(a.threshold),
+          a.comparison_operator,
+          metric.statistic ?? metric.extended_statistic ?? metric.stat,
+          String(metric.period),
+          String(a.evaluation_periods),
+          String(a.datapoints_to_alarm),
+          a.treat_missing_data,
+          a.alarm_name.includes('-rollback-') ? 'rollback' : 'alert',
+        ].join(' ');
+      });
+    const manifested = of('alarm').map(([, metric, , ...rule]) => [metric, ...rule.slice(0, 7), rule[8]].join(' '));
+    expect(manifested.sort()).toEqual(synthesized.sort());
+    expect(manifested.some((line) => line.endsWith(' alert'))).toBe(true);
+  });
 });
 
 test('the primary manifest names the replication rule with real bucket names and the configured latency threshold', () => {
   const lines = manifest(stacks.primary);
   expect(lines).toContainEqual(['replication', `data-analytics-ml-analytics-lake-${ACCOUNT}-use1`, `data-analytics-ml-analytics-lake-${ACCOUNT}-usw2`, 'lake-to-dr']);
-  expect(lines).toContainEqual(['alarm', 'ReplicationLatency', `data-analytics-ml-analytics-lake-${ACCOUNT}-usw2`, '600']);
+  const dimensions = `DestinationBucket=data-analytics-ml-analytics-lake-${ACCOUNT}-usw2,RuleId=lake-to-dr,SourceBucket=data-analytics-ml-analytics-lake-${ACCOUNT}-use1`;
+  expect(lines).toContainEqual(['alarm', 'ReplicationLatency', `data-analytics-ml-analytics-lake-${ACCOUNT}-usw2`, '600', 'GreaterThanThreshold', 'Maximum', '300', '1', '1', 'notBreaching', dimensions, 'alert']);
   expect(manifest(stacks.dr).some(([kind]) => kind === 'replication')).toBe(false);
 });
 
@@ -90,4 +113,17 @@ test('fails with exit status 2 on a file that is not a synthesized stack', () =>
   }
   fs.rmSync(dir, { recursive: true, force: true });
   expect(status).toBe(2);
+});
+
+test('the alarms of the script tests\' fixture have the rules of the real ones, so monitor.bats judges as the platform alarms', () => {
+  const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'scripts', 'fixtures', 'primary.cdk.tf.json'), 'utf8'));
+  const rule = (line: string[], withThreshold: boolean) => [line[1], line[11], ...(withThreshold ? [line[3]] : []), ...line.slice(4, 10)].join(' ');
+  const real = manifest(synthPlatform().stacks.primary).filter(([kind]) => kind === 'alarm');
+  const fixtureAlarms = manifest(fixture).filter(([kind]) => kind === 'alarm');
+  expect(fixtureAlarms.length).toBeGreaterThan(15);
+  for (const line of fixtureAlarms) {
+    // The fixture's rollback guards have a threshold of their own, so that a test can tell which alarm monitor.sh used.
+    const withThreshold = line[11] === 'alert';
+    expect(real.map((r) => rule(r, withThreshold))).toContain(rule(line, withThreshold));
+  }
 });

@@ -116,8 +116,8 @@ daml_manifest() {
   node "$DAML_REPO_ROOT/scripts/lib/stack-manifest.js" "$file" "${2:-}"
 }
 
-# If AWS_ENDPOINT_URL points the AWS CLI at a local emulator, point the synthesized provider at it
-# too (LOCAL_AWS_ENDPOINT), so deploy and destroy talk to the same place the CLI checks.
+# If AWS_ENDPOINT_URL points the AWS CLI at a local emulator, synthesize for that emulator too
+# (LOCAL_AWS_ENDPOINT, see daml_synth), so deploy and destroy talk to the same place the CLI checks.
 daml_follow_local_endpoint() {
   if [ -n "${AWS_ENDPOINT_URL:-}" ] && [ -z "${LOCAL_AWS_ENDPOINT:-}" ]; then
     export LOCAL_AWS_ENDPOINT="$AWS_ENDPOINT_URL"
@@ -125,8 +125,11 @@ daml_follow_local_endpoint() {
   fi
 }
 
-# Builds the functions and synthesizes both stacks (npm run synth = build + synth).
+# Builds the functions and synthesizes both stacks: npm run synth (main.ts), or with LOCAL_AWS_ENDPOINT
+# set npm run synth:local (local-deploy/main.ts: the same stacks, made deployable into the emulator).
 daml_synth() {
-  daml_log "building functions and synthesizing ($(daml_stack_name dr), $(daml_stack_name primary))"
-  (cd "$DAML_REPO_ROOT" && npm run --silent synth) >&2
+  local script=synth
+  if [ -n "${LOCAL_AWS_ENDPOINT:-}" ]; then script=synth:local; fi
+  daml_log "building functions and synthesizing ($(daml_stack_name dr), $(daml_stack_name primary)) with npm run $script"
+  (cd "$DAML_REPO_ROOT" && npm run --silent "$script") >&2
 }

@@ -1,7 +1,7 @@
 import { PlatformConfig } from './types';
 
 /** Fields that come from environment variables rather than the per-environment file. */
-export type EnvironmentFields = 'projectName' | 'environment' | 'primaryRegion' | 'drRegion' | 'localAwsEndpoint' | 'remoteState';
+export type EnvironmentFields = 'projectName' | 'environment' | 'primaryRegion' | 'drRegion' | 'remoteState';
 
 export const ENVIRONMENT_DEFAULTS = {
   projectName: 'data-analytics-ml',

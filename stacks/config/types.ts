@@ -253,8 +253,6 @@ export interface PlatformConfig {
   readonly drMode: DrMode;
   /** destroy.sh refuses protected environments. @default false */
   readonly protected: boolean;
-  /** LOCAL_AWS_ENDPOINT: point the provider at a local emulator (tests only). @default "" */
-  readonly localAwsEndpoint: string;
   readonly tags: CostAllocationTags;
   readonly network: NetworkConfig;
   readonly dataLake: DataLakeConfig;

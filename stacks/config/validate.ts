@@ -221,7 +221,6 @@ function semanticRules(c: PlatformConfig, variantCheck: Rule[]): Rule[] {
     oneOf('AWS_REGION', c.primaryRegion, KNOWN_REGIONS),
     oneOf('SECONDARY_REGION', c.drRegion, KNOWN_REGIONS),
     { field: 'SECONDARY_REGION', value: c.drRegion, ok: c.drRegion !== c.primaryRegion, allowed: `must differ from AWS_REGION (${c.primaryRegion}): the DR stack needs another region` },
-    { field: 'LOCAL_AWS_ENDPOINT', value: c.localAwsEndpoint, ok: c.localAwsEndpoint === '' || /^http:\/\/(127\.\d+\.\d+\.\d+|localhost)(:\d+)?$/.test(c.localAwsEndpoint), allowed: 'empty, or an http URL on the loopback interface such as http://127.0.0.1:5000' },
     oneOf('drMode', c.drMode, ['pilot-light', 'warm-standby']),
     { field: 'tags.owner', value: c.tags.owner, ok: /^[\w .:/=+@-]{1,256}$/.test(c.tags.owner), allowed: 'a tag value of 1-256 letters, digits, spaces and _.:/=+-@' },
     { field: 'tags.costCenter', value: c.tags.costCenter, ok: /^[\w .:/=+@-]{1,256}$/.test(c.tags.costCenter), allowed: 'a tag value of 1-256 letters, digits, spaces and _.:/=+-@' },
@@ -356,7 +355,6 @@ export function validateConfig(inputs: ConfigInputs): PlatformConfig {
     environment: environmentValue(env, 'ENVIRONMENT', ENVIRONMENT_DEFAULTS.environment),
     primaryRegion,
     drRegion: environmentValue(env, 'SECONDARY_REGION', ENVIRONMENT_DEFAULTS.drRegion),
-    localAwsEndpoint: environmentValue(env, 'LOCAL_AWS_ENDPOINT', ''),
     remoteState: {
       bucket: environmentValue(env, 'TF_STATE_BUCKET', ''),
       region: environmentValue(env, 'TF_STATE_REGION', primaryRegion),

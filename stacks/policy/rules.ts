@@ -1,13 +1,10 @@
+import { ResourceRef, SynthesizedStack, SynthesizedStackView } from '../synthesized-stack';
+
 /**
  * The platform's policy pack (cdk-nag style, for CDKTF): small named rules over a stack's
- * synthesized Terraform JSON. Each finding says what is wrong and how to fix it.
+ * synthesized Terraform JSON (read through SynthesizedStackView). Each finding says what is wrong
+ * and how to fix it.
  */
-
-export interface ResourceRef {
-  readonly type: string;
-  readonly logicalId: string;
-  readonly config: Record<string, unknown>;
-}
 
 export interface Finding {
   readonly ruleId: string;
@@ -19,27 +16,6 @@ export interface PolicyRule {
   readonly id: string;
   readonly description: string;
   check(stack: SynthesizedStackView): Finding[];
-}
-
-/** Read-only view of `stack.toTerraform()` with the look-ups rules need. */
-export class SynthesizedStackView {
-  readonly resources: ResourceRef[];
-
-  constructor(json: { resource?: Record<string, Record<string, Record<string, unknown>>> }) {
-    this.resources = Object.entries(json.resource ?? {}).flatMap(([type, byId]) =>
-      Object.entries(byId).map(([logicalId, config]) => ({ type, logicalId, config })),
-    );
-  }
-
-  ofType(type: string): ResourceRef[] {
-    return this.resources.filter((r) => r.type === type);
-  }
-
-  /** Resources of `type` whose `attribute` references `target` (e.g. `${aws_s3_bucket.x.id}`). */
-  referencing(type: string, attribute: string, target: ResourceRef): ResourceRef[] {
-    const prefix = `\${${target.type}.${target.logicalId}.`;
-    return this.ofType(type).filter((r) => typeof r.config[attribute] === 'string' && (r.config[attribute] as string).startsWith(prefix));
-  }
 }
 
 function finding(ruleId: string, resource: ResourceRef, message: string): Finding {
@@ -198,6 +174,6 @@ export const POLICY_RULES: readonly PolicyRule[] = [
 ];
 
 export function evaluatePolicy(json: object, rules: readonly PolicyRule[] = POLICY_RULES): Finding[] {
-  const view = new SynthesizedStackView(json as ConstructorParameters<typeof SynthesizedStackView>[0]);
+  const view = new SynthesizedStackView(json as SynthesizedStack);
   return rules.flatMap((rule) => rule.check(view));
 }

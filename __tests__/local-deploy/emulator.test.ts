@@ -5,9 +5,12 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { Aspects, TerraformOutput, TerraformStack, Testing } from 'cdktf';
-import { buildApp } from '../../main';
-import { EMULATOR_GAPS, EMULATOR_READBACK_GAPS, endpointOfType, LocalEmulatorAspect, LocalEmulatorReport } from '../../stacks/local-emulator';
+import { buildLocalApp } from '../../local-deploy/app';
+import { LocalEmulatorAspect, LocalEmulatorReport } from '../../local-deploy/emulator-aspect';
+import { EMULATOR_GAPS, EMULATOR_READBACK_GAPS } from '../../local-deploy/emulator-gaps';
+import { endpointOfType } from '../../local-deploy/endpoints';
 import { StackRole } from '../../stacks/naming';
+import { addressesReferencedBy, SynthesizedStackView } from '../../stacks/synthesized-stack';
 import { ROLES, synthPlatform, testConfig, TerraformJson } from '../helpers/synth';
 
 const ENDPOINT = 'http://127.0.0.1:5123';
@@ -17,10 +20,10 @@ interface LocalStack {
   readonly report: LocalEmulatorReport;
 }
 
-/** Both stacks synthesized with LOCAL_AWS_ENDPOINT, with the report the aspect writes into `//`. */
+/** Both stacks synthesized for the emulator at ENDPOINT, with the report the aspect writes into `//`. */
 function synthLocal(file: unknown): Record<StackRole, LocalStack> {
   const app = Testing.app();
-  const stacks = buildApp(app, testConfig(file, { LOCAL_AWS_ENDPOINT: ENDPOINT }));
+  const stacks = buildLocalApp(app, testConfig(file), ENDPOINT);
   return Object.fromEntries(
     stacks.map((stack) => {
       const json = JSON.parse(Testing.synth(stack)) as TerraformJson;
@@ -31,18 +34,12 @@ function synthLocal(file: unknown): Record<StackRole, LocalStack> {
 }
 
 function addresses(stack: TerraformJson): Set<string> {
-  const found = new Set<string>();
-  for (const [type, byId] of Object.entries(stack.resource ?? {})) for (const id of Object.keys(byId)) found.add(`${type}.${id}`);
-  for (const [type, byId] of Object.entries(stack.data ?? {})) for (const id of Object.keys(byId)) found.add(`data.${type}.${id}`);
-  return found;
+  return new SynthesizedStackView(stack).addresses();
 }
-
-const REFERENCE = /(?<![\w.-])((?:data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)(?=[.\]}"),\s]|$)/g;
 
 /** Resource and data-source addresses mentioned anywhere in the stack (interpolations, depends_on). */
 function referencedAddresses(stack: TerraformJson): Set<string> {
-  const text = JSON.stringify({ resource: stack.resource, data: stack.data, output: stack.output });
-  return new Set([...text.matchAll(REFERENCE)].map((match) => match[1]));
+  return new Set(addressesReferencedBy({ resource: stack.resource, data: stack.data, output: stack.output }));
 }
 
 function statementsOf(policy: string): any[] {
@@ -243,26 +240,5 @@ describe('LocalEmulatorAspect on a small stack', () => {
     expect(report.adapted).toEqual([
       { address: 'aws_cloudwatch_metric_alarm.by-name', reason: 'names aws_sqs_queue.queue (excluded) by the literal value of its configuration' },
     ]);
-  });
-});
-
-describe('endpointOfType', () => {
-  test.each([
-    ['aws_route', 'ec2'],
-    ['aws_route_table_association', 'ec2'],
-    ['aws_route53_health_check', 'route53'],
-    ['aws_cloudwatch_log_group', 'cloudwatchlogs'],
-    ['aws_cloudwatch_event_rule', 'events'],
-    ['aws_cloudwatch_metric_alarm', 'cloudwatch'],
-    ['aws_kinesis_firehose_delivery_stream', 'firehose'],
-    ['aws_kinesis_stream', 'kinesis'],
-    ['aws_redshiftdata_statement', 'redshiftdata'],
-    ['aws_redshift_cluster', 'redshift'],
-  ])('%s is served by the %s endpoint', (type, endpoint) => {
-    expect(endpointOfType(type)).toBe(endpoint);
-  });
-
-  test('an unknown type has no endpoint, so the coverage test names it', () => {
-    expect(endpointOfType('aws_memorydb_cluster')).toBeUndefined();
   });
 });
