@@ -12,7 +12,7 @@ const SOURCE_DIRS = ['main.ts', 'stacks', 'functions', 'local', 'local-deploy', 
 function sourceFiles(entry: string): string[] {
   const full = path.join(ROOT, entry);
   if (!fs.existsSync(full)) return [];
-  if (fs.statSync(full).isFile()) return full.endsWith('.ts') ? [full] : [];
+  if (fs.statSync(full).isFile()) return /\.(ts|js)$/.test(full) ? [full] : [];
   return fs.readdirSync(full).flatMap((name) => (name === 'node_modules' ? [] : sourceFiles(path.join(entry, name))));
 }
 
@@ -21,8 +21,8 @@ export function relativeImports(file: string, source: string): string[] {
   const specifiers = [...source.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm)].map((m) => m[1]!);
   return specifiers.flatMap((specifier) => {
     const base = path.resolve(path.dirname(file), specifier);
-    const candidate = [`${base}.ts`, path.join(base, 'index.ts'), base].find((p) => fs.existsSync(p) && fs.statSync(p).isFile());
-    return candidate && candidate.endsWith('.ts') ? [candidate] : [];
+    const candidate = [`${base}.ts`, `${base}.js`, path.join(base, 'index.ts'), base].find((p) => fs.existsSync(p) && fs.statSync(p).isFile());
+    return candidate && /\.(ts|js)$/.test(candidate) ? [candidate] : [];
   });
 }
 
@@ -96,6 +96,7 @@ describe('import graph', () => {
     ['platform', /^stacks\/regional-platform\.ts$/],
     ['constructs', /^stacks\/constructs\//],
     ['policy', /^stacks\/policy\//],
+    ['synthesized stack view', /^stacks\/synthesized-stack\.js$/],
   ];
   const layerOf = (file: string) => STACK_LAYERS.findIndex(([, pattern]) => pattern.test(relative(file)));
 
