@@ -73,14 +73,12 @@ export CDKTF_OUTDIR="$WORK/cdktf.out"
 export DAML_STACKS_DIR="$CDKTF_OUTDIR/stacks"
 # shellcheck source=scripts/lib/common.sh
 source "$SCRIPT_DIR/lib/common.sh"
+# shellcheck source=scripts/lib/emulator.sh
+source "$SCRIPT_DIR/lib/emulator.sh"
 
-moto_pid=""
 cleanup() {
   local status=$?
-  if [ -n "$moto_pid" ] && kill -0 "$moto_pid" 2>/dev/null; then
-    kill "$moto_pid" 2>/dev/null || true
-    wait "$moto_pid" 2>/dev/null || true
-  fi
+  daml_stop_moto
   if [ "$keep" -eq 1 ] || [ "$status" -ne 0 ]; then
     say "working directory kept: $WORK (stacks, state, deploy.log, moto.log)" >&2
   else
@@ -93,55 +91,18 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ------------------------------------------------------------------ emulator --
-port_is_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() { "$DAML_MOTO_PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-start_moto() {
-  local attempt port tries
-  for attempt in 1 2 3; do
-    port="$(free_port)"
-    # AWS managed policies (AWSLambdaVPCAccessExecutionRole, ...) exist in every account; moto loads them on request.
-    MOTO_IAM_LOAD_MANAGED_POLICIES=true "$DAML_MOTO_PYTHON" "$SCRIPT_DIR/lib/moto-server.py" -H 127.0.0.1 -p "$port" \
-      >>"$WORK/moto.log" 2>&1 &
-    moto_pid=$!
-    for ((tries = 0; tries < 100; tries++)); do
-      if port_is_open "$port"; then
-        MOTO_URL="http://127.0.0.1:$port"
-        return 0
-      fi
-      kill -0 "$moto_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill "$moto_pid" 2>/dev/null || true
-    wait "$moto_pid" 2>/dev/null || true
-    moto_pid=""
-    say "moto did not start on port $port (attempt $attempt)" >&2
-  done
-  tail -n 20 "$WORK/moto.log" >&2
-  return 1
-}
-
-start_moto || { say "FAILED: cannot start moto (log above)"; exit 1; }
+daml_start_moto "$WORK/moto.log" || { say "FAILED: cannot start moto (log above)"; exit 1; }
 moto_version="$("$DAML_MOTO_PYTHON" -c 'import importlib.metadata as m; print(m.version("moto"))')"
-
-# Only the emulator: no profile, no real credentials, no remote state bucket.
-unset AWS_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN TF_STATE_BUCKET LOCAL_AWS_ENDPOINT
-export AWS_ENDPOINT_URL="$MOTO_URL" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
-export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
-export TF_IN_AUTOMATION=1 TF_CLI_ARGS=-no-color
+daml_use_emulator
 
 say "moto $moto_version at $MOTO_URL; $("$DAML_TERRAFORM" version | sed -n 1p), hashicorp/aws $DAML_AWS_PROVIDER_VERSION (local build); $(aws --version 2>&1 | cut -d' ' -f1)"
 
 roles=(dr primary)
-# The stacks require the provider version the bindings wrap; only DAML_AWS_PROVIDER_VERSION is built here
-# (docs/toolchain.md). A Terraform override file next to each synthesized stack changes the constraint for this
-# run only; the synthesized cdk.tf.json stays exactly as synth wrote it (synth leaves other files alone).
-if [ "$DAML_AWS_PROVIDER_VERSION" != "$DAML_AWS_PROVIDER_PINNED_VERSION" ]; then
-  for role in "${roles[@]}"; do
-    mkdir -p "$(daml_stack_dir "$role")"
-    printf '{"terraform":{"required_providers":{"aws":{"source":"aws","version":"%s"}}}}\n' "$DAML_AWS_PROVIDER_VERSION" \
-      >"$(daml_stack_dir "$role")/local_provider_override.tf.json"
-  done
+overridden=0
+for role in "${roles[@]}"; do
+  daml_provider_override "$(daml_stack_dir "$role")" && overridden=1
+done
+if [ "$overridden" -eq 1 ]; then
   say "NOTE: the stacks require hashicorp/aws $DAML_AWS_PROVIDER_PINNED_VERSION; applied with the local build $DAML_AWS_PROVIDER_VERSION (local_provider_override.tf.json, see docs/toolchain.md)"
 fi
 

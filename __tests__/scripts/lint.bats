@@ -8,14 +8,14 @@ load helpers
     echo "shellcheck is not installed: apt-get install -y shellcheck" >&2
     return 1
   }
-  run shellcheck -x "$REPO_ROOT/scripts/deploy.sh" "$REPO_ROOT/scripts/monitor.sh" "$REPO_ROOT/scripts/destroy.sh" \
+  run shellcheck -x "$REPO_ROOT/scripts/deploy.sh" "$REPO_ROOT/scripts/monitor.sh" "$REPO_ROOT/scripts/destroy.sh" "$REPO_ROOT/scripts/upgrade-check.sh" \
     "$REPO_ROOT"/scripts/lib/*.sh "$BATS_TEST_DIRNAME/fakes/fake-command" "$BATS_TEST_DIRNAME/helpers.bash"
   echo "$output"
   [ "$status" -eq 0 ]
 }
 
 @test "every script answers --help with its usage and exit status" {
-  for script in deploy monitor destroy; do
+  for script in deploy monitor destroy upgrade-check; do
     run "$REPO_ROOT/scripts/$script.sh" --help
     [ "$status" -eq 0 ]
     [[ "$output" == "Usage: scripts/$script.sh"* ]]
