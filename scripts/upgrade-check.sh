@@ -137,7 +137,7 @@ for role in "${roles[@]}"; do
     const plan = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
     const changes = (plan.resource_changes ?? []).filter((c) => c.mode === "managed");
     const moved = changes.filter((c) => c.previous_address);
-    const of = (action) => changes.filter((c) => c.change.actions.join("+") === action);
+    const of = (action) => changes.filter((c) => c.change.actions.join("+") === action && !(action === "no-op" && c.previous_address));
     const destructive = changes.filter((c) => c.change.actions.includes("delete"));
     const list = (cs) => cs.map((c) => `      ${c.previous_address ? `${c.previous_address} -> ` : ""}${c.address}`).join("\n");
     console.log(`  ${process.argv[2]}: ${of("no-op").length} unchanged, ${moved.length} moved, ${of("create").length} created, ${of("update").length} updated in place, ${destructive.length} replaced or destroyed`);
