@@ -30,7 +30,7 @@ describe('feature vector', () => {
     expect(FEATURE_COUNT).toBe(EVENT_TYPES.length + FEATURE_CATEGORIES.length + 1 + DEVICE_CLASSES.length + 2 + 1 + REGIONS.length + 4);
   });
 
-  it('encodes the seed 003 sample event as a known row', () => {
+  it('encodes the documented sample event as a known row', () => {
     // page_view | electronics | mobile | 10:00 UTC -> angle 150 deg | Wednesday | north_america | depth 1 | product | city | stage 0
     expect(toCsvRow(featureVector(valid(SAMPLE)))).toBe(
       ['1,0,0,0,0,0,0', '1,0,0,0,0,0,0,0,0', '1,0,0,0', '0.5,-0.866025', '0', '1,0,0,0,0', '0.1', '1', '1', '0'].join(','),

@@ -1,4 +1,4 @@
-/** The sample event of seed 003, verbatim: the canonical event of the contract. */
+/** The documented sample event, verbatim: the canonical event of the contract. */
 export const SAMPLE_EVENT = {
   timestamp: '2024-03-20T10:00:00Z',
   user_id: 'user123',

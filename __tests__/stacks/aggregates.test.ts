@@ -23,7 +23,7 @@ import { createAwsProvider } from '../../stacks/provider';
 import { resourcesOf, synthPlatform, testConfig, TerraformJson } from '../helpers/synth';
 
 /**
- * Real-time aggregates and data-quality monitoring (issue 9) synthesized with what they build on:
+ * Real-time aggregates and data-quality monitoring synthesized with what they build on:
  * key, network, lake, ingestion stream, the stream processor (the first consumer), the Glue
  * catalog (which holds the aggregates table), the alert topic and the platform alarms fed with
  * the processor's metrics (the threshold gates), plus the aggregator and the anomaly alarms.

@@ -17,7 +17,7 @@ import { createAwsProvider } from '../../stacks/provider';
 import { resourcesOf, testConfig, TerraformJson } from '../helpers/synth';
 
 /**
- * The real-time path (issue 3) synthesized on its own: a regional stack with only the
+ * The real-time path synthesized on its own: a regional stack with only the
  * foundation it builds on (key, network, lake) plus the ingestion stream, stream processor,
  * catalog and Athena constructs, for each role and for non-default configurations.
  */

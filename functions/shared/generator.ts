@@ -16,7 +16,7 @@ export const MALFORMED_KINDS = ['missing_field', 'bad_timestamp', 'unknown_event
 export type MalformedKind = (typeof MALFORMED_KINDS)[number];
 export type RecordKind = 'valid' | 'duplicate' | MalformedKind;
 
-/** The raw event as producers send it (seed 003 sample format). */
+/** The raw event as producers send it (the sample event's format). */
 export interface RawEvent {
   event_id?: string;
   timestamp: string;

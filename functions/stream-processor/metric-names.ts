@@ -24,7 +24,7 @@ export const PROCESSOR_METRICS = {
   recordsFailed: 'RecordsFailed',
   /** (valid - duplicates) / in. */
   dataQualityRatio: 'DataQualityRatio',
-  /** Share of records carrying every required field (seed 000's completeness). */
+  /** Share of records carrying every required field (the completeness quality gate). */
   completenessRatio: 'CompletenessRatio',
   /** Share of records passing the schema. */
   validityRatio: 'ValidityRatio',

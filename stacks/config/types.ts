@@ -30,9 +30,9 @@ export interface NetworkConfig {
 }
 
 export interface DataLakeConfig {
-  /** Days before raw/ objects move to Standard-IA (seed 000). @default 30 */
+  /** Days before raw/ objects move to Standard-IA. @default 30 */
   readonly rawInfrequentAccessDays: number;
-  /** Days before raw/ objects move to Glacier Flexible Retrieval (seed 000). @default 90 */
+  /** Days before raw/ objects move to Glacier Flexible Retrieval. @default 90 */
   readonly rawGlacierDays: number;
   /** Days before quarantined records expire. @default 90 */
   readonly quarantineExpirationDays: number;
@@ -161,9 +161,9 @@ export interface AlarmThresholds {
   readonly lambdaThrottles: number;
   /** Lowest acceptable valid/total ratio per batch (0-1). @default 0.98 */
   readonly dataQualityRatio: number;
-  /** Lowest acceptable completeness ratio (0-1, seed 000). @default 0.95 */
+  /** Lowest acceptable completeness ratio (0-1). @default 0.95 */
   readonly completenessRatio: number;
-  /** Lowest acceptable validity ratio (0-1, seed 000). @default 0.98 */
+  /** Lowest acceptable validity ratio (0-1). @default 0.98 */
   readonly validityRatio: number;
   /** Highest acceptable duplicate share (0-1). @default 0.05 */
   readonly duplicateRatio: number;

@@ -122,7 +122,7 @@ export class DataLake extends Construct {
 }
 
 /**
- * Lifecycle per prefix: raw data cools down to IA then Glacier (seed 000); the prefixes Athena and
+ * Lifecycle per prefix: raw data cools down to IA then Glacier; the prefixes Athena and
  * Redshift query stay in Intelligent-Tiering, because neither can read archived objects;
  * quarantine and data capture are working sets that expire. The aggregator's working files are
  * only read by retries, which cannot outlive the stream's retention.

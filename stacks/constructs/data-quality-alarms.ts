@@ -82,7 +82,7 @@ export interface DataQualityAlarmsProps {
 }
 
 /**
- * Data-quality anomaly detection (issue 9). The fixed-threshold quality gates (completeness,
+ * Data-quality anomaly detection. The fixed-threshold quality gates (completeness,
  * validity, duplicate share, p99 freshness against config.observability.alarms) are the platform
  * alarms' `qualityGates` (alarms.ts), created from the same PlatformMetricsSpec; this construct
  * adds what a threshold cannot express: CloudWatch anomaly-detection alarms on ingest volume and

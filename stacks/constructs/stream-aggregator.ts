@@ -37,7 +37,7 @@ export interface StreamAggregatorProps {
 }
 
 /**
- * Real-time aggregates (issue 9): a Lambda function on a second event source mapping of the
+ * Real-time aggregates: a Lambda function on a second event source mapping of the
  * ingestion stream with one-minute tumbling windows. Each shard's window state travels between
  * invocations; at the end of a window its rows go to the lake's aggregates/ prefix under a key
  * fixed by (window, shard, first sequence number), the shard's hour roll-up absorbs it unless it

@@ -10,7 +10,7 @@ function fields(problems: readonly Problem[]): string[] {
 }
 
 describe('validateEvent', () => {
-  it('accepts the seed 003 sample event and derives an event_id', () => {
+  it('accepts the documented sample event and derives an event_id', () => {
     const r = validateEvent(SAMPLE, { now: NOW });
     expect(r.ok).toBe(true);
     if (!r.ok) return;

@@ -2,7 +2,7 @@
  * The raw clickstream event: its fields, the values it may hold and the limits the validator
  * enforces. `ValidEvent` is what a record becomes once validation.ts accepts it.
  *
- * Raw format (seed 003 sample event, plus an optional `event_id`):
+ * Raw format (the documented sample event, plus an optional `event_id`):
  * { "timestamp": "2024-03-20T10:00:00Z", "user_id": "user123", "event_type": "page_view",
  *   "data": { "page_url": "...", "product_id": "prod456", "category": "electronics",
  *             "session_id": "sess789", "device_type": "mobile",
