@@ -5,17 +5,16 @@
  * the service flushes on its next requests; see docs/ml.md, "Prediction log").
  * Loaded after the run has set the function's environment variables.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { loadSettings, sagemakerClientOptions } from '../functions/ml-inference/config';
 import { createHandler } from '../functions/ml-inference/handler';
+import { INFERENCE_SERVICE } from '../functions/ml-inference/metric-names';
 import { PredictionLog } from '../functions/ml-inference/prediction-log';
+import { createPowertools } from '../functions/shared/powertools';
 
 const settings = loadSettings();
-const logger = new Logger();
-const metrics = new Metrics();
+const { logger, metrics } = createPowertools(INFERENCE_SERVICE);
 const sagemaker = new SageMakerRuntimeClient(sagemakerClientOptions(settings.invoke));
 const s3 = new S3Client({ maxAttempts: 2, requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000, throwOnRequestTimeout: true } });
 

@@ -13,9 +13,11 @@ import { STREAM_PROCESSOR_SERVICE } from '../stacks/constructs/stream-processor'
 import { PlatformNaming } from '../stacks/naming';
 import type { PlatformContext } from '../stacks/platform-context';
 import { DEFAULT_INVOKE_BUDGET, ENV as INFERENCE_ENV } from '../functions/ml-inference/config';
-import { INFERENCE_METRICS_NAMESPACE } from '../functions/ml-inference/metric-names';
+import { INFERENCE_METRICS_NAMESPACE, INFERENCE_SERVICE } from '../functions/ml-inference/metric-names';
+import { ENV as PROCESSOR_ENV } from '../functions/stream-processor/config';
+import { ENV as LOADER_ENV } from '../functions/warehouse-loader/config';
 import { PROCESSOR_METRICS_NAMESPACE } from '../functions/stream-processor/metric-names';
-import { LOADER_METRICS_NAMESPACE } from '../functions/warehouse-loader/metric-names';
+import { LOADER_METRICS_NAMESPACE, LOADER_SERVICE } from '../functions/warehouse-loader/metric-names';
 import { LOADER_DB_USER, WAREHOUSE_SCHEMA } from '../functions/warehouse-loader/sql';
 import type { EventSourceMappingSettings } from './event-source-mapping';
 
@@ -114,7 +116,7 @@ export function localPlatform(config: PlatformConfig = loadConfig(process.env)):
       functionName: naming.regional(STREAM_PROCESSOR_SERVICE, region),
       timeoutSeconds: sp.timeoutSeconds,
       // LAKE_KMS_KEY_ARN is left out: KMS is not emulated, objects get the bucket's default encryption.
-      environment: { POWERTOOLS_SERVICE_NAME: STREAM_PROCESSOR_SERVICE, LAKE_BUCKET: lakeBucket, POWERTOOLS_METRICS_NAMESPACE: PROCESSOR_METRICS_NAMESPACE },
+      environment: { [PROCESSOR_ENV.serviceName]: STREAM_PROCESSOR_SERVICE, [PROCESSOR_ENV.lakeBucket]: lakeBucket, [PROCESSOR_ENV.metricsNamespace]: PROCESSOR_METRICS_NAMESPACE },
       mapping: {
         batchSize: sp.batchSize,
         bisectBatchOnFunctionError: true,
@@ -125,17 +127,17 @@ export function localPlatform(config: PlatformConfig = loadConfig(process.env)):
       onFailureQueue: naming.regional('stream-processor-dlq', region),
     },
     loader: {
-      functionName: naming.regional('warehouse-loader', region),
+      functionName: naming.regional(LOADER_SERVICE.serviceName, region),
       timeoutSeconds: LOADER_DEFAULTS.timeoutSeconds,
       environment: {
-        POWERTOOLS_SERVICE_NAME: 'warehouse-loader',
-        CLUSTER_IDENTIFIER: clusterIdentifier,
-        DATABASE_NAME: config.redshift.databaseName,
-        DB_USER: LOADER_DB_USER,
-        LAKE_BUCKET: lakeBucket,
-        MANIFEST_BUCKET: manifestBucket,
-        WAREHOUSE_SCHEMA,
-        POWERTOOLS_METRICS_NAMESPACE: LOADER_METRICS_NAMESPACE,
+        [LOADER_ENV.serviceName]: LOADER_SERVICE.serviceName,
+        [LOADER_ENV.clusterIdentifier]: clusterIdentifier,
+        [LOADER_ENV.database]: config.redshift.databaseName,
+        [LOADER_ENV.dbUser]: LOADER_DB_USER,
+        [LOADER_ENV.lakeBucket]: lakeBucket,
+        [LOADER_ENV.manifestBucket]: manifestBucket,
+        [LOADER_ENV.schema]: WAREHOUSE_SCHEMA,
+        [LOADER_ENV.metricsNamespace]: LOADER_METRICS_NAMESPACE,
       },
       queue: naming.regional('warehouse-loader', region),
       deadLetterQueue: naming.regional('warehouse-loader-dlq', region),
@@ -146,17 +148,17 @@ export function localPlatform(config: PlatformConfig = loadConfig(process.env)):
       database: config.redshift.databaseName,
     },
     inference: {
-      functionName: naming.regional('ml-inference', region),
+      functionName: naming.regional(INFERENCE_SERVICE.serviceName, region),
       timeoutSeconds: config.inferenceApi.timeoutSeconds,
       environment: {
-        POWERTOOLS_SERVICE_NAME: 'ml-inference',
+        [INFERENCE_ENV.serviceName]: INFERENCE_SERVICE.serviceName,
         [INFERENCE_ENV.endpointName]: endpointName,
         [INFERENCE_ENV.variantModelVersions]: JSON.stringify(Object.fromEntries(variants.map((v) => [v.name, v.modelVersion]))),
         [INFERENCE_ENV.predictionsBucket]: lakeBucket,
         [INFERENCE_ENV.connectTimeoutMs]: String(DEFAULT_INVOKE_BUDGET.connectTimeoutMs),
         [INFERENCE_ENV.requestTimeoutMs]: String(DEFAULT_INVOKE_BUDGET.requestTimeoutMs),
         [INFERENCE_ENV.maxAttempts]: String(DEFAULT_INVOKE_BUDGET.maxAttempts),
-        POWERTOOLS_METRICS_NAMESPACE: INFERENCE_METRICS_NAMESPACE,
+        [INFERENCE_ENV.metricsNamespace]: INFERENCE_METRICS_NAMESPACE,
       },
       endpointName,
       variants,

@@ -12,8 +12,6 @@
  *
  *   npm run bench:inference -- [--requests 4000] [--warmup 400] [--rounds 8] [--json]
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -27,7 +25,8 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_FLUSH_POLICY, DEFAULT_INVOKE_BUDGET, sagemakerClientOptions, type InferenceSettings } from '../functions/ml-inference/config';
 import { featureRow } from '../functions/ml-inference/domain';
 import { createHandler } from '../functions/ml-inference/handler';
-import { INFERENCE_METRICS_NAMESPACE } from '../functions/ml-inference/metric-names';
+import { INFERENCE_SERVICE } from '../functions/ml-inference/metric-names';
+import { createPowertools } from '../functions/shared/powertools';
 import { PredictionLog } from '../functions/ml-inference/prediction-log';
 import { validateEvent } from '../functions/shared/contract';
 import { generateLabelledDataset } from '../functions/shared/generator';
@@ -134,13 +133,9 @@ async function main(): Promise<void> {
     deadlineReserveMs: 500,
   };
   const predictionLog = new PredictionLog({ s3, bucket: settings.predictionsBucket, policy: settings.flush });
-  const handler = createHandler({
-    sagemaker,
-    predictionLog,
-    settings,
-    logger: new Logger({ serviceName: 'ml-inference', logLevel: 'INFO' }),
-    metrics: new Metrics({ namespace: INFERENCE_METRICS_NAMESPACE, serviceName: 'ml-inference' }),
-  });
+  // The function's own Powertools set-up, with the names it has when deployed (no environment overrides).
+  const { logger, metrics } = createPowertools(INFERENCE_SERVICE, {});
+  const handler = createHandler({ sagemaker, predictionLog, settings, logger, metrics });
   const context = { getRemainingTimeInMillis: () => 29_000, awsRequestId: 'bench' };
 
   // Distinct realistic events: the same bodies for both sides.
