@@ -92,6 +92,7 @@ export class InferenceApi extends Construct {
       platformKey,
       network,
       entry: 'ml-inference',
+      service: INFERENCE_SERVICE,
       description: 'Inference API: validates an event, computes its features, calls the SageMaker endpoint, logs the prediction to the lake',
       memoryMb: apiConfig.memoryMb,
       timeoutSeconds: apiConfig.timeoutSeconds,
@@ -103,7 +104,6 @@ export class InferenceApi extends Construct {
         [ENV.connectTimeoutMs]: String(budget.connectTimeoutMs),
         [ENV.requestTimeoutMs]: String(budget.requestTimeoutMs),
         [ENV.maxAttempts]: String(budget.maxAttempts),
-        [ENV.metricsNamespace]: INFERENCE_METRICS_NAMESPACE,
       },
       policyStatements: [
         endpoint.grantInvoke('InvokeOwnEndpoint'),

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { LAKE_PREFIXES } from '../../functions/shared/lake-layout';
 import { STATE_PREFIX, ALERTS_PREFIX } from '../../functions/stream-aggregator/keys';
 import { ENV } from '../../functions/stream-aggregator/config';
-import { AGGREGATOR_METRICS_NAMESPACE } from '../../functions/stream-aggregator/metric-names';
+import { AGGREGATOR_SERVICE } from '../../functions/stream-aggregator/metric-names';
 import { WINDOW_SECONDS } from '../../functions/stream-aggregator/aggregator';
 import { PlatformContext } from '../platform-context';
 import { AlertTopic } from './alerting';
@@ -69,6 +69,7 @@ export class StreamAggregator extends Construct {
       platformKey,
       network,
       entry: 'stream-aggregator',
+      service: AGGREGATOR_SERVICE,
       description: 'Per-minute and per-hour windowed aggregates of the ingestion stream, threshold alerts',
       memoryMb: settings.memoryMb,
       timeoutSeconds: settings.timeoutSeconds,
@@ -81,7 +82,6 @@ export class StreamAggregator extends Construct {
         [ENV.maxTrafficDropRatio]: String(settings.maxTrafficDropRatio),
         [ENV.ruleMinEvents]: String(settings.ruleMinEvents),
         [ENV.platformName]: naming.prefix,
-        [ENV.metricsNamespace]: AGGREGATOR_METRICS_NAMESPACE,
       },
       policyStatements: [
         stream.grantConsume('ReadIngestionStream'),

@@ -2,7 +2,7 @@ import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-s
 import { Construct } from 'constructs';
 import { TABLES } from '../../functions/shared/contract';
 import { ENV } from '../../functions/stream-processor/config';
-import { PROCESSOR_METRICS_NAMESPACE, PROCESSOR_SERVICE } from '../../functions/stream-processor/metric-names';
+import { PROCESSOR_SERVICE } from '../../functions/stream-processor/metric-names';
 import { StreamProcessorConfig } from '../config/types';
 import { PlatformContext } from '../platform-context';
 import { DataLake } from './data-lake';
@@ -80,7 +80,7 @@ export class StreamProcessor extends Construct {
       platformKey,
       network,
       entry: 'stream-processor',
-      purpose: STREAM_PROCESSOR_SERVICE,
+      service: PROCESSOR_SERVICE,
       description: 'Validates, enriches and partitions clickstream events into the lake (curated Parquet by event time, quarantine with reasons)',
       memoryMb: s.memoryMb,
       timeoutSeconds: s.timeoutSeconds,
@@ -88,7 +88,6 @@ export class StreamProcessor extends Construct {
       environment: {
         [ENV.lakeBucket]: lake.name,
         [ENV.lakeKmsKeyArn]: platformKey.arn,
-        [ENV.metricsNamespace]: PROCESSOR_METRICS_NAMESPACE,
       },
       policyStatements: [
         stream.grantConsume('ReadIngestionStream'),

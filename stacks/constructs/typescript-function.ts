@@ -6,6 +6,8 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import { kmsUseStatement, policyDocument, PolicyStatement, serviceTrustPolicy } from '../iam';
+import { POWERTOOLS_ENV } from '../../functions/shared/env';
+import type { ServiceIdentity } from '../../functions/shared/powertools';
 import { PlatformContext } from '../platform-context';
 import type { FunctionCodeSigning } from './code-signing';
 import { PlatformKey } from './encryption';
@@ -19,8 +21,12 @@ export interface TypescriptFunctionProps {
   readonly network: Network;
   /** Directory under functions/ holding index.ts, e.g. "stream-processor". */
   readonly entry: string;
-  /** Purpose used in the function, role and security group names. @default entry */
-  readonly purpose?: string;
+  /**
+   * Who the function is in its logs and metrics (its metric-names.ts): POWERTOOLS_SERVICE_NAME and
+   * POWERTOOLS_METRICS_NAMESPACE come from here, and the service name is the purpose in the
+   * function, role and security group names, so the alarms and dashboards query what it writes.
+   */
+  readonly service: ServiceIdentity;
   readonly description: string;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
@@ -53,7 +59,7 @@ export class TypescriptFunction extends Construct {
     super(scope, id);
     const { context, platformKey, network } = props;
     const { naming, region, accountId } = context;
-    const purpose = props.purpose ?? props.entry;
+    const purpose = props.service.serviceName;
     this.functionName = naming.regional(purpose, region);
     const bundle = functionBundle(props.entry);
 
@@ -104,7 +110,8 @@ export class TypescriptFunction extends Construct {
       kmsKeyArn: platformKey.arn,
       environment: {
         variables: {
-          POWERTOOLS_SERVICE_NAME: purpose,
+          [POWERTOOLS_ENV.serviceName]: props.service.serviceName,
+          [POWERTOOLS_ENV.metricsNamespace]: props.service.metricsNamespace,
           NODE_OPTIONS: '--enable-source-maps',
           ...props.environment,
         },

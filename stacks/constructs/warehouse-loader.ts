@@ -2,7 +2,7 @@ import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-s
 import { SqsQueueRedriveAllowPolicy } from '@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy';
 import { Construct } from 'constructs';
 import { ENV } from '../../functions/warehouse-loader/config';
-import { LOADER_METRICS_NAMESPACE } from '../../functions/warehouse-loader/metric-names';
+import { LOADER_SERVICE } from '../../functions/warehouse-loader/metric-names';
 import { WAREHOUSE_SCHEMA } from '../../functions/warehouse-loader/sql';
 import { PlatformContext } from '../platform-context';
 import { DataLake } from './data-lake';
@@ -84,6 +84,7 @@ export class WarehouseLoader extends Construct {
       platformKey,
       network,
       entry: 'warehouse-loader',
+      service: LOADER_SERVICE,
       description: 'COPYs curated and prediction Parquet objects into Redshift through the Data API, exactly once in effect',
       memoryMb: props.memoryMb ?? 256,
       timeoutSeconds,
@@ -96,7 +97,6 @@ export class WarehouseLoader extends Construct {
         [ENV.lakeBucket]: lake.name,
         [ENV.manifestBucket]: warehouse.manifests.name,
         [ENV.schema]: WAREHOUSE_SCHEMA,
-        [ENV.metricsNamespace]: LOADER_METRICS_NAMESPACE,
       },
       policyStatements: [
         this.queue.grantConsume('ConsumeLoadQueue'),
