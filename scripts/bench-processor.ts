@@ -22,6 +22,7 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aw
 import { generateEvents } from '../functions/shared/generator';
 import { encodeParquet } from '../functions/shared/parquet';
 import { classify } from '../functions/stream-processor/domain';
+import { ENV as PROCESSOR_ENV } from '../functions/stream-processor/config';
 
 const ROOT = path.resolve(__dirname, '..');
 const BENCH_DIR = path.join(ROOT, 'dist', 'bench');
@@ -132,7 +133,7 @@ function coldNode(args: string[], cwd: string, runs = 15): Timing {
   const t: number[] = [];
   for (let i = 0; i < runs; i++) {
     const s = performance.now();
-    const r = spawnSync(process.execPath, args, { cwd, env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', LAKE_BUCKET: 'bench-bucket', NODE_NO_WARNINGS: '1' }, stdio: 'ignore' });
+    const r = spawnSync(process.execPath, args, { cwd, env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', [PROCESSOR_ENV.lakeBucket]: 'bench-bucket', NODE_NO_WARNINGS: '1' }, stdio: 'ignore' });
     t.push(performance.now() - s);
     if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status} in ${cwd}`);
   }
@@ -156,7 +157,7 @@ function bundleBytes(entry: string): number {
 
 async function main(): Promise<void> {
   Object.assign(process.env, {
-    LAKE_BUCKET: 'bench-bucket',
+    [PROCESSOR_ENV.lakeBucket]: 'bench-bucket',
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'AKIDBENCHMARK',
     AWS_SECRET_ACCESS_KEY: 'benchmark-secret',

@@ -85,7 +85,7 @@ export class RegionalPlatform extends Construct {
 
     this.network = new Network(this, 'network', { context, platformKey: this.key });
     this.dataLake = new DataLake(this, 'data-lake', { context, platformKey: this.key });
-    this.audit = new Audit(observability, 'audit', { context, platformKey: this.key, accessLogs: this.dataLake.accessLogs, topic: alertTopic });
+    this.audit = new Audit(observability, 'audit', { context, platformKey: this.key, accessLogs: this.dataLake.accessLogs, alertTopic });
     // Every function below deploys signed code when this is on.
     const codeSigning = config.observability.lambdaCodeSigning ? new FunctionCodeSigning(this, 'code-signing', { context, accessLogs: this.dataLake.accessLogs }) : undefined;
     this.codeSigning = codeSigning;

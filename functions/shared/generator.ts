@@ -4,8 +4,8 @@
  * Users browse in sessions that walk the shopping funnel (page_view/search ->
  * product_view -> add_to_cart -> checkout -> purchase). The chance of moving one step
  * further depends on device, category, hour of day, weekend and region, so whether a
- * session converts is genuinely predictable from the event's features (the ML issue
- * trains on the labelled mode). A configurable share of records is malformed, split
+ * session converts is genuinely predictable from the event's features (the model is
+ * trained on the labelled mode). A configurable share of records is malformed, split
  * evenly over MALFORMED_KINDS, and a share can be duplicated (a producer re-send).
  * Same options (including seed) => byte-identical output.
  */

@@ -120,7 +120,7 @@ function bucketPolicyOf(bucket: SecureBucket): S3BucketPolicy {
 export interface ThreatDetectionProps {
   readonly context: PlatformContext;
   /** Receives high-severity GuardDuty findings. */
-  readonly topic: AlertTopic;
+  readonly alertTopic: AlertTopic;
   /** Create a GuardDuty detector. @default config.observability.guardDuty */
   readonly guardDuty?: boolean;
   /** Enable Security Hub with AWS Foundational Security Best Practices. @default config.observability.securityHub */
@@ -141,7 +141,7 @@ export class ThreatDetection extends Construct {
 
   constructor(scope: Construct, id: string, props: ThreatDetectionProps) {
     super(scope, id);
-    const { context, topic } = props;
+    const { context, alertTopic: topic } = props;
     const { config, naming, region } = context;
 
     if (props.guardDuty ?? config.observability.guardDuty) {
@@ -176,7 +176,7 @@ export class ThreatDetection extends Construct {
 export interface CostBudgetProps {
   readonly context: PlatformContext;
   /** Also notified (besides the e-mail addresses). */
-  readonly topic: AlertTopic;
+  readonly alertTopic: AlertTopic;
   /** Monthly limit in USD. @default config.observability.monthlyBudgetUsd */
   readonly monthlyLimitUsd?: number;
   /** Percentages of the limit that notify, each for forecasted and actual cost. @default [80, 100] */
@@ -207,7 +207,7 @@ export class CostBudget extends Construct {
 
   constructor(scope: Construct, id: string, props: CostBudgetProps) {
     super(scope, id);
-    const { context, topic } = props;
+    const { context, alertTopic: topic } = props;
     const { config, naming } = context;
     this.budget = new BudgetsBudget(this, 'budget', {
       name: `${naming.prefix}-monthly-cost`,
@@ -224,7 +224,7 @@ export interface AuditProps {
   readonly context: PlatformContext;
   readonly platformKey: PlatformKey;
   readonly accessLogs: SecureBucket;
-  readonly topic: AlertTopic;
+  readonly alertTopic: AlertTopic;
 }
 
 /**
@@ -238,11 +238,11 @@ export class Audit extends Construct {
 
   constructor(scope: Construct, id: string, props: AuditProps) {
     super(scope, id);
-    const { context, platformKey, accessLogs, topic } = props;
-    this.threatDetection = new ThreatDetection(this, 'threat-detection', { context, topic });
+    const { context, platformKey, accessLogs, alertTopic } = props;
+    this.threatDetection = new ThreatDetection(this, 'threat-detection', { context, alertTopic });
     if (context.role === 'primary') {
       this.trail = new AuditTrail(this, 'trail', { context, platformKey, accessLogs });
-      this.budget = new CostBudget(this, 'budget', { context, topic });
+      this.budget = new CostBudget(this, 'budget', { context, alertTopic });
     }
   }
 }

@@ -76,11 +76,6 @@ export class IngestionStream extends Construct {
     return this.stream.name;
   }
 
-  /** What a producer needs: PutRecord(s) on this stream (the key statement comes with the caller's KMS grant). */
-  grantPut(sid = 'PutEvents'): PolicyStatement {
-    return { Sid: sid, Effect: 'Allow', Action: ['kinesis:PutRecord', 'kinesis:PutRecords', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'], Resource: this.stream.arn };
-  }
-
   /** What a polling consumer (a Lambda event source mapping) needs on this stream. */
   grantConsume(sid = 'ReadEvents'): PolicyStatement {
     return {

@@ -26,7 +26,7 @@ export interface PlatformMetricsSpec {
   readonly recordsFailed: string;
   /** Valid / total per batch (0-1), alarmed against `alarms.dataQualityRatio`. */
   readonly dataQualityRatio: string;
-  /** Seed 000's quality gates, each alarmed against its threshold in `config.observability.alarms`. @default no such alarms */
+  /** The platform's data-quality gates, each alarmed against its threshold in `config.observability.alarms`. @default no such alarms */
   readonly qualityGates?: {
     /** Share of records carrying every required field (0-1), vs `completenessRatio`. */
     readonly completenessRatio: string;

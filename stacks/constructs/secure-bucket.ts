@@ -154,12 +154,12 @@ export class SecureBucket extends Construct {
     return { Sid: sid, Effect: 'Allow', Action: actions, Resource: this.arn };
   }
 
-  /** ListBucket, limited to keys under `prefixes` when given. */
-  grantList(sid: string, prefixes?: readonly string[]): PolicyStatement {
+  /** ListBucket (and other bucket-level `actions`), limited to keys under `prefixes` when given. */
+  grantList(sid: string, prefixes?: readonly string[], actions: string | readonly string[] = 's3:ListBucket'): PolicyStatement {
     return {
       Sid: sid,
       Effect: 'Allow',
-      Action: 's3:ListBucket',
+      Action: actions,
       Resource: this.arn,
       ...(prefixes ? { Condition: { StringLike: { 's3:prefix': prefixes.map((prefix) => `${prefix}*`) } } } : {}),
     };

@@ -5,7 +5,7 @@ import { policyDocument, PolicyStatement } from '../iam';
 import { PlatformKey } from './encryption';
 import { formerLogicalId } from './former-address';
 
-const DAY_SECONDS = 86_400;
+export const DAY_SECONDS = 86_400;
 /** The SQS maximum: the longest a failed batch can wait for someone to replay it. */
 export const MAX_QUEUE_RETENTION_SECONDS = 14 * DAY_SECONDS;
 
@@ -109,11 +109,6 @@ export class SecureQueue extends Construct {
       Resource: this.queue.arn,
       Condition: { ArnEquals: { 'aws:SourceArn': sender.sourceArn }, StringEquals: { 'aws:SourceAccount': sender.sourceAccount } },
     };
-  }
-
-  /** Messages waiting in the queue, the metric its depth alarm and dashboard widget read. */
-  metricDepth() {
-    return queueDepthMetric(this.name);
   }
 }
 

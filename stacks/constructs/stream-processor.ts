@@ -9,7 +9,7 @@ import { DataLake } from './data-lake';
 import { PlatformKey } from './encryption';
 import { IngestionStream } from './ingestion-stream';
 import { Network } from './network';
-import { SecureQueue } from './secure-queue';
+import { DAY_SECONDS, SecureQueue } from './secure-queue';
 import { TypescriptFunction } from './typescript-function';
 import type { FunctionCodeSigning } from './code-signing';
 
@@ -32,8 +32,6 @@ export const STREAM_PROCESSOR_SERVICE = PROCESSOR_SERVICE.serviceName;
 
 /** Lake prefixes the processor writes (and nothing else). */
 export const PROCESSOR_OUTPUT_PREFIXES = [TABLES.curated.prefix, TABLES.quarantine.prefix] as const;
-
-const DAY_SECONDS = 86_400;
 
 /**
  * The stream processor (functions/stream-processor) and its Kinesis event source mapping:
@@ -70,7 +68,7 @@ export class StreamProcessor extends Construct {
     this.deadLetterQueue = new SecureQueue(this, 'dlq', {
       queueName: naming.regional('stream-processor-dlq', region),
       platformKey,
-      retentionSeconds: (props.deadLetterRetentionDays ?? 14) * DAY_SECONDS,
+      retentionSeconds: props.deadLetterRetentionDays === undefined ? undefined : props.deadLetterRetentionDays * DAY_SECONDS,
       formerPolicyId: 'dlq-policy',
     });
 

@@ -8,7 +8,7 @@ import { PlatformContext } from '../platform-context';
 import { DataLake } from './data-lake';
 import { PlatformKey } from './encryption';
 import { Network } from './network';
-import { SecureQueue } from './secure-queue';
+import { DAY_SECONDS, SecureQueue } from './secure-queue';
 import { TypescriptFunction } from './typescript-function';
 import { LOADED_PREFIXES, RedshiftWarehouse } from './warehouse';
 import { WarehouseSchema } from './warehouse-schema';
@@ -36,8 +36,6 @@ export interface WarehouseLoaderProps {
   /** Function memory in MB (the function waits on the Data API; it computes little). @default 256 */
   readonly memoryMb?: number;
 }
-
-const DAY_SECONDS = 86_400;
 
 /**
  * The loading path: S3 ObjectCreated notifications for curated/ and predictions/ Parquet objects

@@ -255,12 +255,6 @@ export function clusterIdentifierProblems(identifier: string): string[] {
 function copyFromStatements(sid: string, bucket: SecureBucket, prefixes: readonly string[]): PolicyStatement[] {
   return [
     bucket.grantRead(`${sid}Read`, prefixes.map((prefix) => `${prefix}*`)),
-    {
-      Sid: `${sid}List`,
-      Effect: 'Allow',
-      Action: ['s3:ListBucket', 's3:GetBucketLocation'],
-      Resource: bucket.arn,
-      Condition: { StringLike: { 's3:prefix': prefixes.map((prefix) => `${prefix}*`) } },
-    },
+    bucket.grantList(`${sid}List`, prefixes, ['s3:ListBucket', 's3:GetBucketLocation']),
   ];
 }

@@ -34,7 +34,7 @@ export interface Problem {
 export type ValidationResult<E = ValidEvent> = { ok: true; event: E } | { ok: false; problems: Problem[] };
 
 export interface ValidateOptions {
-  /** Processing time in epoch ms, for the future-skew check. Default: Date.now(). */
+  /** Processing time in epoch ms, for the future-skew check. @default Date.now() */
   readonly now?: number;
 }
 
