@@ -41,6 +41,11 @@ describe('policy pack rules', () => {
     ['DAML-SQS-ENCRYPTION', (s) => tlsOnly(s, new SqsQueue(s, 'queue', { name: 'plain', kmsMasterKeyId: 'alias/aws/sqs' }))],
     ['DAML-SQS-TLS-ONLY', (s) => new SqsQueue(s, 'queue', { name: 'no-policy', kmsMasterKeyId: 'arn:aws:kms:us-east-1:1:key/x' })],
     ['DAML-SQS-TLS-ONLY', (s) => withQueuePolicy(s, new SqsQueue(s, 'queue', { name: 'allow-only', kmsMasterKeyId: 'arn:aws:kms:us-east-1:1:key/x' }), [{ Effect: 'Allow', Principal: '*', Action: 'sqs:SendMessage' }])],
+    ['DAML-SQS-TLS-ONLY', (s) => {
+      // The deny guards another queue: this one is still open to plain HTTP.
+      const queue = new SqsQueue(s, 'queue', { name: 'wrong-resource', kmsMasterKeyId: 'arn:aws:kms:us-east-1:1:key/x' });
+      new SqsQueuePolicy(s, 'queue-policy', { queueUrl: queue.url, policy: JSON.stringify({ Statement: [{ Effect: 'Deny', Principal: '*', Action: 'sqs:*', Resource: 'arn:aws:sqs:us-east-1:1:other', Condition: { Bool: { 'aws:SecureTransport': false } } }] }) });
+    }],
     ['DAML-SNS-ENCRYPTION', (s) => new SnsTopic(s, 'topic', { name: 'plain' })],
     ['DAML-NO-PUBLIC-INGRESS', (s) => new SecurityGroup(s, 'sg', { name: 'open', ingress: [{ fromPort: 22, toPort: 22, protocol: 'tcp', cidrBlocks: ['0.0.0.0/0'] }] })],
     ['DAML-NO-PUBLIC-INGRESS', (s) => new VpcSecurityGroupIngressRule(s, 'rule', { securityGroupId: 'sg-1', ipProtocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv6: '::/0' })],

@@ -2,6 +2,7 @@ import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-i
 import { DefaultTokenResolver, StringConcat, TerraformStack, Testing, Tokenization } from 'cdktf';
 import { Construct } from 'constructs';
 import * as fc from 'fast-check';
+import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { LAKE_PREFIXES } from '../../functions/shared/lake-layout';
 import { DataLake } from '../../stacks/constructs/data-lake';
 import { PlatformKey } from '../../stacks/constructs/encryption';
@@ -82,6 +83,15 @@ describe('SecureQueue', () => {
     expect(json.moved).toEqual([{ from: expect.stringMatching(/^aws_sqs_queue_policy\.owner_dlq-policy_[0-9A-F]{8}$/), to: `aws_sqs_queue_policy.${policyId}` }]);
   });
 
+  test('the former address is the logical id cdktf gives a real construct at that path', () => {
+    const { stack, platformKey } = fixture();
+    const owner = new Construct(stack, 'owner');
+    const queue = new SecureQueue(owner, 'dlq', { queueName: 'dlq', platformKey, formerPolicyId: 'dlq-policy' });
+    const real = new SqsQueuePolicy(owner, 'dlq-policy', { queueUrl: queue.url, policy: '{}' });
+    const json = synth(stack);
+    expect(json.moved?.[0]?.from).toBe(`aws_sqs_queue_policy.${stack.getLogicalId(real)}`);
+  });
+
   test('grants are scoped to the queue', () => {
     const { stack, platformKey } = fixture();
     const queue = new SecureQueue(stack, 'q', { queueName: 'q', platformKey });
@@ -114,6 +124,14 @@ describe('the lake owns its notifications', () => {
     for (const [, policy] of resourcesOf(json, 'aws_sqs_queue_policy')) {
       expect(statements(policy.policy)[0]).toMatchObject({ Principal: { Service: 's3.amazonaws.com' }, Condition: { ArnEquals: { 'aws:SourceArn': lakeBucketArn } } });
     }
+  });
+
+  test('a consumer whose queue does not admit S3 is refused at synth, naming the fix', () => {
+    const { stack, platformKey, dataLake } = fixture();
+    const deaf = new SecureQueue(stack, 'deaf', { queueName: 'deaf', platformKey });
+    expect(() => dataLake.addObjectCreatedConsumer({ id: 'deaf', queue: deaf, prefixes: [LAKE_PREFIXES.curated] })).toThrow(
+      /lake consumer "deaf": its queue's policy does not admit S3; create the queue with senders: \[dataLake.objectCreatedSender/,
+    );
   });
 
   test('no consumer, no notification configuration', () => {

@@ -25,13 +25,13 @@ export interface ObjectCreatedConsumer {
   readonly prefixes: readonly string[];
   /** Key suffix every notified object has. @default every object under the prefixes */
   readonly suffix?: string;
+  /**
+   * Construct path, below the lake's parent, where this consumer wrote the lake's notification
+   * configuration before the lake owned it: a `moved` block keeps the deployed one.
+   * @default the configuration has always been the lake's
+   */
+  readonly formerNotificationPath?: readonly string[];
 }
-
-/**
- * Where the lake's notification configuration lived (under the warehouse loader, relative to the
- * lake's parent) before the lake owned it: a `moved` block keeps the deployed one.
- */
-const FORMER_NOTIFICATION_PATH = ['warehouse', 'loader', 'lake-notifications'];
 
 /**
  * The region's data lake: the lake bucket (one prefix per data product, lifecycle per prefix),
@@ -102,6 +102,10 @@ export class DataLake extends Construct {
    * when the configuration is put).
    */
   addObjectCreatedConsumer(consumer: ObjectCreatedConsumer): void {
+    // S3 rejects the whole configuration at apply time when a destination's policy does not admit it.
+    if (!consumer.queue.senders.some((sender) => sender.service === 's3.amazonaws.com')) {
+      throw new Error(`lake consumer "${consumer.id}": its queue's policy does not admit S3; create the queue with senders: [dataLake.objectCreatedSender(...)]`);
+    }
     this.notifiedQueues.push(
       ...consumer.prefixes.map((prefix) => ({
         id: `${consumer.id}-${prefix.replace(/\/$/, '')}`,
@@ -113,9 +117,11 @@ export class DataLake extends Construct {
     );
     if (!this.notifications) {
       this.notifications = new S3BucketNotification(this, 'lake-notifications', { bucket: this.lake.bucket.id, dependsOn: [consumer.queue.policy] });
-      this.notifications.moveFromId(`${this.notifications.terraformResourceType}.${formerLogicalId(this, FORMER_NOTIFICATION_PATH)}`);
     } else {
       this.notifications.dependsOn = [...(this.notifications.dependsOn ?? []), dependable(consumer.queue.policy)];
+    }
+    if (consumer.formerNotificationPath) {
+      this.notifications.moveFromId(`${this.notifications.terraformResourceType}.${formerLogicalId(this, consumer.formerNotificationPath)}`);
     }
     this.notifications.putQueue([...this.notifiedQueues]);
   }

@@ -57,9 +57,12 @@ export interface SecureQueueProps {
 export class SecureQueue extends Construct {
   readonly queue: SqsQueue;
   readonly policy: SqsQueuePolicy;
+  /** The AWS services its policy lets send. */
+  readonly senders: readonly QueueSender[];
 
   constructor(scope: Construct, id: string, props: SecureQueueProps) {
     super(scope, id);
+    this.senders = props.senders ?? [];
     this.queue = new SqsQueue(this, 'Default', {
       name: props.queueName,
       kmsMasterKeyId: props.platformKey.arn,

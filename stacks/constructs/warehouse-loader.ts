@@ -74,7 +74,14 @@ export class WarehouseLoader extends Construct {
       queueUrl: this.deadLetterQueue.url,
       redriveAllowPolicy: JSON.stringify({ redrivePermission: 'byQueue', sourceQueueArns: [this.queue.arn] }),
     });
-    dataLake.addObjectCreatedConsumer({ id: 'warehouse-loader', queue: this.queue, prefixes: LOADED_PREFIXES, suffix: '.parquet' });
+    dataLake.addObjectCreatedConsumer({
+      id: 'warehouse-loader',
+      queue: this.queue,
+      prefixes: LOADED_PREFIXES,
+      suffix: '.parquet',
+      // The loader wrote the lake's notification configuration itself before the lake owned it.
+      formerNotificationPath: [...this.node.scopes.slice(dataLake.node.scopes.length - 1).map((c) => c.node.id), 'lake-notifications'],
+    });
 
     this.function = new TypescriptFunction(this, 'function', {
       context,

@@ -156,7 +156,11 @@ export const tlsOnlyQueues: PolicyRule = {
   check: (stack) =>
     stack
       .ofType('aws_sqs_queue')
-      .filter((q) => !stack.referencing('aws_sqs_queue_policy', 'queue_url', q).some((p) => statementsOf(p.config.policy).some(deniesInsecureTransport)))
+      .filter((q) => {
+        const queueArn = `\${${q.type}.${q.logicalId}.arn}`;
+        const guards = (st: Statement) => deniesInsecureTransport(st) && asList(st.Resource).some((r) => r === queueArn || r === '*');
+        return !stack.referencing('aws_sqs_queue_policy', 'queue_url', q).some((p) => statementsOf(p.config.policy).some(guards));
+      })
       .map((q) =>
         finding('DAML-SQS-TLS-ONLY', q, 'queue has no policy denying requests without TLS (aws:SecureTransport false). Fix: create it with SecureQueue (stacks/constructs/secure-queue.ts), which adds the deny'),
       ),
