@@ -96,6 +96,7 @@ describe('import graph', () => {
     ['platform', /^stacks\/regional-platform\.ts$/],
     ['constructs', /^stacks\/constructs\//],
     ['policy', /^stacks\/policy\//],
+    ['foundation', /^stacks\/(config\/|iam\.ts$|naming\.ts$|network-layout\.ts$|provider\.ts$|platform-context\.ts$|athena-queries\.ts$)/],
     ['synthesized stack view', /^stacks\/synthesized-stack\.js$/],
   ];
   const layerOf = (file: string) => STACK_LAYERS.findIndex(([, pattern]) => pattern.test(relative(file)));
