@@ -79,11 +79,7 @@ source "$SCRIPT_DIR/lib/emulator.sh"
 cleanup() {
   local status=$?
   daml_stop_moto
-  if [ "$keep" -eq 1 ] || [ "$status" -ne 0 ]; then
-    say "working directory kept: $WORK (stacks, state, deploy.log, moto.log)" >&2
-  else
-    rm -rf "$WORK"
-  fi
+  daml_leave_work "$WORK" "$keep" "$status" "stacks, state, deploy.log, moto.log"
 }
 trap cleanup EXIT
 # Ctrl-C reaches Terraform too (same process group), which stops cleanly; then cleanup stops moto.

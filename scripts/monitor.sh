@@ -100,6 +100,22 @@ report() {
   fi
 }
 
+# judged_values COMPONENT REGION RESOURCE CHECK NAMESPACE METRIC DIMENSION...: loads the synthesized alarm
+# on METRIC for DIMENSION... and reads its datapoints into `values` (the caller's); reports UNKNOWN and
+# returns 1 when the stack has no such alarm or CloudWatch cannot be read.
+judged_values() {
+  local comp="$1" region="$2" resource="$3" check="$4" namespace="$5" metric="$6"
+  shift 6
+  if ! load_rule "$metric" "$@"; then
+    report UNKNOWN "$comp" "$region" "$resource" "$check" "$(no_alarm "$metric")"
+    return 1
+  fi
+  if ! values="$(rule_values "$region" "$namespace" "$metric" "$@")"; then
+    report UNKNOWN "$comp" "$region" "$resource" "$check" "cannot read CloudWatch metrics"
+    return 1
+  fi
+}
+
 finish() {
   local code=0 overall=OK
   if [ "$count_crit" -gt 0 ]; then code=2; overall=CRIT
@@ -160,11 +176,7 @@ check_kinesis() {
       *) report CRIT kinesis "$region" "$name" status "$status" ;;
     esac
 
-    if ! load_rule GetRecords.IteratorAgeMilliseconds "StreamName=$name"; then
-      report UNKNOWN kinesis "$region" "$name" "iterator age" "$(no_alarm GetRecords.IteratorAgeMilliseconds)"
-    elif ! values="$(rule_values "$region" AWS/Kinesis GetRecords.IteratorAgeMilliseconds "StreamName=$name")"; then
-      report UNKNOWN kinesis "$region" "$name" "iterator age" "cannot read CloudWatch metrics"
-    else
+    if judged_values kinesis "$region" "$name" "iterator age" AWS/Kinesis GetRecords.IteratorAgeMilliseconds "StreamName=$name"; then
       read -r verdict breaching present <<<"$(judge "$rule_evaluation" "$rule_datapoints" <<<"$values")"
       if [ "$present" -gt 0 ]; then
         report "$verdict" kinesis "$region" "$name" "iterator age" "$(calc "$(max_of <<<"$values")" 0) ms max (alarm at $rule_threshold ms)"
@@ -221,11 +233,7 @@ check_lambda() {
       report "$verdict" lambda "$region" "$name" "error rate" "${rate} % ($errors errors / $invocations invocations; alarm at $rule_threshold per $(minutes "$rule_period") min)"
     fi
 
-    if ! load_rule Throttles "FunctionName=$name"; then
-      report UNKNOWN lambda "$region" "$name" throttles "$(no_alarm Throttles)"
-    elif ! values="$(rule_values "$region" AWS/Lambda Throttles "FunctionName=$name")"; then
-      report UNKNOWN lambda "$region" "$name" throttles "cannot read CloudWatch metrics"
-    else
+    if judged_values lambda "$region" "$name" throttles AWS/Lambda Throttles "FunctionName=$name"; then
       read -r verdict _ <<<"$(judge "$rule_evaluation" "$rule_datapoints" <<<"$values")"
       throttles="$(sum_of <<<"$values")"
       report "$verdict" lambda "$region" "$name" throttles "$throttles throttles in $(minutes "$rule_range") min (alarm at $rule_threshold per $(minutes "$rule_period") min)"
@@ -278,19 +286,11 @@ check_sagemaker() {
     esac
     IFS=, read -r -a list <<<"$variants"
     for variant in "${list[@]}"; do
-      if ! load_rule Invocation5XXErrors "EndpointName=$name" "VariantName=$variant"; then
-        report UNKNOWN sagemaker "$region" "$name/$variant" "5XX errors" "$(no_alarm Invocation5XXErrors)"
-      elif ! values="$(rule_values "$region" AWS/SageMaker Invocation5XXErrors "EndpointName=$name" "VariantName=$variant")"; then
-        report UNKNOWN sagemaker "$region" "$name/$variant" "5XX errors" "cannot read CloudWatch metrics"
-      else
+      if judged_values sagemaker "$region" "$name/$variant" "5XX errors" AWS/SageMaker Invocation5XXErrors "EndpointName=$name" "VariantName=$variant"; then
         read -r verdict _ <<<"$(judge "$rule_evaluation" "$rule_datapoints" <<<"$values")"
         report "$verdict" sagemaker "$region" "$name/$variant" "5XX errors" "$(max_of <<<"$values" | sed 's/^$/0/') max per $(minutes "$rule_period") min (alarm at $rule_threshold)"
       fi
-      if ! load_rule ModelLatency "EndpointName=$name" "VariantName=$variant"; then
-        report UNKNOWN sagemaker "$region" "$name/$variant" "model latency p99" "$(no_alarm ModelLatency)"
-      elif ! values="$(rule_values "$region" AWS/SageMaker ModelLatency "EndpointName=$name" "VariantName=$variant")"; then
-        report UNKNOWN sagemaker "$region" "$name/$variant" "model latency p99" "cannot read CloudWatch metrics"
-      else
+      if judged_values sagemaker "$region" "$name/$variant" "model latency p99" AWS/SageMaker ModelLatency "EndpointName=$name" "VariantName=$variant"; then
         read -r verdict _ present <<<"$(judge "$rule_evaluation" "$rule_datapoints" <<<"$values")"
         if [ "$present" -eq 0 ]; then
           report "$verdict" sagemaker "$region" "$name/$variant" "model latency p99" "no invocations in $(minutes "$rule_range") min"
@@ -305,11 +305,7 @@ check_sagemaker() {
 # check_cluster_metric REGION CLUSTER METRIC CHECK UNIT: one Redshift metric judged by its alarm.
 check_cluster_metric() {
   local region="$1" id="$2" metric="$3" check="$4" unit="$5" values verdict present
-  if ! load_rule "$metric" "ClusterIdentifier=$id"; then
-    report UNKNOWN redshift "$region" "$id" "$check" "$(no_alarm "$metric")"
-  elif ! values="$(rule_values "$region" AWS/Redshift "$metric" "ClusterIdentifier=$id")"; then
-    report UNKNOWN redshift "$region" "$id" "$check" "cannot read CloudWatch metrics"
-  else
+  if judged_values redshift "$region" "$id" "$check" AWS/Redshift "$metric" "ClusterIdentifier=$id"; then
     read -r verdict _ present <<<"$(judge "$rule_evaluation" "$rule_datapoints" <<<"$values")"
     if [ "$present" -eq 0 ]; then
       report "$verdict" redshift "$region" "$id" "$check" "no datapoints in $(minutes "$rule_range") min"
@@ -390,11 +386,7 @@ check_replication() {
   local region="$1" source destination rule dims values verdict present pending failed
   while IFS=$'\t' read -r _ source destination rule; do
     dims=("SourceBucket=$source" "DestinationBucket=$destination" "RuleId=$rule")
-    if ! load_rule ReplicationLatency "${dims[@]}"; then
-      report UNKNOWN replication "$region" "$source" latency "$(no_alarm ReplicationLatency)"
-    elif ! values="$(rule_values "$region" AWS/S3 ReplicationLatency "${dims[@]}")"; then
-      report UNKNOWN replication "$region" "$source" latency "cannot read CloudWatch metrics"
-    else
+    if judged_values replication "$region" "$source" latency AWS/S3 ReplicationLatency "${dims[@]}"; then
       read -r verdict _ present <<<"$(judge "$rule_evaluation" "$rule_datapoints" <<<"$values")"
       if [ "$present" -eq 0 ]; then
         report "$verdict" replication "$region" "$source" latency "nothing replicated in $(minutes "$rule_range") min"

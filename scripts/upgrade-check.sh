@@ -72,11 +72,7 @@ cleanup() {
   local status=$?
   daml_stop_moto
   git -C "$REPO" worktree remove --force "$OLD_TREE" >/dev/null 2>&1 || true
-  if [ "$keep" -eq 1 ] || [ "$status" -ne 0 ]; then
-    say "working directory kept: $WORK (old/ and new/ synths with state, plans, logs)" >&2
-  else
-    rm -rf "$WORK"
-  fi
+  daml_leave_work "$WORK" "$keep" "$status" "old/ and new/ synths with state, plans, logs"
 }
 trap cleanup EXIT
 trap 'exit 130' INT

@@ -44,6 +44,16 @@ daml_stop_moto() {
   MOTO_PID=""
 }
 
+# daml_leave_work DIR KEEP STATUS CONTENTS: keeps DIR (and says what it holds) when KEEP is 1 or the run
+# failed (STATUS not 0), so its logs can be read; removes it otherwise.
+daml_leave_work() {
+  if [ "$2" -eq 1 ] || [ "$3" -ne 0 ]; then
+    printf '%s: working directory kept: %s (%s)\n' "${DAML_SCRIPT_NAME%.sh}" "$1" "$4" >&2
+  else
+    rm -rf "$1"
+  fi
+}
+
 # Only the emulator: no profile, no real credentials, no remote state bucket.
 daml_use_emulator() {
   unset AWS_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN TF_STATE_BUCKET LOCAL_AWS_ENDPOINT
