@@ -22,10 +22,11 @@ reports checks skipped this way nowhere, so scan.sh re-runs only the skipped
 check ids without the skip list and prints each (stack, check, resource) that a
 skip hides, and warns about skip entries that hide nothing.
 
-checkov scans a copy of each cdk.tf.json in which non-object values of the
-top-level "terraform" block (required_version) are replaced by {} in place:
-checkov's terraform_json parser fails on them (checkov issue 7454, still in
-3.3.30: "Failed to parse", 0 checks, exit 0). Line numbers are unchanged.
+checkov scans a copy of each cdk.tf.json (scripts/lib/checkov-normalize.py) in
+which values its terraform_json parser cannot read, scalars of the "terraform"
+block (required_version) and non-object top-level blocks ("moved" arrays), are
+replaced by {} in place: checkov 3.3.30 fails on them ("Failed to parse",
+0 checks). Line numbers are unchanged.
 
 Environment: DAML_STACKS_DIR, DAML_TOOLCHAIN_DIR, DAML_PYTHON (see toolchain.sh).
 EOF
@@ -69,36 +70,7 @@ mkdir -p "$WORK/stacks"
 for f in "${stack_files[@]}"; do
   stack="$(basename "$(dirname "$f")")"
   mkdir -p "$WORK/stacks/$stack"
-  "$VPY" - "$f" "$WORK/stacks/$stack/cdk.tf.json" <<'PY'
-import json, re, sys
-src, dst = sys.argv[1], sys.argv[2]
-with open(src, encoding="utf-8") as fh:
-    text = fh.read()
-doc = json.loads(text)
-
-
-def scalars(d):
-    tf = d.get("terraform")
-    return [k for k, v in tf.items() if not isinstance(v, dict)] if isinstance(tf, dict) else []
-
-
-bad = scalars(doc)
-if bad:
-    # Rewrite the offending one-line members in place so line numbers stay valid.
-    keys = "|".join(re.escape(k) for k in bad)
-    text = re.sub(r'^(    "(?:%s)": )"(?:[^"\\]|\\.)*"(,?)$' % keys, r"\1{}\2", text, flags=re.M)
-    try:
-        ok = not scalars(json.loads(text))
-    except ValueError:
-        ok = False
-    if not ok:  # unusual layout: fall back to a re-dump (line numbers may shift)
-        for k in bad:
-            doc["terraform"][k] = {}
-        text = json.dumps(doc, indent=2, ensure_ascii=False)
-        print(f"note: {src}: line numbers below refer to a normalized copy", file=sys.stderr)
-with open(dst, "w", encoding="utf-8") as fh:
-    fh.write(text)
-PY
+  "$VPY" "$SCRIPT_DIR/lib/checkov-normalize.py" "$f" "$WORK/stacks/$stack/cdk.tf.json"
 done
 
 echo "scan: checkov $("$CHECKOV" --version), config $CONFIG, ${#stack_files[@]} stack(s) in $STACKS_DIR"
