@@ -1,6 +1,7 @@
 /** Arguments of `npm run local` (pure, tested in __tests__/local/cli.test.ts). */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { HangMode } from './chaos/s3-proxy';
 
 export const USAGE = `Usage: npm run local -- [options]
 
@@ -18,6 +19,12 @@ Options:
                            handler ran, so the batch is delivered again; when above 0, the first
                            invocation always is (default 0.05; 0 turns replays off)
   --out <dir>              where report.html, report.json and the logs go (default local-run/)
+  --chaos <seed>           inject faults into the stand-ins on a schedule drawn from this seed
+                           (S3 errors, resets and hangs, Data API statement failures, SageMaker
+                           throttling and 5xx, a processor crash mid-batch, the loader stopped
+                           between COPY and merge); same seed, same schedule
+  --chaos-hang <mode>      how an injected S3 hang ends: reset (default: the connection is reset
+                           after 1.5 s) or hold (never answered: only the client's timeout ends it)
   -h, --help               show this help
 
 Exit codes: 0 report written and every invariant holds, 1 an invariant failed (see the report),
@@ -37,6 +44,8 @@ export interface LocalRunOptions {
   readonly predictions: number;
   readonly replayShare: number;
   readonly outDir: string;
+  /** Fault injection (`--chaos`); undefined for a run without faults. */
+  readonly chaos?: { readonly seed: number; readonly hangMode: HangMode };
 }
 
 function number(value: string | undefined, name: string, dflt: number, min: number, max: number, integer: boolean): number {
@@ -63,6 +72,8 @@ export function parseLocalArgs(argv: readonly string[], cwd: string = process.cw
         predictions: { type: 'string' },
         'replay-share': { type: 'string' },
         out: { type: 'string' },
+        chaos: { type: 'string' },
+        'chaos-hang': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -75,6 +86,10 @@ export function parseLocalArgs(argv: readonly string[], cwd: string = process.cw
   const defaultPredictions = Math.max(1, Math.min(2000, Math.round(events * 0.02)));
   const out = v.out ?? 'local-run';
   if (out.trim() === '') throw new UsageError('--out must name a directory, got ""');
+  const hang = v['chaos-hang'];
+  if (hang !== undefined && v.chaos === undefined) throw new UsageError('--chaos-hang needs --chaos <seed>');
+  if (hang !== undefined && hang !== 'hold' && hang !== 'reset') throw new UsageError(`--chaos-hang must be hold or reset, got "${hang}"`);
+  const chaos = v.chaos === undefined ? undefined : { seed: number(v.chaos, 'chaos', 0, 0, 2 ** 32 - 1, true), hangMode: (hang ?? 'reset') as HangMode };
   return {
     events,
     malformedShare: number(v['malformed-share'], 'malformed-share', 0.05, 0, 1, false),
@@ -82,5 +97,6 @@ export function parseLocalArgs(argv: readonly string[], cwd: string = process.cw
     predictions: number(v.predictions, 'predictions', defaultPredictions, 0, 100_000, true),
     replayShare: number(v['replay-share'], 'replay-share', 0.05, 0, 0.5, false),
     outDir: path.resolve(cwd, out),
+    ...(chaos ? { chaos } : {}),
   };
 }

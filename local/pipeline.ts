@@ -7,6 +7,7 @@
  * -> warehouse. Then the lake is queried with DuckDB and the warehouse through the Data API, and
  * every record is accounted for.
  */
+import { installInvocationGuard } from './chaos/invocations';
 import type { LocalRunOptions } from './cli';
 import { createResources } from './phases/create-resources';
 import { consume, generateTraffic, load, loadRemaining, noteMilestones, produce, withProgress } from './phases/flow';
@@ -14,7 +15,7 @@ import { loadFunctions } from './phases/functions';
 import { infer } from './phases/infer';
 import { queryLake, queryWarehouse } from './phases/query';
 import { buildReport } from './phases/report';
-import { beginRun, type RunUi } from './phases/run-context';
+import { beginRun, type LocalRun, type RunUi } from './phases/run-context';
 import { startStandins } from './phases/start-standins';
 import type { LocalReport } from './report/model';
 import { settleAll } from './settle-all';
@@ -22,13 +23,24 @@ import type { StandinSet } from './standins/lifecycle';
 
 export async function runLocal(options: LocalRunOptions, standins: StandinSet, ui: RunUi): Promise<LocalReport> {
   const run = beginRun(options, ui);
+  const removeGuard = run.chaos ? installInvocationGuard() : undefined;
+  try {
+    return await runPhases(run, standins);
+  } finally {
+    removeGuard?.();
+  }
+}
+
+async function runPhases(run: LocalRun, standins: StandinSet): Promise<LocalReport> {
+  const { ui } = run;
 
   run.timer.start('start stand-ins');
   const aws = await startStandins(run, standins);
 
   run.timer.start('create resources');
   const resources = await createResources(run, aws, standins);
-  const functions = loadFunctions(run.platform);
+  const lambdas = loadFunctions(run.platform);
+  const functions = run.chaos ? run.chaos.wrapFunctions(lambdas) : lambdas;
 
   // Produce, consume and load run at once, as in AWS. settleAll waits for all three even when one
   // fails (on Ctrl-C the stand-ins stop under them), so no rejection is left unobserved.

@@ -17,6 +17,12 @@ describe('npm run local arguments', () => {
     });
   });
 
+  it('reads --chaos and --chaos-hang (hangs end in a reset unless held)', () => {
+    expect(parseLocalArgs(['--chaos', '42'], '/r')).toMatchObject({ chaos: { seed: 42, hangMode: 'reset' } });
+    expect(parseLocalArgs(['--chaos', '0', '--chaos-hang', 'hold'], '/r')).toMatchObject({ chaos: { seed: 0, hangMode: 'hold' } });
+    expect(parseLocalArgs([], '/r')).not.toHaveProperty('chaos');
+  });
+
   it('caps the default prediction sample at 2,000 and keeps at least one', () => {
     expect(parseLocalArgs(['--events', '1000000'], '/r')).toMatchObject({ predictions: 2000 });
     expect(parseLocalArgs(['--events', '10'], '/r')).toMatchObject({ predictions: 1 });
@@ -38,6 +44,10 @@ describe('npm run local arguments', () => {
     [['--out', ' '], /--out must name a directory/],
     [['--bogus'], /Unknown option '--bogus'/],
     [['extra'], /Unexpected argument 'extra'/],
+    [['--chaos', 'x'], /--chaos must be an integer from 0 to 4294967295, got "x"/],
+    [['--chaos=-1'], /--chaos must be an integer from 0/],
+    [['--chaos', '1', '--chaos-hang', 'forever'], /--chaos-hang must be hold or reset, got "forever"/],
+    [['--chaos-hang', 'hold'], /--chaos-hang needs --chaos <seed>/],
   ])('rejects %j with a message naming the option', (argv, message) => {
     expect(() => parseLocalArgs(argv)).toThrow(UsageError);
     expect(() => parseLocalArgs(argv)).toThrow(message);

@@ -76,6 +76,19 @@ describe('warehouse stand-in (RedshiftOnPostgres)', () => {
     expect(await redshiftLike.query('SELECT count(*)::int AS n FROM injected')).toEqual([{ n: 0 }]);
   });
 
+  it('aborts a batch after an injected sub-statement has run, rolling back what it did', async () => {
+    await run(redshiftLike, ['CREATE TABLE stopped (a int)']);
+    const { Id } = await redshiftLike.submit({
+      sqls: ['INSERT INTO stopped VALUES (1)', 'INSERT INTO stopped VALUES (2)', 'INSERT INTO stopped VALUES (3)'],
+      isBatch: true,
+      injectedAbort: { afterStatementIndex: 1, error: 'the session ended' },
+    });
+    const d = redshiftLike.describe(Id);
+    expect(d).toMatchObject({ Status: 'ABORTED', Error: 'the session ended' });
+    expect(d.SubStatements!.map((s) => s.Status)).toEqual(['FINISHED', 'FINISHED', 'ABORTED']);
+    expect(await redshiftLike.query('SELECT count(*)::int AS n FROM stopped')).toEqual([{ n: 0 }]);
+  });
+
   it('answers an unknown statement id as the service does', () => {
     expect(() => redshiftLike.describe('nope')).toThrow(expect.objectContaining({ type: 'ResourceNotFoundException', message: 'Query does not exist: nope' }));
   });

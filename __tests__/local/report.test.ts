@@ -70,7 +70,8 @@ function report(): LocalReport {
     version: 1,
     startedAt: '2026-01-01T00:00:00.000Z',
     wallSeconds: 12.3,
-    options: { events: 100, malformedShare: 0.08, seed: 1, predictions: 5, replayShare: 0.05 },
+    options: { events: 100, malformedShare: 0.08, seed: 1, predictions: 5, replayShare: 0.05, chaosSeed: null },
+    chaos: null,
     standins: [{ name: 'moto', replaces: 'Kinesis, S3, SQS', startMs: 800, pid: 1 }],
     phases: [{ name: 'send', seconds: 1 }],
     milestones: { streamDrainedSeconds: 1, warehouseLoadedSeconds: 2 },
@@ -81,7 +82,7 @@ function report(): LocalReport {
     eventsPerHour: [{ hour: '2024-03-20 00:00', events: 40 }, { hour: '2024-03-20 01:00', events: 50 }],
     quarantineReasons: [{ errorKind: 'not_json', records: 8, example: '(record): not_json, got "<script>"' }],
     warehouse: { ...healthy.warehouse, objectsLoaded: 5, loaderInvocations: 2, loaderFailedMessages: 0, loaderDeadLetters: 0, statements: 40, rowsCopied: 95, sqlSeconds: 1.5, copySeconds: 1 },
-    predictions: { ...healthy.predictions, errors: 0, bufferedAtEnd: 0 },
+    predictions: { ...healthy.predictions, errors: 0, clientRetries: 0, bufferedAtEnd: 0 },
     latency: [{ name: 'inference request (handler)', count: 5, p50: 10, p95: 20, p99: 30, max: 31 }],
     queries: [{ engine: 'athena (DuckDB)', name: 'events per hour', sql: 'SELECT 1', rowCount: 1, rows: [{ hour: '00', events: 40 }] }],
     invariants: checkInvariants(healthy),
@@ -108,6 +109,25 @@ describe('HTML report', () => {
   it('escapes record content', () => {
     expect(html).toContain('&lt;script&gt;');
     expect(html).not.toContain('"<script>"');
+  });
+
+  it('lists the faults a chaos run injected, per kind, in both renderings', () => {
+    const chaos: LocalReport['chaos'] = {
+      seed: 42,
+      hangMode: 'reset',
+      faults: [
+        { kind: 's3-slow-down', description: 'S3 answers 503 SlowDown (request not applied)', injected: 3 },
+        { kind: 'processor-crash-mid-batch', description: 'stream processor dies after writing part of its batch', injected: 2 },
+      ],
+      calls: { s3: 180, 'data-api': 170, sagemaker: 210, processor: 20 },
+    };
+    const withChaos = { ...report(), chaos };
+    expect(renderText(withChaos)).toMatch(/Faults injected \(chaos seed 42, S3 hangs: reset; calls seen: s3 180, data-api 170, sagemaker 210, processor 20\)\n {2}s3-slow-down +3 {2}S3 answers 503 SlowDown/);
+    expect(renderText(withChaos)).toMatch(/\n {2}processor-crash-mid-batch +2 {2}stream processor dies/);
+    expect(renderHtml(withChaos)).toContain('<h2>Faults injected</h2><p>Chaos seed 42');
+    expect(renderHtml(withChaos)).toContain('<td>processor-crash-mid-batch</td><td class="num">2</td>');
+    expect(renderText(report())).not.toContain('Faults injected');
+    expect(renderHtml(report())).not.toContain('Faults injected');
   });
 
   it('says when an invariant failed', () => {

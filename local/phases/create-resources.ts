@@ -67,9 +67,9 @@ export async function createResources(run: LocalRun, aws: StartedStandins, stand
   const t = performance.now();
   const variants = [];
   for (const v of p.inference.variants) variants.push({ ...v, model: loadModelArchive(await readAll(s3, p.lakeBucket, v.artifactKey)) });
-  const sagemaker = standins.add(await SageMakerRuntimeStandin.start({ endpointName: p.inference.endpointName, accountId: p.accountId, region: p.region, seed: options.seed, variants }));
+  const sagemaker = standins.add(await SageMakerRuntimeStandin.start({ endpointName: p.inference.endpointName, accountId: p.accountId, region: p.region, seed: options.seed, variants, fault: run.chaos?.sagemakerFault }));
   aws.info.push({ name: sagemaker.name, replaces: 'SageMaker runtime (InvokeEndpoint, built-in XGBoost container)', startMs: Math.round(performance.now() - t) });
-  pointAwsSdkAtStandins(p, { moto: aws.moto.endpoint, redshiftData: aws.redshift.endpoint, sagemaker: sagemaker.endpoint });
+  pointAwsSdkAtStandins(p, { moto: aws.moto.endpoint, s3: aws.s3Proxy?.endpoint, redshiftData: aws.redshift.endpoint, sagemaker: sagemaker.endpoint });
 
   const redshiftData = new RedshiftDataClient({ region: p.region, credentials: aws.credentials, endpoint: aws.redshift.endpoint });
   const dataApi = new DataApi(redshiftData, { clusterIdentifier: p.loader.clusterIdentifier, database: p.loader.database, secretArn: p.secretArn });

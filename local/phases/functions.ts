@@ -25,6 +25,8 @@ export interface LocalFunctions {
 /** Where the handlers' SDK clients go: moto, the Data API stand-in, the SageMaker stand-in. */
 export interface LocalEndpoints {
   readonly moto: string;
+  /** Where the functions' S3 requests go, when not to moto directly (the chaos run's proxy). @default moto */
+  readonly s3?: string;
   readonly redshiftData: string;
   readonly sagemaker: string;
 }
@@ -42,7 +44,7 @@ export function pointAwsSdkAtStandins(p: LocalPlatform, endpoints: LocalEndpoint
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     AWS_ENDPOINT_URL_KINESIS: endpoints.moto,
-    AWS_ENDPOINT_URL_S3: endpoints.moto,
+    AWS_ENDPOINT_URL_S3: endpoints.s3 ?? endpoints.moto,
     AWS_ENDPOINT_URL_SQS: endpoints.moto,
     AWS_ENDPOINT_URL_REDSHIFT_DATA: endpoints.redshiftData,
     AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: endpoints.sagemaker,

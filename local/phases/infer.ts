@@ -17,6 +17,8 @@ export interface InferenceOutcome {
   /** Answers (HTTP 200) per variant. */
   readonly answeredBy: Map<string, number>;
   readonly errors: number;
+  /** Requests sent again after an answer the API marked retryable (a client's retries). */
+  readonly clientRetries: number;
   /** Prediction rows still buffered or queued when the last request was answered. */
   readonly bufferedAtEnd: number;
 }
@@ -24,6 +26,24 @@ export interface InferenceOutcome {
 const REQUESTS_IN_FLIGHT = 4;
 /** Failed requests noted on the terminal; the rest are counted only. */
 const NOTED_ERRORS = 3;
+/**
+ * Attempts a client makes of one request while the API answers `retryable: true`, waiting
+ * 50 ms, 100 ms, ... between them (a short stand-in for the Retry-After the API sends).
+ */
+const CLIENT_ATTEMPTS = 5;
+/** Flushes of the prediction log at the end, while a write fails and rows stay queued. */
+const DRAIN_FLUSHES = 10;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function retryableAnswer(response: APIGatewayProxyStructuredResultV2 | undefined): boolean {
+  if (!response || response.statusCode === 200) return false;
+  try {
+    return (JSON.parse(String(response.body)) as { retryable?: unknown }).retryable === true;
+  } catch {
+    return false;
+  }
+}
 
 function apiEvent(body: string, accountId: string): APIGatewayProxyEventV2 {
   const now = new Date();
@@ -60,14 +80,23 @@ export async function infer(run: LocalRun, functions: LocalFunctions, generated:
   const latencyMs: number[] = [];
   const answeredBy = new Map<string, number>();
   let errors = 0;
+  let clientRetries = 0;
   let cursor = 0;
   await Promise.all(
     Array.from({ length: Math.min(REQUESTS_IN_FLIGHT, sample.length) }, async () => {
       while (cursor < sample.length) {
         const record = sample[cursor++]!;
-        const { outcome, durationMs } = await invokeLocal(inference.fn, inference.handler, apiEvent(record.data.toString('utf8'), p.accountId));
-        latencyMs.push(durationMs);
-        const response = outcome.kind === 'response' ? (outcome.response as APIGatewayProxyStructuredResultV2) : undefined;
+        let response: APIGatewayProxyStructuredResultV2 | undefined;
+        let outcome;
+        for (let attempt = 1; ; attempt++) {
+          const invoked = await invokeLocal(inference.fn, inference.handler, apiEvent(record.data.toString('utf8'), p.accountId));
+          latencyMs.push(invoked.durationMs);
+          outcome = invoked.outcome;
+          response = outcome.kind === 'response' ? (outcome.response as APIGatewayProxyStructuredResultV2) : undefined;
+          if (attempt >= CLIENT_ATTEMPTS || !retryableAnswer(response)) break;
+          clientRetries++;
+          await sleep(50 * 2 ** (attempt - 1));
+        }
         if (response?.statusCode === 200) {
           const body = JSON.parse(String(response.body)) as { variant: string };
           answeredBy.set(body.variant, (answeredBy.get(body.variant) ?? 0) + 1);
@@ -81,6 +110,11 @@ export async function infer(run: LocalRun, functions: LocalFunctions, generated:
   );
   const bufferedAtEnd = inference.predictionLog.stats.buffered + inference.predictionLog.stats.queuedBatches;
   // The execution environment stays warm in the service and flushes on its next requests; here the run ends, so drain it.
-  await inference.predictionLog.flush();
-  return { requested: sample.length, latencyMs, answeredBy, errors, bufferedAtEnd };
+  // A write that fails keeps its rows queued for the next flush, as the warm environment would retry them.
+  for (let i = 0; i < DRAIN_FLUSHES; i++) {
+    await inference.predictionLog.flush();
+    const left = inference.predictionLog.stats;
+    if (left.buffered + left.queuedBatches === 0) break;
+  }
+  return { requested: sample.length, latencyMs, answeredBy, errors, clientRetries, bufferedAtEnd };
 }

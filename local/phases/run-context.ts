@@ -1,6 +1,7 @@
 /** What every phase of the local run shares: the options, the terminal, the platform definitions and the phase clock. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Chaos } from '../chaos/chaos';
 import type { LocalRunOptions } from '../cli';
 import { localPlatform, type LocalPlatform } from '../platform';
 
@@ -29,6 +30,8 @@ export interface LocalRun {
   /** performance.now() and the wall clock when the run began. */
   readonly started: number;
   readonly startedAt: string;
+  /** The fault injector of a chaos run (`--chaos`). */
+  readonly chaos: Chaos | undefined;
 }
 
 /** The repository root (holds package.json, ml/ and scripts/), from sources or from dist/. */
@@ -68,5 +71,6 @@ export function beginRun(options: LocalRunOptions, ui: RunUi): LocalRun {
   const timer = phaseTimer();
   const platform = localPlatform();
   fs.mkdirSync(path.join(options.outDir, 'logs'), { recursive: true });
-  return { options, ui, platform, root, timer, started, startedAt };
+  const chaos = options.chaos ? new Chaos(options.chaos) : undefined;
+  return { options, ui, platform, root, timer, started, startedAt, chaos };
 }

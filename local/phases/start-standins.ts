@@ -10,6 +10,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { FaultInjectingS3Proxy } from '../chaos/s3-proxy';
 import type { LocalReport } from '../report/model';
 import type { StandinSet } from '../standins/lifecycle';
 import { startMoto, type MotoServer } from '../standins/moto';
@@ -22,6 +23,8 @@ export type StandinInfo = LocalReport['standins'][number];
 export interface StartedStandins {
   readonly moto: MotoServer;
   readonly redshift: RedshiftDataStandin;
+  /** In a chaos run: the fault-injecting proxy the functions' S3 clients reach moto through. */
+  readonly s3Proxy: FaultInjectingS3Proxy | undefined;
   /** Clients of moto's services, with the local credentials. */
   readonly s3: S3Client;
   readonly kinesis: KinesisClient;
@@ -44,6 +47,13 @@ export async function startStandins(run: LocalRun, standins: StandinSet): Promis
   const moto = await startMoto(standins, { repoRoot: run.root, logFile: path.join(options.outDir, 'logs', 'moto.log'), onStatus: ui.note });
   info.push({ name: moto.name, replaces: 'Kinesis Data Streams, S3, SQS', startMs: Math.round(performance.now() - t), pid: moto.pid });
 
+  let s3Proxy: FaultInjectingS3Proxy | undefined;
+  if (run.chaos) {
+    t = performance.now();
+    s3Proxy = standins.add(await FaultInjectingS3Proxy.start({ target: moto.endpoint, fault: run.chaos.s3Fault, hangMode: run.chaos.settings.hangMode }));
+    info.push({ name: s3Proxy.name, replaces: `faults on the functions' S3 requests (seed ${run.chaos.settings.seed})`, startMs: Math.round(performance.now() - t) });
+  }
+
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   const clientConfig = { region: p.region, credentials, endpoint: moto.endpoint };
   const s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
@@ -60,9 +70,10 @@ export async function startStandins(run: LocalRun, standins: StandinSet): Promis
       // hyparquet is ESM-only; Node's require(esm) loads it.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       decodeParquet: parquetDecoder(require('hyparquet')),
+      fault: run.chaos?.dataApiFault,
       cacheDir: path.join(process.env.DAML_TOOLCHAIN_DIR ?? path.join(os.homedir(), '.cache', 'data-analytics-ml', 'toolchain'), 'pglite'),
     }),
   );
   info.push({ name: redshift.name, replaces: 'Redshift (SQL) and the Redshift Data API', startMs: Math.round(performance.now() - t) });
-  return { moto, redshift, s3, kinesis, sqs, credentials, info };
+  return { moto, redshift, s3Proxy, s3, kinesis, sqs, credentials, info };
 }

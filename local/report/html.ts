@@ -33,6 +33,14 @@ export function renderHtml(r: LocalReport): string {
       ['warehouse loader', `${n(r.warehouse.loaderInvocations)} invocations, ${n(r.warehouse.objectsLoaded)} objects loaded, ${n(r.warehouse.loaderFailedMessages)} messages retried, ${n(r.warehouse.loaderDeadLetters)} dead letters`],
     ])}</section>`,
     `<section><h2>Invariants</h2><ul class="inv">${r.invariants.map((i) => `<li class="${i.ok ? 'ok' : 'fail'}"><b>${i.ok ? 'PASS' : 'FAIL'}</b> ${escapeXml(i.name)}<br><span>${escapeXml(i.detail)}</span></li>`).join('')}</ul></section>`,
+    ...(r.chaos
+      ? [
+          `<section><h2>Faults injected</h2><p>Chaos seed ${r.chaos.seed} (same seed, same schedule); S3 hangs: ${escapeXml(r.chaos.hangMode)}. Calls seen: ${escapeXml(Object.entries(r.chaos.calls).map(([k, v]) => `${k} ${n(v)}`).join(', '))}.</p>${grid(
+            ['kind', 'injected', 'what'],
+            r.chaos.faults.map((f) => [f.kind, n(f.injected), f.description]),
+          )}</section>`,
+        ]
+      : []),
     `<section><h2>Events per hour (event time, curated)</h2>${columnChart(
       r.eventsPerHour.map((e) => ({ label: e.hour.slice(5), value: e.events })),
       { title: 'Curated events per event-time hour', yLabel: 'events' },
@@ -80,7 +88,7 @@ table{border-collapse:collapse;margin:8px 0;width:100%}th,td{padding:4px 8px;bor
 pre{background:#f3f4f6;padding:6px 8px;border-radius:4px;white-space:pre-wrap;font-size:12px}.note{color:#6b7280}
 svg .tick{font-size:10px;fill:#4b5563}svg .label{font-size:12px;fill:#111827}svg .value{font-size:11px;fill:#374151}
 </style></head><body>
-<header><h1>Local run: ${allOk ? 'every invariant holds' : 'INVARIANT FAILED'}</h1><div>${escapeXml(n(r.options.events))} events, seed ${r.options.seed}, ${pct(r.options.malformedShare)} malformed, ${escapeXml(r.startedAt)}, ${r.wallSeconds.toFixed(1)} s wall time</div></header>
+<header><h1>Local run: ${allOk ? 'every invariant holds' : 'INVARIANT FAILED'}</h1><div>${escapeXml(n(r.options.events))} events, seed ${r.options.seed}, ${pct(r.options.malformedShare)} malformed,${r.chaos ? ` chaos seed ${r.chaos.seed},` : ''} ${escapeXml(r.startedAt)}, ${r.wallSeconds.toFixed(1)} s wall time</div></header>
 <main>${sections.join('\n')}</main></body></html>
 `;
 }

@@ -1,4 +1,5 @@
 /** The local run's report: what happened to every record, as data (report.json) and its checks. */
+import type { ChaosSummary } from '../chaos/chaos';
 
 export interface LatencySummary {
   readonly name: string;
@@ -30,7 +31,9 @@ export interface LocalReport {
   readonly version: 1;
   readonly startedAt: string;
   readonly wallSeconds: number;
-  readonly options: { readonly events: number; readonly malformedShare: number; readonly seed: number; readonly predictions: number; readonly replayShare: number };
+  readonly options: { readonly events: number; readonly malformedShare: number; readonly seed: number; readonly predictions: number; readonly replayShare: number; readonly chaosSeed: number | null };
+  /** The faults a chaos run injected, per kind; null without `--chaos`. */
+  readonly chaos: ChaosSummary | null;
   /** pid: the stand-in's own process, when it runs in one (checked to be gone after the run). */
   readonly standins: readonly { readonly name: string; readonly replaces: string; readonly startMs: number; readonly pid?: number }[];
   readonly phases: readonly { readonly name: string; readonly seconds: number }[];
@@ -94,6 +97,8 @@ export interface LocalReport {
     readonly requested: number;
     readonly answered: number;
     readonly errors: number;
+    /** Requests the client sent again after a retryable answer. */
+    readonly clientRetries: number;
     readonly lakeRows: number;
     readonly bufferedAtEnd: number;
     readonly byVariant: readonly VariantReport[];

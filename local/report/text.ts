@@ -34,7 +34,7 @@ export function renderText(r: LocalReport): string {
   lines.push(`Flow: stream drained after ${r.milestones.streamDrainedSeconds.toFixed(1)} s, warehouse loaded after ${r.milestones.warehouseLoadedSeconds.toFixed(1)} s (SQL stand-in busy ${r.warehouse.sqlSeconds.toFixed(1)} s, COPY ${r.warehouse.copySeconds.toFixed(1)} s)`);
   lines.push(`Warehouse: ${n(r.warehouse.events)} event rows (${n(r.warehouse.distinctEventIds)} distinct event ids), ${n(r.warehouse.predictions)} prediction rows, ${n(r.warehouse.objectsLoaded)} objects loaded by ${n(r.warehouse.loaderInvocations)} loader invocations; ${n(r.warehouse.loaderDeadLetters)} dead letters`);
   lines.push('');
-  lines.push(`Predictions: ${n(r.predictions.answered)} of ${n(r.predictions.requested)} answered, ${n(r.predictions.errors)} errors, ${n(r.predictions.bufferedAtEnd)} still buffered at the end (then drained)`);
+  lines.push(`Predictions: ${n(r.predictions.answered)} of ${n(r.predictions.requested)} answered (${n(r.predictions.clientRetries)} client retries), ${n(r.predictions.errors)} errors, ${n(r.predictions.bufferedAtEnd)} still buffered at the end (then drained)`);
   lines.push(
     table([
       ['variant', 'weight', 'model', 'answered', 'lake', 'warehouse', 'mean score'],
@@ -45,6 +45,13 @@ export function renderText(r: LocalReport): string {
   lines.push('Latency');
   lines.push(table([['', 'count', 'p50', 'p95', 'p99', 'max'], ...r.latency.map((l) => [l.name, n(l.count), ms(l.p50), ms(l.p95), ms(l.p99), ms(l.max)])]));
   lines.push('');
+  if (r.chaos) {
+    const c = r.chaos;
+    lines.push(`Faults injected (chaos seed ${c.seed}, S3 hangs: ${c.hangMode}; calls seen: ${Object.entries(c.calls).map(([k, v]) => `${k} ${n(v)}`).join(', ')})`);
+    const width = Math.max(...c.faults.map((f) => f.kind.length));
+    for (const f of c.faults) lines.push(`  ${f.kind.padEnd(width)}  ${n(f.injected).padStart(5)}  ${f.description}`);
+    lines.push('');
+  }
   lines.push('Invariants');
   for (const i of r.invariants) lines.push(`  ${i.ok ? 'PASS' : 'FAIL'}  ${i.name}: ${i.detail}`);
   lines.push('');

@@ -25,11 +25,22 @@ import type { Stoppable } from './lifecycle';
 import type { SqlParameter } from './redshift-dialect';
 import { DataApiError, RedshiftOnPostgres, type RedshiftOnPostgresOptions, type RedshiftStats } from './redshift-on-postgres';
 
+/**
+ * A statement the stand-in fails on purpose: one sub-statement FAILED with this text (the batch
+ * rolled back), or the batch ABORTED after this sub-statement ran, its transaction rolled back,
+ * as when the session ends under it.
+ */
+export type DataApiFault =
+  | { readonly kind: 'fail'; readonly statementIndex: number; readonly error: string }
+  | { readonly kind: 'abort-after'; readonly statementIndex: number; readonly error: string; readonly onAborted: (statementId: string) => void };
+
 export interface RedshiftDataStandinOptions extends RedshiftOnPostgresOptions {
   readonly clusterIdentifier: string;
   readonly database: string;
   /** Where a freshly initialised data directory is cached (initdb is most of PGlite's start-up). @default no cache */
   readonly cacheDir?: string;
+  /** Decides, per ExecuteStatement / BatchExecuteStatement call, whether to fail it. @default every statement runs */
+  readonly fault?: (operation: string, input: Readonly<Record<string, unknown>>) => DataApiFault | undefined;
 }
 
 /**
@@ -141,13 +152,13 @@ export class RedshiftDataStandin implements Stoppable {
   private dispatch(operation: string, input: Record<string, unknown>): Promise<unknown> | unknown {
     switch (operation) {
       case 'ExecuteStatement':
-        return this.submit(input, [requireString(input, 'Sql')], false);
+        return this.submit(input, [requireString(input, 'Sql')], false, this.options.fault?.(operation, input));
       case 'BatchExecuteStatement': {
         const sqls = input.Sqls;
         if (!Array.isArray(sqls) || sqls.length === 0 || sqls.length > 40 || sqls.some((s) => typeof s !== 'string' || s === '')) {
           throw new DataApiError('ValidationException', 'Sqls must be a list of 1 to 40 non-empty SQL strings');
         }
-        return this.submit(input, sqls as string[], true);
+        return this.submit(input, sqls as string[], true, this.options.fault?.(operation, input));
       }
       case 'DescribeStatement':
         return { ...this.warehouse.describe(requireString(input, 'Id')), ClusterIdentifier: this.options.clusterIdentifier, Database: this.options.database };
@@ -162,7 +173,7 @@ export class RedshiftDataStandin implements Stoppable {
     }
   }
 
-  private async submit(input: Record<string, unknown>, sqls: string[], isBatch: boolean): Promise<unknown> {
+  private async submit(input: Record<string, unknown>, sqls: string[], isBatch: boolean, fault: DataApiFault | undefined): Promise<unknown> {
     if (input.WorkgroupName !== undefined) throw new DataApiError('ValidationException', 'WorkgroupName (Redshift Serverless) is not served locally: use ClusterIdentifier');
     if (input.ClusterIdentifier !== this.options.clusterIdentifier) throw new DataApiError('ValidationException', `Cluster ${String(input.ClusterIdentifier)} not found (the local stand-in serves ${this.options.clusterIdentifier})`);
     if (input.Database !== this.options.database) throw new DataApiError('ValidationException', `Database ${String(input.Database)} not found (the local stand-in serves ${this.options.database})`);
@@ -175,7 +186,10 @@ export class RedshiftDataStandin implements Stoppable {
       statementName: typeof input.StatementName === 'string' ? input.StatementName : undefined,
       secretArn: typeof input.SecretArn === 'string' ? input.SecretArn : undefined,
       dbUser: typeof input.DbUser === 'string' ? input.DbUser : undefined,
+      injectedFailure: fault?.kind === 'fail' ? { statementIndex: fault.statementIndex, error: fault.error } : undefined,
+      injectedAbort: fault?.kind === 'abort-after' ? { afterStatementIndex: fault.statementIndex, error: fault.error } : undefined,
     });
+    if (fault?.kind === 'abort-after') fault.onAborted(submitted.Id);
     return { ...submitted, ClusterIdentifier: this.options.clusterIdentifier, Database: this.options.database };
   }
 }

@@ -95,6 +95,12 @@ export interface StatementRequest {
    * @default no injected failure
    */
   readonly injectedFailure?: { readonly statementIndex: number; readonly error: string };
+  /**
+   * Fault injection: end the batch ABORTED once this sub-statement (0-based) has run, rolling it
+   * back, as when the session ends under a running transaction.
+   * @default no injected abort
+   */
+  readonly injectedAbort?: { readonly afterStatementIndex: number; readonly error: string };
 }
 
 type Status = 'FINISHED' | 'FAILED' | 'ABORTED';
@@ -211,7 +217,7 @@ export class RedshiftOnPostgres {
       UpdatedAt: now,
     };
     this.statements.set(id, statement);
-    await this.serialised(() => this.run(statement, parameters, request.injectedFailure));
+    await this.serialised(() => this.run(statement, parameters, request));
     return { Id: id, CreatedAt: statement.CreatedAt, SecretArn: statement.SecretArn, DbUser: statement.DbUser };
   }
 
@@ -275,7 +281,8 @@ export class RedshiftOnPostgres {
   }
 
   /** Runs the statement(s) in one transaction and one session (temp tables end with it). */
-  private async run(statement: Statement, parameters: readonly SqlParameter[], injected: StatementRequest['injectedFailure']): Promise<void> {
+  private async run(statement: Statement, parameters: readonly SqlParameter[], faults: Pick<StatementRequest, 'injectedFailure' | 'injectedAbort'>): Promise<void> {
+    const injected = faults.injectedFailure;
     const multi = statement.sub.length > 1;
     try {
       if (statement.DbUser !== undefined && !(await this.signIn(statement))) return;
@@ -287,6 +294,11 @@ export class RedshiftOnPostgres {
           if (injected?.statementIndex === index) throw new InjectedFailure(injected.error);
           await this.runOne(sub, parameters);
           sub.Status = 'FINISHED';
+          if (faults.injectedAbort?.afterStatementIndex === index && multi) {
+            statement.Status = 'ABORTED';
+            statement.Error = faults.injectedAbort.error;
+            break;
+          }
         } catch (error) {
           this.stats.failedStatements++;
           sub.Status = 'FAILED';
