@@ -146,6 +146,17 @@ describe('stoppable invocations', () => {
     expect(upstream.keys.map((k) => k.split('?')[0])).toEqual(['/lake/applied']);
   });
 
+  it("stops an invocation at its context's deadline: what it does after never reaches a service", async () => {
+    upstream.keys.length = 0;
+    const s3 = client(upstream.endpoint);
+    const handler = async () => {
+      await new Promise((r) => setTimeout(r, 150));
+      return put(s3, 'late');
+    };
+    await expect(runStoppable(handler, {}, { getRemainingTimeInMillis: () => 50 }, {})).rejects.toThrow('Runtime exited: Task timed out');
+    expect(upstream.keys).toEqual([]);
+  });
+
   it('leaves calls outside an invocation, and invocations never stopped, alone', async () => {
     const s3 = client(upstream.endpoint);
     await expect(put(s3, 'outside')).resolves.toBeDefined();

@@ -73,7 +73,9 @@ export function installInvocationGuard(): () => void {
 /**
  * Runs a handler as an invocation that hooks may stop. Resolves or rejects as the handler does,
  * unless it was stopped: then it rejects with ExecutionEnvironmentStopped, as Lambda reports a
- * runtime that exited, whatever the handler returned.
+ * runtime that exited, whatever the handler returned. An invocation still running at its
+ * context's deadline is stopped too: Lambda ends a timed-out environment, so a call it was
+ * waiting on (a hung connection) cannot be followed by writes after its batch was redelivered.
  */
 export async function runStoppable<E, C, R>(handler: (event: E, context: C) => Promise<R>, event: E, context: C, hooks: InvocationHooks): Promise<R> {
   const scope: InvocationScope = {
@@ -83,10 +85,15 @@ export async function runStoppable<E, C, R>(handler: (event: E, context: C) => P
       this.stopped ??= reason;
     },
   };
-  const settled = await current.run({ scope, hooks }, () => handler(event, context)).then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
+  const remainingMs = (context as { getRemainingTimeInMillis?: () => number } | undefined)?.getRemainingTimeInMillis?.();
+  const deadline = remainingMs === undefined ? undefined : setTimeout(() => scope.stop('Task timed out'), remainingMs);
+  const settled = await current
+    .run({ scope, hooks }, () => handler(event, context))
+    .then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    )
+    .finally(() => clearTimeout(deadline));
   if (scope.stopped) throw new ExecutionEnvironmentStopped(`Runtime exited: ${scope.stopped}`);
   if (!settled.ok) throw settled.error;
   return settled.value;
