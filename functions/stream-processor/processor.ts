@@ -1,7 +1,8 @@
 /**
  * One batch, end to end: classify, group into objects, write them, and decide what
  * Kinesis must redeliver. Every record ends in exactly one place: a curated object, a
- * quarantine object, or the retry range reported in batchItemFailures.
+ * quarantine object, the retry range reported in batchItemFailures, or the duplicate count
+ * (a later copy of an event the invocation wrote).
  *
  * Failure semantics. Lambda checkpoints a shard at the lowest sequence number in
  * batchItemFailures and redelivers everything from there. So when some object fails,
