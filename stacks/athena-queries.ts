@@ -1,9 +1,10 @@
 /**
- * The platform's saved Athena queries (Trino SQL), generated from the event contract's table
- * names. The Athena construct saves them as named queries; docs/data-flow.md shows them.
- * Each filters on the dt partition so Athena reads only the days asked for.
+ * The platform's saved Athena queries and catalog views (Trino SQL), generated from the event
+ * contract's table names and columns. The Athena construct saves the queries as named queries,
+ * the catalog construct the views as Glue views; docs/data-flow.md shows them. Each saved query
+ * filters on the dt partition so Athena reads only the days asked for.
  */
-import { TABLES } from '../functions/shared/contract';
+import { PARTITION_KEYS, TABLES, type ColumnSpec } from '../functions/shared/contract';
 
 export interface NamedQuerySpec {
   /** Stable id (also the resource id). */
@@ -81,4 +82,44 @@ ORDER BY records DESC`,
 ) WHERE copy = 1`,
     },
   ];
+}
+
+/** An Athena view over the lake tables: its SQL and its output columns, in order. */
+export interface CatalogViewSpec {
+  readonly name: string;
+  readonly description: string;
+  /** Trino SQL reading the tables qualified with the database; DuckDB runs it unchanged. */
+  readonly sql: string;
+  readonly columns: readonly ColumnSpec[];
+}
+
+export const UNIQUE_EVENTS_VIEW = 'events_unique';
+
+const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * `events_unique`: the curated table with one row per event_id, across every object and batch
+ * (the table itself may hold an event twice: a producer re-send in another batch, a redelivery
+ * after a partial failure). The row kept is the earliest copy to arrive (Kinesis arrival time,
+ * then shard and numeric sequence position); copies of an event differ only in where and when
+ * they were processed. Its columns are the table's, partition keys included, so a query can move
+ * from `events` to the view unchanged. A filter on dt or hour is applied after the window (the
+ * copy kept may sit in another partition when a producer reuses an id), so the view reads the
+ * whole table: for a bounded day range, the saved *Deduplicated events* query filters first.
+ */
+export function uniqueEventsView(database: string): CatalogViewSpec {
+  const columns: ColumnSpec[] = [...TABLES.curated.columns, ...PARTITION_KEYS.map((k): ColumnSpec => ({ name: k.name, type: k.type, nullable: false, description: k.comment }))];
+  const list = columns.map((c) => quoted(c.name)).join(', ');
+  return {
+    name: UNIQUE_EVENTS_VIEW,
+    description: `${TABLES.curated.description}: one row per event_id (the earliest copy to arrive)`,
+    sql: `SELECT ${list}
+FROM (
+  SELECT ${list},
+         row_number() OVER (PARTITION BY "event_id" ORDER BY "ingested_at", "source_shard_id", length("source_sequence_number"), "source_sequence_number", "processed_at") AS "copy_number"
+  FROM ${quoted(database)}.${quoted(TABLES.curated.name)}
+)
+WHERE "copy_number" = 1`,
+    columns,
+  };
 }

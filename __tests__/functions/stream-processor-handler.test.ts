@@ -115,7 +115,8 @@ describe('stream-processor handler', () => {
         }
       }
     }
-    expect(curated + quarantined).toBe(400);
+    // The 4 re-sent events are written once each: their later copies are skipped, not lost.
+    expect(curated + quarantined).toBe(396);
     expect(quarantined).toBe(20);
 
     expect(emf).toHaveLength(1);
@@ -124,6 +125,7 @@ describe('stream-processor handler', () => {
     expect(m[PROCESSOR_METRICS.recordsValid]).toBe(380);
     expect(m[PROCESSOR_METRICS.recordsQuarantined]).toBe(20);
     expect(m[PROCESSOR_METRICS.recordsFailed]).toBe(0);
+    expect(m[PROCESSOR_METRICS.recordsDuplicate]).toBe(4);
     expect(m[PROCESSOR_METRICS.validityRatio]).toBeCloseTo(0.95, 5);
     expect(m[PROCESSOR_METRICS.completenessRatio]).toBeGreaterThanOrEqual(0.95);
     expect(m[PROCESSOR_METRICS.duplicateRatio]).toBeCloseTo(4 / 380, 5);

@@ -167,13 +167,37 @@ export function classify(rec: StreamRecord, processedAt: number): Classified {
 export interface PlannedObject {
   readonly table: 'curated' | 'quarantine';
   readonly key: string;
-  /** Ascending by sequence number. */
+  /** The records to write, ascending by sequence number (may be empty when every record is a skipped copy). */
   readonly records: readonly Classified[];
+  /** Later copies of an event already written in this invocation: part of the object's record range, not written. */
+  readonly skipped: readonly Classified[];
+  /** First sequence number of the range (records and skipped copies): the key's. */
   readonly firstSequence: string;
 }
 
 /**
- * Groups a batch (one shard, records in sequence order) into objects. The key is
+ * Curated records of one shard's batch whose event id is already written: earlier in the batch
+ * (by sequence number), or in `written` (ids other shards of the invocation committed). Quarantined
+ * records are never copies of anything: each keeps its own bytes in the quarantine table, and
+ * an event_id read from an invalid record does not make a valid record with that id a copy.
+ *
+ * Why a skipped copy is never lost: it comes after its first copy, so whenever the copy itself
+ * is below the batch's retry point, so is the first copy, and everything below the retry point
+ * is committed; a copy at or after the retry point is redelivered and decided again.
+ */
+export function laterCopies(shardRecords: readonly Classified[], written: ReadonlySet<string>): Set<Classified> {
+  const seen = new Set<string>();
+  const copies = new Set<Classified>();
+  for (const c of [...shardRecords].sort((a, b) => compareSequence(a.sequenceNumber, b.sequenceNumber))) {
+    if (c.table !== 'curated') continue;
+    if (seen.has(c.eventId) || written.has(c.eventId)) copies.add(c);
+    else seen.add(c.eventId);
+  }
+  return copies;
+}
+
+/**
+ * Groups a batch into objects, one per table, partition and shard. The key is
  * `<table prefix>dt=../hour=../<shard>-<first sequence number of the object's records>.parquet`.
  *
  * Why the object's own first record and not the batch's first/last: a record's table and
@@ -182,23 +206,29 @@ export interface PlannedObject {
  * the same key for that partition and overwrites the object instead of duplicating it.
  * A key with the batch's last sequence number would change whenever the retried batch
  * is shorter or longer than the original.
+ *
+ * Skipped copies (`skipped`, from laterCopies) count for the key like any record, because
+ * whether a record is a copy depends on the batch: a redelivery that no longer holds the first
+ * copy writes the record, and must compute the same key to overwrite what this batch wrote.
  */
-export function planObjects(classified: readonly Classified[]): PlannedObject[] {
+export function planObjects(classified: readonly Classified[], skipped: ReadonlySet<Classified> = new Set()): PlannedObject[] {
+  // Keyed by shard too: sequence numbers (and so keys and retry points) only order records within a shard.
   const groups = new Map<string, Classified[]>();
   for (const c of classified) {
-    const prefix = partitionPrefix(c.table, c.partitionMs);
-    let g = groups.get(prefix);
-    if (!g) groups.set(prefix, (g = []));
+    const objectPrefix = `${partitionPrefix(c.table, c.partitionMs)}${c.row.source_shard_id}-`;
+    let g = groups.get(objectPrefix);
+    if (!g) groups.set(objectPrefix, (g = []));
     g.push(c);
   }
   const objects: PlannedObject[] = [];
-  for (const [prefix, records] of groups) {
-    records.sort((a, b) => compareSequence(a.sequenceNumber, b.sequenceNumber));
-    const first = records[0]!;
+  for (const [objectPrefix, range] of groups) {
+    range.sort((a, b) => compareSequence(a.sequenceNumber, b.sequenceNumber));
+    const first = range[0]!;
     objects.push({
       table: first.table,
-      key: `${prefix}${first.row.source_shard_id}-${first.sequenceNumber}${PARQUET_EXTENSION}`,
-      records,
+      key: `${objectPrefix}${first.sequenceNumber}${PARQUET_EXTENSION}`,
+      records: range.filter((c) => !skipped.has(c)),
+      skipped: range.filter((c) => skipped.has(c)),
       firstSequence: first.sequenceNumber,
     });
   }

@@ -61,6 +61,7 @@ export async function handler(event: KinesisStreamEvent, context?: Context): Pro
     metrics.addMetric(M.recordsValid, MetricUnit.Count, q.valid);
     metrics.addMetric(M.recordsQuarantined, MetricUnit.Count, r.recordsQuarantined);
     metrics.addMetric(M.recordsFailed, MetricUnit.Count, r.recordsRetried);
+    metrics.addMetric(M.recordsDuplicate, MetricUnit.Count, r.recordsDuplicate);
     metrics.addMetric(M.dataQualityRatio, MetricUnit.NoUnit, ratio(q.valid - q.duplicates, q.recordsIn));
     metrics.addMetric(M.completenessRatio, MetricUnit.NoUnit, ratio(q.complete, q.recordsIn));
     metrics.addMetric(M.validityRatio, MetricUnit.NoUnit, ratio(q.valid, q.recordsIn));
@@ -80,6 +81,7 @@ export async function handler(event: KinesisStreamEvent, context?: Context): Pro
       quarantined: r.recordsQuarantined,
       retried: r.recordsRetried,
       duplicates: q.duplicates,
+      duplicatesSkipped: r.recordsDuplicate,
       quarantineByKind: q.quarantineByKind,
       objects: r.objectsWritten,
       bytes: r.bytesWritten,

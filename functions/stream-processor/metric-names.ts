@@ -22,6 +22,8 @@ export const PROCESSOR_METRICS = {
   recordsQuarantined: 'RecordsQuarantined',
   /** Records reported back to Kinesis for redelivery (a write failed). */
   recordsFailed: 'RecordsFailed',
+  /** Valid records not written because the invocation already wrote their event_id (they succeed: one curated row per event id per batch). */
+  recordsDuplicate: 'RecordsDuplicateSkipped',
   /** (valid - duplicates) / in. */
   dataQualityRatio: 'DataQualityRatio',
   /** Share of records carrying every required field (the completeness quality gate). */

@@ -1,7 +1,8 @@
 /**
  * One batch, end to end: classify, group into objects, write them, and decide what
  * Kinesis must redeliver. Every record ends in exactly one place: a curated object, a
- * quarantine object, or the retry range reported in batchItemFailures.
+ * quarantine object, the retry range reported in batchItemFailures, or the duplicate count
+ * (a later copy of an event the invocation wrote).
  *
  * Failure semantics. Lambda checkpoints a shard at the lowest sequence number in
  * batchItemFailures and redelivers everything from there. So when some object fails,
@@ -12,9 +13,21 @@
  * of the retry: the redelivered batch recomputes the same key for it (see planObjects)
  * and overwrites it. Lowering L can expose more objects, so this repeats until stable;
  * it terminates because L only decreases.
+ *
+ * One curated row per event id per invocation. A later copy of an event already written
+ * (earlier in the shard's batch, or committed by a shard handled before it) is skipped and
+ * counted: it succeeds without a second row. Shards are handled one after another so that
+ * only copies of committed records are skipped (see laterCopies for why none is lost). An
+ * object with nothing to write (every record of its range a skipped copy, or shrunk to no
+ * record below L) is still written, with no rows: an earlier attempt may have left records
+ * under its key that are redelivered now and would otherwise stay there twice, because
+ * whether a record is a copy depends on the batch. Copies in different invocations (a redelivery
+ * after a partial failure, a producer re-send minutes apart) are each written: the lake is
+ * at-least-once across batches, and the events_unique view and the warehouse merge make the
+ * reads exactly once.
  */
 import { encodeParquet } from '../shared/parquet';
-import { compareSequence, measureQuality, planObjects, classify, sampleReasons, type BatchQuality, type Classified, type DuplicateTracker, type PlannedObject, type StreamRecord } from './domain';
+import { compareSequence, laterCopies, measureQuality, planObjects, classify, sampleReasons, type BatchQuality, type Classified, type DuplicateTracker, type PlannedObject, type StreamRecord } from './domain';
 
 /** Where objects go. `put` resolves once the object is durable and rejects after its own retries. */
 export interface ObjectStore {
@@ -45,6 +58,8 @@ export interface BatchResult {
   readonly recordsRetried: number;
   readonly recordsCurated: number;
   readonly recordsQuarantined: number;
+  /** Later copies of an event this invocation wrote (below the retry point): succeeded, not written again. */
+  readonly recordsDuplicate: number;
   readonly objectsWritten: number;
   readonly bytesWritten: number;
   /** Successful objects rewritten to drop records that fell into the retry range. */
@@ -85,11 +100,12 @@ export async function processRecords(records: readonly StreamRecord[], deps: Pro
   const write = async (obj: PlannedObject, content: readonly Classified[]): Promise<boolean> => {
     try {
       const body = encode(obj.table, content.map((c) => c.row as unknown as Record<string, unknown>));
-      await deps.store.put(obj.key, body, {
-        'record-count': String(content.length),
-        'first-sequence-number': content[0]!.sequenceNumber,
-        'last-sequence-number': content[content.length - 1]!.sequenceNumber,
-      });
+      const metadata: Record<string, string> = { 'record-count': String(content.length) };
+      if (content.length > 0) {
+        metadata['first-sequence-number'] = content[0]!.sequenceNumber;
+        metadata['last-sequence-number'] = content[content.length - 1]!.sequenceNumber;
+      }
+      await deps.store.put(obj.key, body, metadata);
       bytesWritten += body.byteLength;
       return true;
     } catch (e) {
@@ -98,21 +114,24 @@ export async function processRecords(records: readonly StreamRecord[], deps: Pro
     }
   };
 
-  // Lambda batches come from one shard, but nothing here relies on it: each shard gets its own retry point.
-  const byShard = new Map<string, PlannedObject[]>();
-  for (const obj of planObjects(classified)) {
-    const shard = obj.records[0]!.row.source_shard_id;
-    const list = byShard.get(shard) ?? [];
-    list.push(obj);
-    byShard.set(shard, list);
+  // Lambda batches come from one shard, but nothing here relies on it: each shard gets its own objects and retry point.
+  const byShard = new Map<string, Classified[]>();
+  for (const c of classified) {
+    const list = byShard.get(c.row.source_shard_id) ?? [];
+    list.push(c);
+    byShard.set(c.row.source_shard_id, list);
   }
 
   const batchItemFailures: { itemIdentifier: string }[] = [];
   const committed = new Map<string, { table: 'curated' | 'quarantine'; sequenceNumbers: readonly string[] }>();
+  // Event ids of curated rows committed by the shards already handled.
+  const writtenIds = new Set<string>();
   let recordsRetried = 0;
+  let recordsDuplicate = 0;
 
-  for (const objects of byShard.values()) {
-    const states: ObjectState[] = objects.map((planned) => ({ planned, committed: null }));
+  for (const shardRecords of byShard.values()) {
+    const copies = laterCopies(shardRecords, writtenIds);
+    const states: ObjectState[] = planObjects(shardRecords, copies).map((planned) => ({ planned, committed: null }));
     let retryFrom: string | null = null;
     await pool(states, concurrency, async (s) => {
       if (await write(s.planned, s.planned.records)) {
@@ -144,12 +163,15 @@ export async function processRecords(records: readonly StreamRecord[], deps: Pro
     }
 
     const finalRetry: string | null = retryFrom;
+    const settled = (sequenceNumber: string) => finalRetry === null || compareSequence(sequenceNumber, finalRetry) < 0;
     if (finalRetry !== null) batchItemFailures.push({ itemIdentifier: finalRetry });
+    for (const c of shardRecords) if (!settled(c.sequenceNumber)) recordsRetried++;
+    for (const c of copies) if (settled(c.sequenceNumber)) recordsDuplicate++;
     for (const s of states) {
-      for (const c of s.planned.records) if (finalRetry !== null && compareSequence(c.sequenceNumber, finalRetry) >= 0) recordsRetried++;
       // Objects at or after the retry point will be overwritten by the redelivery, so they are not "committed".
-      if (s.committed && s.committed.length > 0 && (finalRetry === null || compareSequence(s.planned.firstSequence, finalRetry) < 0)) {
+      if (s.committed && s.committed.length > 0 && settled(s.planned.firstSequence)) {
         committed.set(s.planned.key, { table: s.planned.table, sequenceNumbers: s.committed.map((c) => c.sequenceNumber) });
+        for (const c of s.committed) if (c.table === 'curated') writtenIds.add(c.eventId);
       }
     }
   }
@@ -160,5 +182,5 @@ export async function processRecords(records: readonly StreamRecord[], deps: Pro
     if (c.table === 'curated') recordsCurated += c.sequenceNumbers.length;
     else recordsQuarantined += c.sequenceNumbers.length;
   }
-  return { batchItemFailures, quality, quarantineSample: sampleReasons(classified), recordsRetried, recordsCurated, recordsQuarantined, objectsWritten, bytesWritten, objectsRewritten, writeErrors, committed };
+  return { batchItemFailures, quality, quarantineSample: sampleReasons(classified), recordsRetried, recordsCurated, recordsQuarantined, recordsDuplicate, objectsWritten, bytesWritten, objectsRewritten, writeErrors, committed };
 }

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TABLES } from '../../functions/shared/contract';
 import { LOAD_AUDIT_TABLE, qualified, WAREHOUSE_SCHEMA, WAREHOUSE_TABLES } from '../../functions/warehouse-loader/sql';
-import { namedQueries } from '../../stacks/athena-queries';
+import { namedQueries, UNIQUE_EVENTS_VIEW } from '../../stacks/athena-queries';
 import type { LocalReport } from '../report/model';
 import { AthenaStandin } from '../standins/athena';
 import type { LocalResources } from './create-resources';
@@ -86,6 +86,14 @@ export async function queryLake(run: LocalRun, aws: StartedStandins): Promise<La
        (SELECT count(*) FROM (SELECT source_shard_id, source_sequence_number FROM ${ev} UNION ALL SELECT source_shard_id, source_sequence_number FROM ${qu})) -
        (SELECT count(*) FROM (SELECT DISTINCT source_shard_id, source_sequence_number FROM (SELECT source_shard_id, source_sequence_number FROM ${ev} UNION ALL SELECT source_shard_id, source_sequence_number FROM ${qu}))) AS duplicate_rows`,
   );
+  // The catalog view over the run's real objects (its SQL as the Glue view stores it): one row per event_id.
+  const [unique] = await lakeQuery(
+    `${UNIQUE_EVENTS_VIEW} (catalog view)`,
+    `SELECT (SELECT count(*) FROM "${UNIQUE_EVENTS_VIEW}") AS view_rows, (SELECT count(DISTINCT event_id) FROM "${UNIQUE_EVENTS_VIEW}") AS view_event_ids, (SELECT count(DISTINCT event_id) FROM ${ev}) AS table_event_ids`,
+  );
+  if (unique!.view_rows !== unique!.view_event_ids || unique!.view_event_ids !== unique!.table_event_ids) {
+    throw new Error(`${UNIQUE_EVENTS_VIEW} must hold one row per event_id of ${TABLES.curated.name}: ${JSON.stringify(unique)}`);
+  }
   // The platform's saved Athena queries, their SQL text exactly as the Athena construct saves it.
   const named = new Map<string, Row[]>();
   for (const q of namedQueries(p.catalogDatabase)) named.set(q.id, await lakeQuery(`${q.name} (named query ${q.id})`, q.sql));

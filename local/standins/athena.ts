@@ -3,7 +3,8 @@
  * local S3 into <out>/lake/ with their keys. Each lake table of the event contract becomes a view
  * named like its Glue table, in a schema named like the Glue database, reading
  * `<table prefix>**\/*.parquet` with Hive partitioning, so `dt` and `hour` are columns exactly as
- * partition projection presents them to Athena.
+ * partition projection presents them to Athena. The catalog's views (`events_unique`) run from
+ * the SQL text their Glue definitions store.
  *
  * Differences from Athena (Trino): DuckDB's SQL dialect (most ANSI queries run unchanged; Trino
  * functions such as date_format or from_iso8601_timestamp do not exist), no bytes-scanned
@@ -13,6 +14,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TABLES, type ColumnType, type TableId } from '../../functions/shared/contract';
+import { uniqueEventsView } from '../../stacks/athena-queries';
 
 const DUCKDB_TYPES: Readonly<Record<ColumnType, string>> = {
   string: 'VARCHAR',
@@ -59,7 +61,7 @@ export class AthenaStandin {
     readonly database: string,
   ) {}
 
-  /** Opens DuckDB in memory with one view per lake table of `tables`. */
+  /** Opens DuckDB in memory with one view per lake table of `tables`, and the catalog views over them. */
   static async open(lakeDir: string, database: string, tables: readonly TableId[]): Promise<AthenaStandin> {
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
@@ -77,6 +79,11 @@ export class AthenaStandin {
         const columns = [...table.columns.map((c) => `CAST(NULL AS ${DUCKDB_TYPES[c.type]}) AS ${quote(c.name)}`), `CAST(NULL AS VARCHAR) AS "dt"`, `CAST(NULL AS VARCHAR) AS "hour"`];
         await connection.run(`CREATE VIEW ${view} AS SELECT ${columns.join(', ')} WHERE false`);
       }
+    }
+    // The catalog's views, from the SQL text the Glue view stores (it reads the tables qualified with the database).
+    if (tables.includes('curated')) {
+      const view = uniqueEventsView(database);
+      await connection.run(`CREATE VIEW ${quote(database)}.${quote(view.name)} AS ${view.sql}`);
     }
     await connection.run(`SET schema = ${literal(database)}`);
     return standin;

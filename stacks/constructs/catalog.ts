@@ -2,7 +2,8 @@ import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-databa
 import { GlueCatalogTable } from '@cdktf/provider-aws/lib/glue-catalog-table';
 import { GlueDataCatalogEncryptionSettings } from '@cdktf/provider-aws/lib/glue-data-catalog-encryption-settings';
 import { Construct } from 'constructs';
-import { PARTITION_KEYS, TABLES, glueColumns, gluePartitionKeys, partitionProjectionParameters, type TableId } from '../../functions/shared/contract';
+import { PARTITION_KEYS, TABLES, glueColumns, gluePartitionKeys, partitionProjectionParameters, toGlueColumns, trinoType, type TableId } from '../../functions/shared/contract';
+import { uniqueEventsView, type CatalogViewSpec } from '../athena-queries';
 import { PlatformContext } from '../platform-context';
 import { DataLake } from './data-lake';
 import { PlatformKey } from './encryption';
@@ -34,6 +35,18 @@ export function catalogDatabaseName(context: PlatformContext): string {
   return `${context.naming.prefix}_lake`.replace(/[^a-z0-9_]/g, '_');
 }
 
+/** Athena's own catalog name for the Glue Data Catalog. */
+const ATHENA_CATALOG = 'awsdatacatalog';
+
+/**
+ * The `view_original_text` Athena reads a view from: its SQL, where it resolves names, and the
+ * Trino types of its columns, as base64 JSON in a comment (what `CREATE VIEW` in Athena stores).
+ */
+export function prestoViewOriginalText(view: CatalogViewSpec, database: string): string {
+  const definition = { originalSql: view.sql, catalog: ATHENA_CATALOG, schema: database, columns: view.columns.map((c) => ({ name: c.name, type: trinoType(c.type) })) };
+  return `/* Presto View: ${Buffer.from(JSON.stringify(definition), 'utf8').toString('base64')} */`;
+}
+
 const PARQUET = {
   inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
   outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
@@ -45,10 +58,13 @@ const PARQUET = {
  * one table per event-contract table. Columns come from the contract (functions/shared/
  * contract/), and dt/hour partitions are projected, so Athena needs no crawler and no
  * MSCK REPAIR TABLE: a partition exists as soon as the processor writes an object into it.
+ * Over the curated table, the `events_unique` view gives one row per event_id.
  */
 export class DataCatalog extends Construct {
   readonly database: GlueCatalogDatabase;
   readonly tables: Readonly<Partial<Record<TableId, GlueCatalogTable>>>;
+  /** `events_unique` (athena-queries.ts), when the curated table is described. */
+  readonly uniqueEvents?: GlueCatalogTable;
   readonly encryption?: GlueDataCatalogEncryptionSettings;
 
   constructor(scope: Construct, id: string, props: DataCatalogProps) {
@@ -97,5 +113,22 @@ export class DataCatalog extends Construct {
       });
     }
     this.tables = tables;
+
+    if (tables.curated) {
+      // The SQL names the database in plain text (a token cannot go inside the base64); the view reads the curated table.
+      const database = catalogDatabaseName(context);
+      const view = uniqueEventsView(database);
+      this.uniqueEvents = new GlueCatalogTable(this, 'view-events-unique', {
+        databaseName: this.database.name,
+        name: view.name,
+        description: view.description,
+        tableType: 'VIRTUAL_VIEW',
+        parameters: { presto_view: 'true', comment: 'Presto View' },
+        viewOriginalText: prestoViewOriginalText(view, database),
+        viewExpandedText: '/* Presto View */',
+        storageDescriptor: { columns: toGlueColumns(view.columns) },
+        dependsOn: [tables.curated],
+      });
+    }
   }
 }

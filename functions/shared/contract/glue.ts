@@ -12,6 +12,24 @@ const GLUE_TYPES: Record<ColumnType, string> = {
   boolean: 'boolean',
 };
 
+/**
+ * Trino (Athena engine version 3) types, as an Athena view stores its columns: Athena checks a
+ * view's stored types against what its SQL yields, and reads Parquet timestamps at millisecond
+ * precision.
+ */
+const TRINO_TYPES: Record<ColumnType, string> = {
+  string: 'varchar',
+  timestamp: 'timestamp(3)',
+  date: 'date',
+  int: 'integer',
+  double: 'double',
+  boolean: 'boolean',
+};
+
+export function trinoType(type: ColumnType): string {
+  return TRINO_TYPES[type];
+}
+
 /** Glue caps a column comment at 255 characters. */
 const GLUE_COMMENT_MAX_CHARS = 255;
 

@@ -30,7 +30,7 @@ export {
   type ValidEvent,
 } from './event-fields';
 export { deriveEventId } from './event-id';
-export { gluePartitionKeys, glueColumns, partitionProjectionParameters, toGlueColumns, type GlueColumn } from './glue';
+export { gluePartitionKeys, glueColumns, partitionProjectionParameters, toGlueColumns, trinoType, type GlueColumn } from './glue';
 export { parseIsoTimestamp } from './iso-timestamp';
 export { previewValue } from './json';
 export { DEVICE_CLASSES, deviceClass, normaliseCountry, type DeviceClass } from './normalisation';
