@@ -64,9 +64,12 @@ export class Deadline {
     return new Deadline(end - reserveMs, end, reserveMs, clock);
   }
 
-  /** A deadline at an epoch ms, for code that is handed the time rather than the context. */
-  static at(epochMs: number, clock: () => number = Date.now): Deadline {
-    return new Deadline(epochMs, epochMs, 0, clock);
+  /**
+   * A deadline at an epoch ms, for code that is handed the time rather than the context; `endMs`
+   * is how far `extended` may go (the part of the caller's reserve it lends).
+   */
+  static at(epochMs: number, clock: () => number = Date.now, endMs: number = epochMs): Deadline {
+    return new Deadline(epochMs, Math.max(epochMs, endMs), Math.max(0, endMs - epochMs), clock);
   }
 
   /** Milliseconds until the deadline, never negative (Infinity without one). */
