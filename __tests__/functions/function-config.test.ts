@@ -108,10 +108,12 @@ describe('round trips: an environment written from settings reads back as those 
       platform: fc.stringMatching(/^[A-Za-z0-9._-]{1,64}$/),
       region: regionName,
       forcePathStyle: fc.boolean(),
+      timeReserveMs: fc.integer({ min: 0, max: 60_000 }),
     });
     fc.assert(
       fc.property(settings, (s) => {
         const env: Record<string, string> = {
+          [E.timeReserveMs]: String(s.timeReserveMs),
           [E.lakeBucket]: s.bucket,
           [E.alertTopicArn]: s.alertTopicArn,
           [E.minConversionRate]: String(s.rules.minConversionRate),

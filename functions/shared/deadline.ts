@@ -27,10 +27,13 @@ export class DeadlineExceededError extends Error {
   }
 }
 
-/** Whether an error is a call cut off by a deadline (directly, or as the SDK's AbortError around it). */
+/**
+ * Whether an error is a call cut off by a deadline (directly, or as the SDK's AbortError around
+ * it). Told by name, not class, so it holds across bundles and module registries.
+ */
 export function isDeadlineExceeded(error: unknown): boolean {
   for (let e = error, depth = 0; e !== null && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof DeadlineExceededError) return true;
+    if ((e as { name?: unknown }).name === 'DeadlineExceededError') return true;
   }
   return false;
 }
