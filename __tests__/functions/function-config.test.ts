@@ -108,10 +108,12 @@ describe('round trips: an environment written from settings reads back as those 
       platform: fc.stringMatching(/^[A-Za-z0-9._-]{1,64}$/),
       region: regionName,
       forcePathStyle: fc.boolean(),
+      timeReserveMs: fc.integer({ min: 0, max: 60_000 }),
     });
     fc.assert(
       fc.property(settings, (s) => {
         const env: Record<string, string> = {
+          [E.timeReserveMs]: String(s.timeReserveMs),
           [E.lakeBucket]: s.bucket,
           [E.alertTopicArn]: s.alertTopicArn,
           [E.minConversionRate]: String(s.rules.minConversionRate),
@@ -130,12 +132,28 @@ describe('round trips: an environment written from settings reads back as those 
   it('warehouse loader', () => {
     const E = loader.ENV;
     const text = fc.string({ minLength: 1 });
-    const settings = fc.record({ clusterIdentifier: text, database: text, dbUser: text, lakeBucket: text, manifestBucket: text, schema: optional(text) });
+    const settings = fc.record({
+      clusterIdentifier: text,
+      database: text,
+      dbUser: text,
+      lakeBucket: text,
+      manifestBucket: text,
+      schema: optional(text),
+      timeReserveMs: optional(fc.integer({ min: 0, max: 60_000 })),
+      minMillisPerMessage: optional(fc.integer({ min: 0, max: 900_000 })),
+    });
     fc.assert(
       fc.property(settings, (s) => {
         const env: Record<string, string> = { [E.clusterIdentifier]: s.clusterIdentifier, [E.database]: s.database, [E.dbUser]: s.dbUser, [E.lakeBucket]: s.lakeBucket, [E.manifestBucket]: s.manifestBucket };
         setIfDefined(env, E.schema, s.schema);
-        expect(loader.readConfig(env)).toEqual({ ...s, schema: s.schema ?? WAREHOUSE_SCHEMA });
+        setIfDefined(env, E.timeReserveMs, s.timeReserveMs === undefined ? undefined : String(s.timeReserveMs));
+        setIfDefined(env, E.minMillisPerMessage, s.minMillisPerMessage === undefined ? undefined : String(s.minMillisPerMessage));
+        expect(loader.readConfig(env)).toEqual({
+          ...s,
+          schema: s.schema ?? WAREHOUSE_SCHEMA,
+          timeReserveMs: s.timeReserveMs ?? loader.LOADER_TIME_DEFAULTS.timeReserveMs,
+          minMillisPerMessage: s.minMillisPerMessage ?? loader.LOADER_TIME_DEFAULTS.minMillisPerMessage,
+        });
       }),
     );
   });

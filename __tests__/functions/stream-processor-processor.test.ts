@@ -1,6 +1,7 @@
 import { PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
+import { Deadline } from '../../functions/shared/deadline';
 import { decodeEvent, partitionPrefix } from '../../functions/shared/contract';
 import { generateEvents } from '../../functions/shared/generator';
 import { DuplicateTracker, compareSequence, type StreamRecord } from '../../functions/stream-processor/domain';
@@ -223,16 +224,15 @@ describe('S3ObjectStore', () => {
 
   it('stops retrying when the invocation is about to run out of time', async () => {
     fakeBucket(['slowdown', 'slowdown', 'slowdown']);
-    let remaining = 10_000;
+    let now = 0;
     const store = new S3ObjectStore(s3, {
       bucket: 'lake',
       maxAttempts: 10,
       baseDelayMs: 1000,
       maxDelayMs: 8000,
       random: () => 1,
-      remainingMs: () => remaining,
-      reserveMs: 5000,
-      sleep: async (ms) => void (remaining -= ms),
+      deadline: Deadline.fromContext({ getRemainingTimeInMillis: () => 10_000 - now }, 5000, () => now),
+      sleep: async (ms) => void (now += ms),
     });
     await expect(store.put('k', new Uint8Array([1]), {})).rejects.toThrow('reduce your request rate');
     // Waits 1 s and 2 s (7 s left), then a 4 s wait would leave less than the 5 s reserve.

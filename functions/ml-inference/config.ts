@@ -3,6 +3,7 @@
  * stacks/constructs/inference-api.ts) and validated at cold start: a bad value fails the init
  * with a message naming the variable, instead of a confusing error on the first request.
  */
+import { clientConfig, type ClientTimeouts } from '../shared/deadline';
 import { type Environment, integer, matching, NON_EMPTY, POWERTOOLS_ENV, readEnvironment, type Rule } from '../shared/env';
 
 /** Timeouts and retries of the InvokeEndpoint call. */
@@ -37,16 +38,18 @@ export function worstCaseInvokeMs(b: InvokeBudget): number {
 }
 
 /**
- * SageMakerRuntimeClient settings for a budget. `throwOnRequestTimeout` matters: without it the
- * SDK's HTTP handler only logs a warning when `requestTimeout` passes and keeps waiting.
+ * SageMakerRuntimeClient settings for a budget (standard retries, the request timeout enforced:
+ * see clientConfig). The handler's deadline signal bounds the whole call on top.
  */
 export function sagemakerClientOptions(b: InvokeBudget) {
-  return {
-    maxAttempts: b.maxAttempts,
-    retryMode: 'standard',
-    requestHandler: { connectionTimeout: b.connectTimeoutMs, requestTimeout: b.requestTimeoutMs, throwOnRequestTimeout: true },
-  } as const;
+  return clientConfig({ connectionTimeoutMs: b.connectTimeoutMs, requestTimeoutMs: b.requestTimeoutMs, maxAttempts: b.maxAttempts });
 }
+
+/**
+ * The prediction log's S3 client. Its writes run off the critical path and may carry on after
+ * the answer, past the invocation's deadline signal; these bounds still hold them.
+ */
+export const PREDICTION_LOG_S3: ClientTimeouts = { connectionTimeoutMs: 1_000, requestTimeoutMs: 5_000, maxAttempts: 2 };
 
 /** How buffered prediction rows reach the lake (docs/ml.md, "Prediction log"). */
 export interface FlushPolicy {

@@ -10,6 +10,7 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { performance } from 'node:perf_hooks';
+import { Deadline } from '../shared/deadline';
 import type { InferenceSettings } from './config';
 import {
   badRequestBody,
@@ -17,6 +18,7 @@ import {
   confidenceOf,
   parseEndpointScore,
   parsePredictRequest,
+  type ParsedPredictRequest,
   predictionRow,
   round6,
 } from './domain';
@@ -81,14 +83,20 @@ export function createHandler(deps: HandlerDependencies): InferenceHandler {
     }
     logger.appendKeys({ eventId: parsed.event.event_id, ...(parsed.targetVariant ? { targetVariant: parsed.targetVariant } : {}) });
 
-    // A due buffer (or a batch awaiting retry) travels to S3 while the endpoint works on this one.
-    predictionLog.flushIfDue();
-
     // Our own deadline, inside the function timeout (and so inside the HTTP API's 30 s): the
-    // caller gets this handler's 504, never the gateway's.
-    const budgetMs = context.getRemainingTimeInMillis() - settings.deadlineReserveMs - settings.flush.writeTimeoutMs;
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), Math.max(0, budgetMs));
+    // caller gets this handler's 504, never the gateway's. It bounds the prediction writes too.
+    const deadline = Deadline.fromContext(context, settings.deadlineReserveMs + settings.flush.writeTimeoutMs);
+    try {
+      return await answerWithin(parsed, deadline);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  async function answerWithin(parsed: Extract<ParsedPredictRequest, { ok: true }>, deadline: Deadline): Promise<APIGatewayProxyStructuredResultV2> {
+    // A due buffer (or a batch awaiting retry) travels to S3 while the endpoint works on this one.
+    predictionLog.flushIfDue(deadline.signal());
+
     const invokeStarted = performance.now();
     let score: number;
     let answeredBy: string | undefined;
@@ -103,7 +111,7 @@ export function createHandler(deps: HandlerDependencies): InferenceHandler {
           InferenceId: parsed.event.event_id,
           ...(parsed.targetVariant ? { TargetVariant: parsed.targetVariant } : {}),
         }),
-        { abortSignal: abort.signal },
+        deadline.sendOptions(),
       );
       score = parseEndpointScore(out.Body);
       answeredBy = out.InvokedProductionVariant;
@@ -117,14 +125,12 @@ export function createHandler(deps: HandlerDependencies): InferenceHandler {
         httpStatusCode: (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode,
         elapsedMs: Math.round(performance.now() - invokeStarted),
       });
-      recordFlush(await predictionLog.settle());
+      recordFlush(await predictionLog.settle(undefined, deadline.signal()));
       return json(
         failure.status,
         { error: failure.code, message: failure.message, retryable: failure.retryable, ...(failure.retryAfterSeconds ? { retryAfterSeconds: failure.retryAfterSeconds } : {}) },
         failure.retryAfterSeconds ? { 'retry-after': String(failure.retryAfterSeconds) } : {},
       );
-    } finally {
-      clearTimeout(timer);
     }
     const invokeLatencyMs = performance.now() - invokeStarted;
     const variant = answeredBy ?? parsed.targetVariant ?? 'unknown';
@@ -134,7 +140,7 @@ export function createHandler(deps: HandlerDependencies): InferenceHandler {
     dimensioned(VARIANT_DIMENSION, variant, M.invokeLatency, MetricUnit.Milliseconds, invokeLatencyMs);
     dimensioned(VARIANT_DIMENSION, variant, M.predictions, MetricUnit.Count, 1);
     predictionLog.add(predictionRow(parsed.event, parsed.featureRow, { score, variant, modelVersion, invokeLatencyMs }, clock()));
-    recordFlush(await predictionLog.settle());
+    recordFlush(await predictionLog.settle(undefined, deadline.signal()));
 
     return json(200, {
       eventId: parsed.event.event_id,

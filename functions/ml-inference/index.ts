@@ -5,7 +5,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { createPowertools } from '../shared/powertools';
-import { loadSettings, sagemakerClientOptions } from './config';
+import { clientConfig } from '../shared/deadline';
+import { loadSettings, PREDICTION_LOG_S3, sagemakerClientOptions } from './config';
 import { createHandler } from './handler';
 import { INFERENCE_SERVICE } from './metric-names';
 import { PredictionLog } from './prediction-log';
@@ -16,10 +17,7 @@ const { logger, metrics } = createPowertools(INFERENCE_SERVICE);
 const sagemaker = new SageMakerRuntimeClient(sagemakerClientOptions(settings.invoke));
 
 // Prediction writes run off the critical path, but must not hold a batch forever either.
-const s3 = new S3Client({
-  maxAttempts: 2,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
-});
+const s3 = new S3Client(clientConfig(PREDICTION_LOG_S3));
 
 const predictionLog = new PredictionLog({
   s3,

@@ -83,8 +83,8 @@ export class PredictionLog {
    * Starts a write in the background when the buffer is due or a failed batch awaits its retry;
    * called at the start of an invocation, so the write overlaps the endpoint call.
    */
-  flushIfDue(): void {
-    if (this.isDue() || (this.queued.length > 0 && !this.inflight)) void this.flush();
+  flushIfDue(signal?: AbortSignal): void {
+    if (this.isDue() || (this.queued.length > 0 && !this.inflight)) void this.flush(signal);
   }
 
   /** True when the next answer should wait (boundedly) for a write. */
@@ -99,14 +99,15 @@ export class PredictionLog {
 
   /**
    * Starts writing everything buffered or queued, unless a write is already running (then
-   * joins it). Never rejects.
+   * joins it). Never rejects. `signal` (the invocation's deadline) aborts the writes it starts;
+   * an aborted batch stays queued like a failed one. Without it, the client's timeouts bound them.
    */
-  flush(): Promise<FlushOutcome> {
+  flush(signal?: AbortSignal): Promise<FlushOutcome> {
     if (this.inflight) return this.inflight;
     this.seal();
     if (this.queued.length === 0) return Promise.resolve({ written: 0, failed: 0 });
     const batches = [...this.queued];
-    this.inflight = Promise.all(batches.map((b) => this.write(b))).then((ok) => {
+    this.inflight = Promise.all(batches.map((b) => this.write(b, signal))).then((ok) => {
       const done = new Set(batches.filter((_, i) => ok[i]));
       this.queued = this.queued.filter((b) => !done.has(b));
       this.inflight = undefined;
@@ -120,11 +121,11 @@ export class PredictionLog {
 
   /**
    * Waits at most `timeoutMs` for the running write (starting one first when the buffer is
-   * due). Returns the outcome, or undefined if the write is still running when time is up: it
+   * due, bounded by `signal`). Returns the outcome, or undefined if the write is still running when time is up: it
    * carries on, and the next invocation picks up its result.
    */
-  async settle(timeoutMs: number = this.policy.writeTimeoutMs): Promise<FlushOutcome | undefined> {
-    const running = this.isDue() ? this.flush() : this.inflight;
+  async settle(timeoutMs: number = this.policy.writeTimeoutMs, signal?: AbortSignal): Promise<FlushOutcome | undefined> {
+    const running = this.isDue() ? this.flush(signal) : this.inflight;
     if (!running) return { written: 0, failed: 0 };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<undefined>((resolve) => {
@@ -162,7 +163,7 @@ export class PredictionLog {
     this.oldestBufferedAt = undefined;
   }
 
-  private async write(batch: Batch): Promise<boolean> {
+  private async write(batch: Batch, signal: AbortSignal | undefined): Promise<boolean> {
     try {
       await this.s3.send(
         new PutObjectCommand({
@@ -171,6 +172,7 @@ export class PredictionLog {
           Body: encodeParquet('predictions', batch.rows as unknown as Readonly<Record<string, unknown>>[]),
           ContentType: PARQUET_CONTENT_TYPE,
         }),
+        signal ? { abortSignal: signal } : undefined,
       );
       return true;
     } catch (error) {

@@ -18,6 +18,7 @@ export const ENV = {
   /** Set by Lambda itself. */
   region: 'AWS_REGION',
   forcePathStyle: 'AWS_S3_FORCE_PATH_STYLE',
+  timeReserveMs: 'TIME_RESERVE_MS',
 } as const;
 
 export interface AggregatorConfig {
@@ -35,6 +36,8 @@ export interface AggregatorConfig {
   readonly region: string;
   /** AWS_S3_FORCE_PATH_STYLE=true: path-style URLs, for local S3-compatible servers. */
   readonly forcePathStyle: boolean;
+  /** TIME_RESERVE_MS (0-60000, default 3000): every S3 and SNS call ends this long before the function timeout. */
+  readonly timeReserveMs: number;
 }
 
 const RATIO = decimal({ min: 0, max: 1 });
@@ -53,5 +56,6 @@ export function readConfig(env: Environment): AggregatorConfig {
     platform: vars.required(ENV.platformName, PLATFORM_NAME),
     region: vars.required(ENV.region, AWS_REGION_NAME),
     forcePathStyle: vars.withDefault(ENV.forcePathStyle, BOOLEAN, false),
+    timeReserveMs: vars.withDefault(ENV.timeReserveMs, integer({ min: 0, max: 60_000 }), 3000),
   }));
 }

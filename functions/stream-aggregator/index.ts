@@ -9,6 +9,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context, KinesisStreamStateResponse, KinesisStreamTumblingWindowEvent } from 'aws-lambda';
 import type { WindowAggregate } from '../shared/aggregation';
+import { clientConfig, Deadline } from '../shared/deadline';
 import { createPowertools } from '../shared/powertools';
 import { handleWindowInvocation, type InvocationResult } from './aggregator';
 import { S3AggregateStore, SnsAlertPublisher } from './aws-adapters';
@@ -20,8 +21,9 @@ const config = readConfig(process.env);
 const { logger, metrics, newMetrics } = createPowertools(AGGREGATOR_SERVICE);
 /** Window figures: a separate buffer, because each dimension value is its own EMF document with its own dimension set. */
 const windowMetrics = newMetrics();
-const store = new S3AggregateStore(new S3Client({ forcePathStyle: config.forcePathStyle }), config.bucket, config.kmsKeyArn);
-const alerts = new SnsAlertPublisher(new SNSClient({}), config.alertTopicArn);
+const TIMEOUTS = { connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000, maxAttempts: 3 } as const;
+const s3 = new S3Client({ ...clientConfig(TIMEOUTS), forcePathStyle: config.forcePathStyle });
+const sns = new SNSClient(clientConfig(TIMEOUTS));
 
 /** The tumbling-window event carries the shard too (not in @types/aws-lambda). */
 export type AggregatorEvent = KinesisStreamTumblingWindowEvent & { shardId?: string };
@@ -70,6 +72,9 @@ export async function handler(event: AggregatorEvent, context?: Context): Promis
   // A final invocation may carry no records; then only the state says which shard it is.
   const shardId = records.length === 0 && !event.shardId ? undefined : shardIdOf(event);
   logger.appendKeys({ shardId, windowStart: event.window?.start });
+  const deadline = Deadline.fromContext(context, config.timeReserveMs);
+  const store = new S3AggregateStore(s3, config.bucket, config.kmsKeyArn, deadline);
+  const alerts = new SnsAlertPublisher(sns, config.alertTopicArn, deadline);
   if (records.length > 0) logger.setCorrelationId(records[0]!.eventID);
   try {
     if (shardId === undefined) {
@@ -107,6 +112,7 @@ export async function handler(event: AggregatorEvent, context?: Context): Promis
     if (result.recordsInvalid > 0) logger.warn('records rejected by the event contract were skipped (the stream processor quarantines them)', { invalid: result.recordsInvalid });
     return { state: result.state };
   } finally {
+    deadline.dispose();
     metrics.publishStoredMetrics();
     logger.resetKeys();
   }

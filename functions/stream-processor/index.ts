@@ -6,6 +6,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { clientConfig, Deadline } from '../shared/deadline';
 import { createPowertools } from '../shared/powertools';
 import { readConfig } from './config';
 import { DuplicateTracker, shardIdOf, type StreamRecord } from './domain';
@@ -14,13 +15,10 @@ import { processRecords } from './processor';
 import { S3ObjectStore } from './s3-store';
 
 const config = readConfig(process.env);
+const S3_TIMEOUTS = { connectionTimeoutMs: 3_000, requestTimeoutMs: 15_000, maxAttempts: 1 } as const;
 const { logger, metrics } = createPowertools(PROCESSOR_SERVICE);
-const s3 = new S3Client({
-  maxAttempts: 1,
-  forcePathStyle: config.forcePathStyle,
-  // Bounded so one hung connection cannot consume the invocation; S3StoreOptions retries it.
-  requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000 },
-});
+// One attempt per send: S3ObjectStore is the retry loop, and it retries only while the deadline allows.
+const s3 = new S3Client({ ...clientConfig(S3_TIMEOUTS), forcePathStyle: config.forcePathStyle });
 // Lives as long as the container, so repeated event ids are noticed across batches too.
 const duplicates = new DuplicateTracker();
 
@@ -44,15 +42,15 @@ export async function handler(event: KinesisStreamEvent, context?: Context): Pro
   logger.setCorrelationId(event.Records[0]!.eventID);
   logger.appendKeys({ shardId: records[0]!.shardId });
 
+  // Every PUT ends by the deadline, so a hung S3 becomes the partial failure below, not a Lambda timeout.
+  const deadline = Deadline.fromContext(context, config.timeReserveMs);
   const store = new S3ObjectStore(s3, {
     bucket: config.bucket,
     kmsKeyArn: config.kmsKeyArn,
     maxAttempts: config.s3MaxAttempts,
     baseDelayMs: config.s3BaseDelayMs,
     maxDelayMs: config.s3MaxDelayMs,
-    // Local runners may pass a partial context; without a clock the retries are bounded by attempts only.
-    remainingMs: typeof context?.getRemainingTimeInMillis === 'function' ? () => context.getRemainingTimeInMillis() : undefined,
-    reserveMs: config.timeReserveMs,
+    deadline,
   });
   try {
     const r = await processRecords(records, { store, duplicates, now: Date.now, writeConcurrency: config.writeConcurrency });
@@ -97,6 +95,7 @@ export async function handler(event: KinesisStreamEvent, context?: Context): Pro
     }
     return { batchItemFailures: r.batchItemFailures };
   } finally {
+    deadline.dispose();
     metrics.publishStoredMetrics();
     logger.resetKeys();
   }

@@ -3,11 +3,12 @@
  *
  * The SDK client is built with maxAttempts 1 so that this loop is the only retry layer:
  * stacking it on the SDK's own three attempts would multiply the worst-case time, and
- * here each retry also checks the invocation's remaining time, so a slow S3 turns into
- * a reported partial failure instead of a Lambda timeout (which would redeliver the
- * whole batch with no progress).
+ * here each retry also checks the invocation's deadline, and every attempt carries its
+ * signal, so a slow or hung S3 turns into a reported partial failure instead of a Lambda
+ * timeout (which would redeliver the whole batch with no progress).
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Deadline } from '../shared/deadline';
 import { PARQUET_CONTENT_TYPE } from '../shared/parquet';
 import type { ObjectStore } from './processor';
 
@@ -19,9 +20,8 @@ export interface S3StoreOptions {
   readonly maxAttempts: number;
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
-  /** Milliseconds left in the invocation; retries stop when the next wait would eat into `reserveMs`. */
-  readonly remainingMs?: () => number;
-  readonly reserveMs?: number;
+  /** The invocation's deadline: each attempt is aborted at it, and no retry waits past it. Without one, attempts bound the time. */
+  readonly deadline?: Deadline;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
 }
@@ -77,13 +77,14 @@ export class S3ObjectStore implements ObjectStore {
             Metadata: { ...metadata },
             ...(o.kmsKeyArn ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: o.kmsKeyArn, BucketKeyEnabled: true } : {}),
           }),
+          o.deadline?.sendOptions(),
         );
         return;
       } catch (e) {
         if (attempt >= o.maxAttempts || !isRetryable(e)) throw e;
         // Full jitter: spreads the retries of concurrent writers hitting the same S3 prefix.
         const delay = this.random() * Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (attempt - 1));
-        if (o.remainingMs && o.remainingMs() - delay < (o.reserveMs ?? 0)) throw e;
+        if (o.deadline && !o.deadline.allows(delay)) throw e;
         this.retries++;
         await this.sleep(delay);
       }

@@ -6,6 +6,7 @@
  * maxReceiveCount moves them to the dead-letter queue, so nothing is lost.
  */
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import { isDeadlineExceeded } from '../shared/deadline';
 import { isTransient, StatementFailedError } from './data-api';
 import { LoaderSettings, loadObject, ManifestWriter, StatementRunner } from './loader';
 import { LOADER_METRICS, LoaderCountMetric } from './metric-names';
@@ -29,6 +30,8 @@ export interface BatchDependencies {
   readonly logger: BatchLogger;
   readonly metrics: BatchMetrics;
   readonly now: () => number;
+  /** Time a message needs before the deadline to be started. @default MIN_MILLIS_PER_MESSAGE */
+  readonly minMillisPerMessage?: number;
 }
 
 /** A message is started only when at least this much time remains: a COPY of one object rarely needs more. */
@@ -38,17 +41,23 @@ function errorFields(error: unknown): Record<string, unknown> {
   if (error instanceof StatementFailedError) {
     return { error: error.message, statementId: error.statementId, failedStatement: error.failedStatementIndex, transient: isTransient(error) };
   }
-  return { error: error instanceof Error ? error.message : String(error), errorName: (error as { name?: string })?.name, transient: isTransient(error) };
+  return {
+    error: error instanceof Error ? error.message : String(error),
+    errorName: (error as { name?: string })?.name,
+    transient: isTransient(error),
+    deadlineExceeded: isDeadlineExceeded(error),
+  };
 }
 
 /** Processes the batch; `deadline` is the epoch ms by which every statement must have ended. */
 export async function processBatch(records: readonly SQSRecord[], deadline: number, deps: BatchDependencies): Promise<SQSBatchResponse> {
   const { logger, metrics } = deps;
   const failures: string[] = [];
+  const minMillisPerMessage = deps.minMillisPerMessage ?? MIN_MILLIS_PER_MESSAGE;
 
   for (const record of records) {
     const correlation = { messageId: record.messageId, receiveCount: record.attributes?.ApproximateReceiveCount };
-    if (deps.now() + MIN_MILLIS_PER_MESSAGE > deadline) {
+    if (deps.now() + minMillisPerMessage > deadline) {
       // Not started, not lost: SQS makes it visible again after the visibility timeout.
       logger.warn('not enough time left to load this message; deferring it', correlation);
       metrics.count(LOADER_METRICS.deferred, 1);

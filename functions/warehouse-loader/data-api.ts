@@ -3,7 +3,9 @@
  * DescribeStatement with exponential backoff until it ends, and turn every failure into an error
  * that says which statement failed and why. Transient failures (a serialization conflict with a
  * concurrent load, too many active statements, throttling) are retried here; anything else is
- * surfaced to the caller, which reports the message as failed so SQS redelivers it.
+ * surfaced to the caller, which reports the message as failed so SQS redelivers it. Every call
+ * carries the deadline's signal, so a Data API connection that never answers ends at the deadline
+ * like a statement that runs too long.
  */
 import {
   BatchExecuteStatementCommand,
@@ -13,6 +15,10 @@ import {
   ExecuteStatementCommand,
   RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data';
+import { Deadline, isDeadlineExceeded } from '../shared/deadline';
+
+/** Time past the deadline, inside the caller's reserve, allowed for cancelling a statement still running. */
+export const CANCEL_GRACE_MS = 1_000;
 
 /**
  * Where statements run, and as whom: a database user signed in with IAM temporary credentials
@@ -108,21 +114,23 @@ export class DataApi {
 
   /** Runs one statement; resolves to its final description (ResultRows = rows returned or affected). */
   async execute(sql: string, parameters: readonly SqlParameter[], deadline: number, statementName: string): Promise<DescribeStatementCommandOutput> {
-    return this.withRetries(deadline, async () => {
+    return this.withRetries(deadline, async (d) => {
       const { Id } = await this.client.send(
         new ExecuteStatementCommand({ ...this.connection(), Sql: sql, Parameters: parameters.length > 0 ? [...parameters] : undefined, StatementName: statementName }),
+        d.sendOptions(),
       );
-      return this.waitFor(requireId(Id), deadline);
+      return this.waitFor(requireId(Id), d);
     });
   }
 
   /** Runs statements in order as one transaction; resolves to the batch's final description (with SubStatements). */
   async batch(sqls: readonly string[], parameters: readonly SqlParameter[], deadline: number, statementName: string): Promise<DescribeStatementCommandOutput> {
-    return this.withRetries(deadline, async () => {
+    return this.withRetries(deadline, async (d) => {
       const { Id } = await this.client.send(
         new BatchExecuteStatementCommand({ ...this.connection(), Sqls: [...sqls], Parameters: parameters.length > 0 ? [...parameters] : undefined, StatementName: statementName }),
+        d.sendOptions(),
       );
-      return this.waitFor(requireId(Id), deadline);
+      return this.waitFor(requireId(Id), d);
     });
   }
 
@@ -131,22 +139,48 @@ export class DataApi {
     return dbUser !== undefined ? { ClusterIdentifier: clusterIdentifier, Database: database, DbUser: dbUser } : { ClusterIdentifier: clusterIdentifier, Database: database, SecretArn: secretArn };
   }
 
-  private async withRetries<T>(deadline: number, attempt: () => Promise<T>): Promise<T> {
-    for (let n = 1; ; n++) {
-      try {
-        return await attempt();
-      } catch (error) {
-        const delay = this.retryBaseMs * 2 ** (n - 1);
-        if (n >= this.maxAttempts || !isTransient(error) || this.now() + delay >= deadline) throw error;
-        await this.sleep(delay);
+  private async withRetries<T>(deadlineMs: number, attempt: (deadline: Deadline) => Promise<T>): Promise<T> {
+    const deadline = Deadline.at(deadlineMs, this.now, deadlineMs + CANCEL_GRACE_MS);
+    try {
+      for (let n = 1; ; n++) {
+        try {
+          return await attempt(deadline);
+        } catch (error) {
+          const delay = this.retryBaseMs * 2 ** (n - 1);
+          if (n >= this.maxAttempts || !isTransient(error) || !deadline.allows(delay)) throw error;
+          await this.sleep(delay);
+        }
       }
+    } finally {
+      deadline.dispose();
     }
   }
 
-  private async waitFor(id: string, deadline: number): Promise<DescribeStatementCommandOutput> {
+  /** Cancelling rolls the transaction back, so a redelivery starts from a clean state; best effort. */
+  private async cancel(id: string, deadline: Deadline): Promise<void> {
+    const grace = deadline.extended(CANCEL_GRACE_MS);
+    try {
+      await this.client.send(new CancelStatementCommand({ Id: id }), grace.sendOptions());
+    } catch {
+      // The statement may have ended meanwhile; the redelivery's audit check covers either outcome.
+    } finally {
+      grace.dispose();
+    }
+  }
+
+  private async waitFor(id: string, deadline: Deadline): Promise<DescribeStatementCommandOutput> {
     let delay = this.pollInitialMs;
     for (;;) {
-      const description = await this.client.send(new DescribeStatementCommand({ Id: id }));
+      let description: DescribeStatementCommandOutput;
+      try {
+        description = await this.client.send(new DescribeStatementCommand({ Id: id }), deadline.sendOptions());
+      } catch (error) {
+        if (isDeadlineExceeded(error)) {
+          await this.cancel(id, deadline);
+          throw new StatementTimeoutError(id, 'unconfirmed (DescribeStatement got no answer)');
+        }
+        throw error;
+      }
       const status = description.Status ?? 'UNKNOWN';
       if (status === 'FINISHED') return description;
       if (TERMINAL.has(status)) {
@@ -154,9 +188,8 @@ export class DataApi {
         const failed = failedIndex !== undefined && failedIndex >= 0 ? description.SubStatements![failedIndex] : undefined;
         throw new StatementFailedError(id, status, failed?.Error ?? description.Error ?? 'no error text returned', failed ? failedIndex : undefined);
       }
-      if (this.now() + delay >= deadline) {
-        // Cancelling rolls the transaction back, so a redelivery starts from a clean state.
-        await this.client.send(new CancelStatementCommand({ Id: id })).catch(() => undefined);
+      if (!deadline.allows(delay)) {
+        await this.cancel(id, deadline);
         throw new StatementTimeoutError(id, status);
       }
       await this.sleep(delay);

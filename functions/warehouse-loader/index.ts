@@ -7,6 +7,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { clientConfig, Deadline } from '../shared/deadline';
 import { createPowertools } from '../shared/powertools';
 import { BatchLogger, BatchMetrics, processBatch } from './batch';
 import { readConfig } from './config';
@@ -17,13 +18,20 @@ import { LOADER_SERVICE } from './metric-names';
 // Created once per execution environment and reused across invocations.
 const settings = readConfig(process.env);
 const { logger, metrics } = createPowertools(LOADER_SERVICE);
-const redshiftData = new RedshiftDataClient({ maxAttempts: 5 });
-const s3 = new S3Client({});
+// Data API calls only submit and poll statements, so each attempt answers in well under a second
+// when the service is healthy; the request timeout cuts off a stuck attempt so the SDK can retry it.
+const redshiftData = new RedshiftDataClient(clientConfig({ connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000, maxAttempts: 5 }));
+const s3 = new S3Client(clientConfig({ connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000, maxAttempts: 3 }));
 const dataApi = new DataApi(redshiftData, settings);
 
 const manifests: ManifestWriter = {
-  async put(bucket, key, body) {
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
+  async put(bucket, key, body, deadlineMs) {
+    const deadline = Deadline.at(deadlineMs);
+    try {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }), deadline.sendOptions());
+    } finally {
+      deadline.dispose();
+    }
   },
 };
 
@@ -38,14 +46,20 @@ const batchMetrics: BatchMetrics = {
   milliseconds: (name, value) => metrics.addMetric(name, MetricUnit.Milliseconds, value),
 };
 
-/** Time kept back from the Lambda timeout to report the batch result after the last statement. */
-const REPORTING_RESERVE_MS = 5_000;
-
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  const deadline = Date.now() + context.getRemainingTimeInMillis() - REPORTING_RESERVE_MS;
+  // settings.timeReserveMs is kept back from the Lambda timeout to report the batch result after the last call.
+  const deadline = Deadline.fromContext(context, settings.timeReserveMs);
   logger.appendKeys({ requestId: context.awsRequestId });
   try {
-    return await processBatch(event.Records, deadline, { runner: dataApi, manifests, settings, logger: batchLogger, metrics: batchMetrics, now: Date.now });
+    return await processBatch(event.Records, deadline.at, {
+      runner: dataApi,
+      manifests,
+      settings,
+      logger: batchLogger,
+      metrics: batchMetrics,
+      now: Date.now,
+      minMillisPerMessage: settings.minMillisPerMessage,
+    });
   } finally {
     metrics.publishStoredMetrics();
   }

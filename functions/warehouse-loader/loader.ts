@@ -17,7 +17,8 @@ export interface StatementRunner {
 }
 
 export interface ManifestWriter {
-  put(bucket: string, key: string, body: string): Promise<void>;
+  /** Resolves once written; `deadline` (epoch ms) bounds the call like the statements'. */
+  put(bucket: string, key: string, body: string, deadline: number): Promise<void>;
 }
 
 export interface LoaderSettings {
@@ -47,7 +48,7 @@ export async function loadObject(object: LakeObject, runner: StatementRunner, ma
   if ((existing.ResultRows ?? 0) > 0) return { status: 'already-loaded' };
 
   const manifestKey = manifestKeyOf(object);
-  await manifests.put(settings.manifestBucket, manifestKey, copyManifest(settings.lakeBucket, object.key, object.bytes));
+  await manifests.put(settings.manifestBucket, manifestKey, copyManifest(settings.lakeBucket, object.key, object.bytes), deadline);
 
   const batch = loadBatch({
     table: object.table,
