@@ -5,9 +5,16 @@ import { ConfigValidationError, formatProblem } from './stacks/config/validate';
 import { PolicyAspect } from './stacks/policy/policy-aspect';
 import { RegionalStack } from './stacks/regional-stack';
 
-/** Builds both regional stacks from one validated configuration. */
+/**
+ * Builds both regional stacks from one validated configuration. The primary depends on the DR
+ * stack (its lake replication looks up the DR lake and key), so `cdktf deploy '*'` applies DR
+ * first and `cdktf destroy '*'` destroys the primary first.
+ */
 export function buildApp(app: App, config: PlatformConfig): RegionalStack[] {
-  const stacks = (['dr', 'primary'] as const).map((role) => new RegionalStack(app, { config, role }));
+  const dr = new RegionalStack(app, { config, role: 'dr' });
+  const primary = new RegionalStack(app, { config, role: 'primary' });
+  primary.addDependency(dr);
+  const stacks = [dr, primary];
   for (const stack of stacks) Aspects.of(stack).add(new PolicyAspect());
   return stacks;
 }

@@ -15,32 +15,36 @@ Before anything is destroyed it
   - refuses an environment whose config/<ENVIRONMENT>.json says "protected": true;
   - lists every bucket of the stacks: whether it still holds data, and what
     force_destroy (dataLake.forceDestroy) and its lifecycle rules will do with it;
-  - asks for the environment name to be typed back. Non-interactive use needs
-    both --yes and --i-understand-data-loss instead.
+  - asks for the environment name to be typed back, on a terminal only: when
+    standard input is not a terminal (a pipe, a file, CI) it refuses unless
+    both --yes and --i-understand-data-loss are given instead.
 Then, per stack: npm run synth (once), terraform init, terraform destroy -auto-approve.
 
 Arguments:
-  primary|dr|all            which stacks (default: all)
+  primary|dr|all            which stacks (default: all; one target only)
   --yes                     do not ask (only together with the next flag)
   --i-understand-data-loss  acknowledge that bucket contents, the warehouse and
                             logs are deleted
   -h, --help                show this help
 
-Exit status: 0 destroyed; 1 synth or a stack failed; 2 bad arguments;
-3 a prerequisite is missing; 4 refused (protected environment, or no
-confirmation).
+Exit status: 0 destroyed; 1 synth or a stack failed; 2 bad arguments (also:
+no terminal to confirm on and not both flags); 3 a prerequisite is missing;
+4 refused (protected environment, or a wrong confirmation).
 EOF
 }
 
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-target=all
+target=""
 yes=0
 acknowledged=0
 while [ $# -gt 0 ]; do
   case "$1" in
-    primary | dr | all) target="$1" ;;
+    primary | dr | all)
+      [ -z "$target" ] || daml_die 2 "more than one target: $target and $1 (give one of primary, dr, all); nothing was destroyed"
+      target="$1"
+      ;;
     --yes) yes=1 ;;
     --i-understand-data-loss) acknowledged=1 ;;
     -h | --help) usage; exit 0 ;;
@@ -48,14 +52,20 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+target="${target:-all}"
 if [ "$yes" -ne "$acknowledged" ]; then
   daml_die 4 "refused: --yes and --i-understand-data-loss go together (non-interactive destroy needs both); nothing was destroyed"
 fi
+# A confirmation is only what a person typed: text arriving on a pipe or from a file proves nothing.
+if [ "$yes" -eq 0 ] && ! [ -t 0 ]; then
+  daml_die 2 "refused: standard input is not a terminal, so the environment name cannot be typed back; non-interactive destroy needs both --yes and --i-understand-data-loss; nothing was destroyed"
+fi
+daml_check_names 2
 
 environment="$(daml_environment)"
 missing="$(daml_missing_prerequisites node)"
 [ -z "$missing" ] || daml_die 3 "missing prerequisite: $missing"
-protected="$(daml_config_protected)" || daml_die 4 "refused: cannot read whether environment $environment is protected ($(daml_config_file)); nothing was destroyed"
+protected="$(daml_config_flag protected)" || daml_die 4 "refused: cannot read whether environment $environment is protected ($(daml_config_file)); nothing was destroyed"
 if [ "$protected" = true ]; then
   daml_die 4 "refused: environment $environment is protected (\"protected\": true in $(daml_config_file)); set it to false in a reviewed change before destroying it"
 fi

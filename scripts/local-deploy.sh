@@ -12,10 +12,12 @@ Usage: scripts/local-deploy.sh [--keep] [--help]
      too, from the toolchain, when none is on PATH);
   2. starts moto on 127.0.0.1 at a free port (scripts/lib/moto-server.py: moto_server
      plus the Smithy RPC v2 CBOR protocol the AWS provider uses for CloudWatch);
-  3. runs scripts/deploy.sh all --auto-approve with AWS_ENDPOINT_URL pointing at it,
-     which synthesizes the local entry point (npm run synth:local, local-deploy/main.ts:
-     fake credentials, per-service endpoints, the emulator exclusions) for it and applies
-     the DR stack, then the primary stack, into a temporary directory (never cdktf.out/);
+  3. runs scripts/deploy.sh all --auto-approve --allow-local-state with AWS_ENDPOINT_URL
+     pointing at it, which synthesizes the local entry point (npm run synth:local,
+     local-deploy/main.ts: fake credentials, per-service endpoints, the emulator
+     exclusions) for it and applies the DR stack, then the primary stack, into a
+     temporary directory (never cdktf.out/; the state goes to its state/, never the
+     project's);
   4. terraform plan -detailed-exitcode on both stacks: must report no changes;
   5. prints "N of M resources applied" per stack (M: the resources of the stack as
      synthesized for AWS; the rest are excluded, see docs/local-deploy.md);
@@ -68,11 +70,13 @@ if ! command -v aws >/dev/null 2>&1; then
 fi
 export DAML_TERRAFORM TF_CLI_CONFIG_FILE CHECKPOINT_DISABLE
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/daml-local-deploy.XXXXXX")"
-export CDKTF_OUTDIR="$WORK/cdktf.out"
-export DAML_STACKS_DIR="$CDKTF_OUTDIR/stacks"
 # shellcheck source=scripts/lib/common.sh
 source "$SCRIPT_DIR/lib/common.sh"
+daml_check_names 2
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/daml-local-deploy.XXXXXX")"
+# The stacks, and so their local state (state/ beside cdktf.out), live in the working directory.
+export CDKTF_OUTDIR="$WORK/cdktf.out"
+export DAML_STACKS_DIR="$CDKTF_OUTDIR/stacks"
 # shellcheck source=scripts/lib/emulator.sh
 source "$SCRIPT_DIR/lib/emulator.sh"
 
@@ -103,14 +107,15 @@ if [ "$overridden" -eq 1 ]; then
 fi
 
 # -------------------------------------------------------------------- deploy --
-say "deploying through scripts/deploy.sh all --auto-approve (log: $WORK/deploy.log)"
+say "deploying through scripts/deploy.sh all --auto-approve --allow-local-state (log: $WORK/deploy.log)"
 t0=$(now_ms)
 # Each line gets its arrival time (ms since the start), which splits the wall time into phases below.
 stamp_lines() {
   local line
   while IFS= read -r line || [ -n "$line" ]; do printf '%s %s\n' "$(((${EPOCHREALTIME/./} / 1000) - t0))" "$line"; done
 }
-if ! bash "$SCRIPT_DIR/deploy.sh" all --auto-approve 2>&1 | stamp_lines >"$WORK/deploy.log"; then
+# The emulator's state is throwaway by design: local state is what it needs.
+if ! bash "$SCRIPT_DIR/deploy.sh" all --auto-approve --allow-local-state 2>&1 | stamp_lines >"$WORK/deploy.log"; then
   say "FAILED: deploy.sh; the errors and the end of its log:"
   cut -d' ' -f2- "$WORK/deploy.log" | grep -E '^(Error|deploy.sh): ' -A 6 | head -n 80 || true
   echo "..."

@@ -70,6 +70,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+daml_check_names 3
 
 # ---------------------------------------------------------------- results --
 results_json=()

@@ -13,7 +13,8 @@ Usage: scripts/upgrade-check.sh <git-revision> [--keep] [--help]
   2. checks <git-revision> out into a temporary git worktree (node_modules shared when
      its package-lock.json is this tree's, npm ci otherwise);
   3. starts moto on 127.0.0.1 and deploys the revision into it with its own
-     scripts/deploy.sh all --auto-approve;
+     scripts/deploy.sh all --auto-approve (and --allow-local-state when that
+     revision's deploy.sh knows it);
   4. synthesizes this working tree for the emulator (npm run synth:local) and, per
      stack (DR first, then primary), plans it against the revision's Terraform state;
   5. fails when a plan replaces or destroys any resource; prints what it moves,
@@ -61,10 +62,11 @@ eval "$env_lines"
 command -v aws >/dev/null 2>&1 || PATH="$(dirname "$DAML_AWS_CLI"):$PATH"
 export PATH DAML_TERRAFORM TF_CLI_CONFIG_FILE CHECKPOINT_DISABLE
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/daml-upgrade-check.XXXXXX")"
-OLD_TREE="$WORK/revision"
 # shellcheck source=scripts/lib/common.sh
 source "$SCRIPT_DIR/lib/common.sh"
+daml_check_names 2
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/daml-upgrade-check.XXXXXX")"
+OLD_TREE="$WORK/revision"
 # shellcheck source=scripts/lib/emulator.sh
 source "$SCRIPT_DIR/lib/emulator.sh"
 
@@ -98,7 +100,10 @@ for role in "${roles[@]}"; do
 done
 
 say "deploying $revision ($(git -C "$REPO" rev-parse --short "$commit")) into moto at $MOTO_URL (log: $WORK/old-deploy.log)"
-if ! CDKTF_OUTDIR="$WORK/old/cdktf.out" DAML_STACKS_DIR="$old_stacks" bash "$OLD_TREE/scripts/deploy.sh" all --auto-approve >"$WORK/old-deploy.log" 2>&1; then
+old_deploy=(all --auto-approve)
+# Revisions that refuse local state for a non-development environment take the flag; older ones reject it.
+if grep -q -- '--allow-local-state' "$OLD_TREE/scripts/deploy.sh"; then old_deploy+=(--allow-local-state); fi
+if ! CDKTF_OUTDIR="$WORK/old/cdktf.out" DAML_STACKS_DIR="$old_stacks" bash "$OLD_TREE/scripts/deploy.sh" "${old_deploy[@]}" >"$WORK/old-deploy.log" 2>&1; then
   say "FAILED: deploying $revision; the end of its log:"
   tail -n 25 "$WORK/old-deploy.log"
   exit 1

@@ -1,11 +1,29 @@
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
+import * as path from 'path';
 import { PlatformConfig } from './config/types';
 import { PlatformNaming, StackRole } from './naming';
 import { PlatformContext } from './platform-context';
 import { createAwsProvider } from './provider';
 import { RegionalPlatform } from './regional-platform';
+
+/**
+ * Oldest Terraform the stacks run on: the S3 backend's native state locking (`use_lockfile`)
+ * arrived in 1.10.
+ */
+export const REQUIRED_TERRAFORM_VERSION = '>= 1.10';
+
+/**
+ * Local state of a stack when no TF_STATE_BUCKET is set, relative to the stack's directory
+ * (`<outdir>/stacks/<stack>`, where Terraform runs): `state/<stack>.tfstate` beside the output
+ * directory, so at the project root for the default `cdktf.out`. Outside the output directory,
+ * because `cdktf synth` deletes stack folders it no longer synthesizes (another environment's)
+ * and `rm -rf cdktf.out` is a routine clean-up; neither may take a state file with it.
+ */
+export function localStatePath(stackName: string): string {
+  return path.posix.join('..', '..', '..', 'state', `${stackName}.tfstate`);
+}
 
 export interface RegionalStackProps {
   readonly config: PlatformConfig;
@@ -38,8 +56,9 @@ export class RegionalStack extends TerraformStack {
       // S3-native state locking (Terraform >= 1.10) instead of a DynamoDB lock table.
       this.addOverride('terraform.backend.s3.use_lockfile', true);
     } else {
-      new LocalBackend(this, { path: `terraform.${stackName}.tfstate` });
+      new LocalBackend(this, { path: localStatePath(stackName) });
     }
+    this.addOverride('terraform.required_version', REQUIRED_TERRAFORM_VERSION);
 
     const identity = new DataAwsCallerIdentity(this, 'current');
     this.context = { config, naming, role, region, peerRegion, accountId: identity.accountId };

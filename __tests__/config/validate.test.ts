@@ -3,7 +3,30 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadConfig } from '../../stacks/config/load';
-import { ConfigValidationError, formatProblem, validateConfig } from '../../stacks/config/validate';
+import { TUNABLE_DEFAULTS } from '../../stacks/config/defaults';
+import { ConfigProblem, ConfigValidationError, formatProblem, validateConfig } from '../../stacks/config/validate';
+
+function isSection(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length > 0;
+}
+
+function mentionsNull(value: unknown): boolean {
+  if (value === null) return true;
+  if (typeof value === 'string') return value.includes('null');
+  if (typeof value === 'object') return Object.entries(value as object).some(([k, v]) => k.includes('null') || mentionsNull(v));
+  return false;
+}
+
+/** The problems of one validation (or of `run`), [] when it succeeds. */
+function problems(file: unknown, env: Record<string, string>, run: () => unknown = () => validateConfig({ env, file })): ConfigProblem[] {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigValidationError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
 
 function problemsOf(file: unknown, env: Record<string, string> = {}): string[] {
   try {
@@ -66,7 +89,7 @@ describe('each class of bad input is reported with field, value and what is allo
     ['QuickSight on without a principal', { quicksight: { enabled: true } }, {}, /^config error: quicksight\.principalArn = "": required when quicksight\.enabled is true/],
     ['log retention CloudWatch does not accept', { observability: { logRetentionDays: 100 } }, {}, /^config error: observability\.logRetentionDays = 100: must be one of 1, 3, 5/],
     ['API timeout beyond the HTTP API limit', { inferenceApi: { timeoutSeconds: 30 } }, {}, /^config error: inferenceApi\.timeoutSeconds = 30: must be an integer from 3 to 29 \(the HTTP API integration times out at 30 s\)$/],
-    ['non-object file', [1, 2], {}, /^config error: config file = \[1,2\]: must hold a JSON object$/],
+    ['non-object file', [1, 2], {}, /^config error: config file = \[1,2\]: must hold a JSON object, got array$/],
     ['duplicate variant names', { sagemaker: { variants: [{ name: 'a', modelVersion: 'v1', instanceType: 'ml.m5.large', initialInstanceCount: 1, initialWeight: 1 }, { name: 'a', modelVersion: 'v2', instanceType: 'ml.m5.large', initialInstanceCount: 1, initialWeight: 1 }] } }, {}, /variant names must be unique/],
     ['glacier before infrequent access', { dataLake: { rawInfrequentAccessDays: 60, rawGlacierDays: 70 } }, {}, /^config error: dataLake\.rawGlacierDays = 70: must be an integer at least 30 days after/],
   ];
@@ -123,8 +146,77 @@ describe('fuzzing: no input makes the validator throw anything but its own error
     }
   }
 
-  test('arbitrary JSON values', () => {
-    fc.assert(fc.property(fc.jsonValue(), envArb, (file, env) => void outcome(file, env)), { numRuns: 500 });
+  test('arbitrary JSON values: only an object (or no file) is accepted', () => {
+    const anyFile = fc.oneof(fc.constant(null), fc.constant(undefined), fc.jsonValue());
+    fc.assert(
+      fc.property(anyFile, envArb, (file, env) => {
+        if (outcome(file, env) === 'ok') expect(file === undefined || (typeof file === 'object' && file !== null && !Array.isArray(file))).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  // Keys a file can hold that a naive `key in defaults` lookup finds on Object.prototype.
+  const prototypeKeys = Object.getOwnPropertyNames(Object.prototype);
+  const keyArb = fc.oneof(fc.constantFrom(...prototypeKeys), fc.string({ maxLength: 12 }));
+  const sectionArb = fc.constantFrom('', ...Object.keys(TUNABLE_DEFAULTS).filter((k) => isSection((TUNABLE_DEFAULTS as Record<string, unknown>)[k])));
+
+  test('every key that is not an own field of its section is reported as unknown', () => {
+    fc.assert(
+      fc.property(sectionArb, keyArb, fc.jsonValue(), (section, key, leaf) => {
+        const defaults = section ? (TUNABLE_DEFAULTS as Record<string, unknown>)[section] as Record<string, unknown> : (TUNABLE_DEFAULTS as Record<string, unknown>);
+        fc.pre(!Object.hasOwn(defaults, key));
+        // Built from JSON text so that "__proto__" becomes an own key, as it does in a file.
+        const inner = `{ ${JSON.stringify(key)}: ${JSON.stringify(leaf)} }`;
+        const file = JSON.parse(section ? `{ ${JSON.stringify(section)}: ${inner} }` : inner);
+        const field = section ? `${section}.${key}` : key;
+        expect(problems(file, {}).some((p) => p.field === field && p.allowed.startsWith('unknown field'))).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('a reported value is rendered faithfully: never "null" for a value that holds no null', () => {
+    const leaf = fc.oneof(fc.double(), fc.constantFrom(Infinity, -Infinity, NaN), fc.array(fc.double(), { maxLength: 3 }), fc.string({ maxLength: 8 }));
+    const file = fc.record(
+      {
+        kinesis: fc.dictionary(fc.constantFrom('shardCount', 'retentionHours'), leaf),
+        observability: fc.record({ alertEmails: fc.array(leaf, { maxLength: 3 }), monthlyBudgetUsd: leaf }, { requiredKeys: [] }),
+        tags: fc.record({ extra: fc.dictionary(fc.constantFrom('team', 'app'), leaf) }, { requiredKeys: [] }),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(fc.oneof(file, fc.array(leaf, { maxLength: 3 })), (f) => {
+        for (const p of problems(f, {})) {
+          const line = formatProblem(p);
+          const rendered = line.slice(`config error: ${p.field} = `.length, line.length - `: ${p.allowed}`.length);
+          if (rendered.includes('null')) expect(mentionsNull(p.value)).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('no ENVIRONMENT value reads a file other than config/<ENVIRONMENT>.json', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'daml-config-fuzz-'));
+    const dir = path.join(root, 'config');
+    fs.mkdirSync(dir);
+    // Reachable by traversal: read, each would add a shardCount problem.
+    for (const trap of [path.join(root, 'package.json'), path.join(root, 'x.json'), path.join(dir, 'sub', 'x.json')]) {
+      fs.mkdirSync(path.dirname(trap), { recursive: true });
+      fs.writeFileSync(trap, JSON.stringify({ kinesis: { shardCount: 0 } }));
+    }
+    const pathLike = fc.array(fc.constantFrom('..', '.', '/', 'sub', 'x', 'package', '\\', '-', 'a'), { maxLength: 6 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(fc.oneof(pathLike, fc.string()), (environment) => {
+        const lines = problems(undefined, {}, () => loadConfig({ ENVIRONMENT: environment }, dir));
+        expect(lines.some((p) => p.field.startsWith('kinesis'))).toBe(false);
+        const valid = /^[a-z0-9]+(-[a-z0-9]+)*$/.test(environment) && environment.length >= 2;
+        if (!valid && environment !== '') expect(lines.map((p) => p.field)).toEqual(['ENVIRONMENT']);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   test('structurally plausible files with wrong leaves', () => {

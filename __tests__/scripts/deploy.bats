@@ -5,6 +5,8 @@ load helpers
 
 setup() {
   common_setup
+  # Most tests deploy a development environment, which may keep its state locally.
+  echo '{ "development": true }' >"$PLATFORM_CONFIG_FILE"
   respond npm 0 'run --silent synth' ''
   respond terraform 0 '-chdir=* init -input=false' ''
   respond terraform 0 '-chdir=* apply -input=false*' ''
@@ -15,7 +17,7 @@ setup() {
 @test "--help describes arguments, order and exit codes" {
   run "$REPO_ROOT/scripts/deploy.sh" --help
   [ "$status" -eq 0 ]
-  [[ "$output" == *"Usage: scripts/deploy.sh [primary|dr|all] [--auto-approve]"* ]]
+  [[ "$output" == *"Usage: scripts/deploy.sh [primary|dr|all] [--auto-approve] [--allow-local-state]"* ]]
   [[ "$output" == *"DR first and then primary"* ]]
   [[ "$output" == *"Exit status"* ]]
   [ ! -s "$FAKE_CALLS" ]
@@ -122,4 +124,70 @@ terraform -chdir=$DAML_STACKS_DIR/$PRIMARY output"
   [ "$status" -eq 0 ]
   [[ "$output" == *"LOCAL_AWS_ENDPOINT=http://127.0.0.1:5000"* ]]
   [ "$(calls '^npm ')" = "npm run --silent synth:local [AWS_ENDPOINT_URL=http://127.0.0.1:5000]" ]
+}
+
+@test "local state for an environment that is not a development one is refused (exit 4) before anything is built" {
+  echo '{}' >"$PLATFORM_CONFIG_FILE"
+  run "$REPO_ROOT/scripts/deploy.sh" --auto-approve
+  [ "$status" -eq 4 ]
+  [[ "$output" == *"refused: environment analytics is not a development one and TF_STATE_BUCKET is not set, so its Terraform state would exist only on this machine; set TF_STATE_BUCKET (remote state), mark it \"development\": true in $PLATFORM_CONFIG_FILE, or pass --allow-local-state; nothing was deployed"* ]]
+  [ -z "$(calls '^(npm|terraform)')" ]
+  echo '{ "development": false }' >"$PLATFORM_CONFIG_FILE"
+  run "$REPO_ROOT/scripts/deploy.sh" --auto-approve
+  [ "$status" -eq 4 ]
+  echo '{ "development": "yes" }' >"$PLATFORM_CONFIG_FILE"
+  run "$REPO_ROOT/scripts/deploy.sh" --auto-approve
+  [ "$status" -eq 4 ]
+  [[ "$output" == *'"development" must be true or false, got "yes"'* ]]
+  echo 'null' >"$PLATFORM_CONFIG_FILE"
+  run "$REPO_ROOT/scripts/deploy.sh" --auto-approve
+  [ "$status" -eq 4 ]
+  [[ "$output" == *"must hold a JSON object, got null"* ]]
+  [ -z "$(calls '^(npm|terraform)')" ]
+}
+
+@test "--allow-local-state deploys such an environment, warning loudly" {
+  echo '{}' >"$PLATFORM_CONFIG_FILE"
+  run "$REPO_ROOT/scripts/deploy.sh" --auto-approve --allow-local-state
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"WARNING: environment analytics is NOT a development environment and TF_STATE_BUCKET is not set."* ]]
+  [ "$(grep -c 'WARNING' <<<"$output")" -ge 4 ]
+  [[ "$output" == *"deployed: $DR $PRIMARY"* ]]
+}
+
+@test "with TF_STATE_BUCKET, or for a development environment, nothing is refused or warned about" {
+  echo '{}' >"$PLATFORM_CONFIG_FILE"
+  TF_STATE_BUCKET=team-state run "$REPO_ROOT/scripts/deploy.sh" --auto-approve
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"WARNING"* ]]
+  echo '{ "development": true }' >"$PLATFORM_CONFIG_FILE"
+  run "$REPO_ROOT/scripts/deploy.sh" --auto-approve
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"WARNING"* ]]
+}
+
+@test "says where each stack's local state lives: state/<stack>.tfstate beside the output directory" {
+  for stack in "$DR" "$PRIMARY"; do
+    node -e 'const f = process.argv[1]; const j = JSON.parse(require("fs").readFileSync(f, "utf8")); j.terraform = { ...j.terraform, backend: { local: { path: `../../../state/${process.argv[2]}.tfstate` } } }; require("fs").writeFileSync(f, JSON.stringify(j))' "$DAML_STACKS_DIR/$stack/cdk.tf.json" "$stack"
+  done
+  # The stacks directory stands for <outdir>/stacks: the state folder is beside <outdir>.
+  beside="$(cd "$DAML_STACKS_DIR/../.." && pwd)/state"
+  run "$REPO_ROOT/scripts/deploy.sh" --auto-approve
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"stack $DR: local Terraform state in $beside/$DR.tfstate"* ]]
+  [[ "$output" == *"stack $PRIMARY: local Terraform state in $beside/$PRIMARY.tfstate"* ]]
+}
+
+@test "more than one target, or an ENVIRONMENT that is not a name, exits 2 before anything runs" {
+  run "$REPO_ROOT/scripts/deploy.sh" dr primary
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"more than one target: dr and primary (give one of primary, dr, all)"* ]]
+  unset PLATFORM_CONFIG_FILE
+  ENVIRONMENT=../package run "$REPO_ROOT/scripts/deploy.sh"
+  [ "$status" -eq 2 ]
+  [ "$output" = 'deploy.sh: config error: ENVIRONMENT = "../package": lowercase letters, digits and single hyphens, 2+ characters (S3 bucket and IAM naming rules)' ]
+  PROJECT_NAME=../x run "$REPO_ROOT/scripts/deploy.sh"
+  [ "$status" -eq 2 ]
+  [[ "$output" == *'config error: PROJECT_NAME = "../x"'* ]]
+  [ ! -s "$FAKE_CALLS" ]
 }

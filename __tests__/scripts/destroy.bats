@@ -26,22 +26,52 @@ destroys() { calls '^terraform .* destroy ' | sed -E 's/^terraform -chdir=[^ ]*\
   [ ! -s "$FAKE_CALLS" ]
 }
 
-@test "typing the environment name back destroys primary first, then DR" {
-  run "$REPO_ROOT/scripts/destroy.sh" <<<"analytics"
+@test "typing the environment name back on a terminal destroys primary first, then DR" {
+  run in_terminal analytics "$REPO_ROOT/scripts/destroy.sh"
   [ "$status" -eq 0 ]
   [ "$(destroys)" = "$PRIMARY $DR " ]
   [[ "$output" == *"Type the environment name (analytics) to confirm"* ]]
   [[ "$output" == *"destroyed: $PRIMARY $DR"* ]]
 }
 
-@test "a wrong or empty confirmation destroys nothing (exit 4)" {
-  run "$REPO_ROOT/scripts/destroy.sh" <<<"production"
+@test "a wrong or empty confirmation on a terminal destroys nothing (exit 4)" {
+  run in_terminal production "$REPO_ROOT/scripts/destroy.sh"
   [ "$status" -eq 4 ]
   [[ "$output" == *'confirmation "production" does not match the environment name "analytics"; nothing was destroyed'* ]]
   [ -z "$(calls '^terraform')" ]
-  run "$REPO_ROOT/scripts/destroy.sh" </dev/null
+  run in_terminal "" "$REPO_ROOT/scripts/destroy.sh"
   [ "$status" -eq 4 ]
   [ -z "$(calls '^terraform')" ]
+}
+
+@test "the environment name arriving on a pipe or from a file is no confirmation: exit 2, nothing runs" {
+  run bash -c "printf 'analytics\n' | '$REPO_ROOT/scripts/destroy.sh' all"
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"refused: standard input is not a terminal, so the environment name cannot be typed back; non-interactive destroy needs both --yes and --i-understand-data-loss; nothing was destroyed"* ]]
+  [ "$(grep -c . <<<"$output")" -eq 1 ]
+  [ ! -s "$FAKE_CALLS" ]
+  echo analytics >"$BATS_TEST_TMPDIR/answer"
+  run "$REPO_ROOT/scripts/destroy.sh" primary <"$BATS_TEST_TMPDIR/answer"
+  [ "$status" -eq 2 ]
+  [ ! -s "$FAKE_CALLS" ]
+}
+
+@test "more than one target is an error naming both, before anything runs" {
+  run "$REPO_ROOT/scripts/destroy.sh" dr primary --yes --i-understand-data-loss
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"more than one target: dr and primary (give one of primary, dr, all); nothing was destroyed"* ]]
+  [ ! -s "$FAKE_CALLS" ]
+  run "$REPO_ROOT/scripts/destroy.sh" all all --yes --i-understand-data-loss
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"more than one target: all and all"* ]]
+}
+
+@test "an ENVIRONMENT that is not a name is refused before it is used as a path" {
+  unset PLATFORM_CONFIG_FILE
+  ENVIRONMENT=../package run "$REPO_ROOT/scripts/destroy.sh" --yes --i-understand-data-loss
+  [ "$status" -eq 2 ]
+  [ "$output" = 'destroy.sh: config error: ENVIRONMENT = "../package": lowercase letters, digits and single hyphens, 2+ characters (S3 bucket and IAM naming rules)' ]
+  [ ! -s "$FAKE_CALLS" ]
 }
 
 @test "--yes alone, or --i-understand-data-loss alone, is refused before anything runs" {
@@ -91,7 +121,7 @@ destroys() { calls '^terraform .* destroy ' | sed -E 's/^terraform -chdir=[^ ]*\
   respond aws 0 "*s3api list-object-versions --region us-east-1 --bucket $LAKE *" '1\t0'
   respond aws 0 "*s3api list-object-versions --region us-east-1 --bucket $ATHENA *" '1\t1'
   respond aws 254 "*s3api list-object-versions --region us-west-2 --bucket $DR_LAKE *" 'An error occurred (NoSuchBucket) when calling the ListObjectVersions operation'
-  run "$REPO_ROOT/scripts/destroy.sh" <<<"analytics"
+  run in_terminal analytics "$REPO_ROOT/scripts/destroy.sh"
   [ "$status" -eq 0 ]
   [[ "$output" == *"$LAKE: HOLDS DATA. force_destroy=false: terraform destroy stops at this bucket (BucketNotEmpty)"* ]]
   [[ "$output" == *"its lifecycle rules keep deleting it over time: quarantine/ objects expire after 90 d; old versions after 30 d."* ]]

@@ -51,3 +51,31 @@ path_without() {
   done
   printf '%s' "$dir"
 }
+
+# in_terminal INPUT COMMAND...: runs COMMAND on a new pseudo-terminal (standard input, output and
+# error), with INPUT and a newline typed into it; prints what the terminal showed and returns
+# COMMAND's exit status. For the paths of a script that only a person at a terminal can take.
+in_terminal() {
+  # The caller's PATH is handed over explicitly: a python3 shim may put its own bin directory
+  # (holding a real aws CLI, say) in front of the fakes.
+  TERMINAL_PATH="$PATH" python3 -c '
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ["PATH"] = os.environ.pop("TERMINAL_PATH")
+    os.execvp(sys.argv[2], sys.argv[2:])
+os.write(fd, sys.argv[1].encode() + b"\n")  # typed ahead: the terminal holds it until it is read
+shown = b""
+while True:
+    try:
+        chunk = os.read(fd, 65536)
+    except OSError:  # EIO: the command ended and closed the terminal
+        break
+    if not chunk:
+        break
+    shown += chunk
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(shown.decode(errors="replace").replace("\r\n", "\n"))
+sys.exit(os.waitstatus_to_exitcode(status))
+' "$@"
+}

@@ -24,9 +24,29 @@ daml_die() {
 }
 
 daml_environment() { printf '%s' "${ENVIRONMENT:-analytics}"; }
+daml_project_name() { printf '%s' "${PROJECT_NAME:-data-analytics-ml}"; }
+
+# daml_check_names [EXIT_CODE]: exits EXIT_CODE (default 2, bad arguments) with a one-line message when ENVIRONMENT or PROJECT_NAME is not a valid
+# name. Both become parts of paths (config/<ENVIRONMENT>.json, cdktf.out/stacks/<stack>), so every
+# script calls this right after sourcing, before either is used: ENVIRONMENT=../package must never
+# read package.json. The rule and wording are stacks/config/validate.ts's (a jest test keeps them equal).
+daml_check_names() {
+  local code="${1:-2}" name_rule='^[a-z0-9]+(-[a-z0-9]+)*$' environment project
+  environment="$(daml_environment)"
+  project="$(daml_project_name)"
+  if ! [[ "$environment" =~ $name_rule ]] || [ "${#environment}" -lt 2 ]; then
+    daml_die "$code" "config error: ENVIRONMENT = $(daml_json_string "$environment"): lowercase letters, digits and single hyphens, 2+ characters (S3 bucket and IAM naming rules)"
+  fi
+  if ! [[ "$project" =~ $name_rule ]] || [ "${#project}" -lt 3 ]; then
+    daml_die "$code" "config error: PROJECT_NAME = $(daml_json_string "$project"): lowercase letters, digits and single hyphens, 3+ characters, starting and ending with a letter or digit (S3 bucket and IAM naming rules)"
+  fi
+}
+
+# A value as a JSON string, the way the configuration errors show it.
+daml_json_string() { node -e 'process.stdout.write(JSON.stringify(process.argv[1]))' -- "$1"; }
 
 # Stack name of a role, exactly as main.ts / PlatformNaming builds it: <project>-<environment>-<role>.
-daml_stack_name() { printf '%s-%s-%s' "${PROJECT_NAME:-data-analytics-ml}" "$(daml_environment)" "$1"; }
+daml_stack_name() { printf '%s-%s-%s' "$(daml_project_name)" "$(daml_environment)" "$1"; }
 
 daml_stack_dir() { printf '%s/%s' "$DAML_STACKS_DIR" "$(daml_stack_name "$1")"; }
 
@@ -39,10 +59,11 @@ daml_config_file() {
   fi
 }
 
-# Prints "true" when the configuration marks the environment protected, "false" otherwise (also
-# when the file does not exist: the default is unprotected). Fails on unreadable or invalid JSON,
-# so a typo never turns protection off silently.
-daml_config_protected() {
+# daml_config_flag FIELD: prints "true" when the configuration sets the top-level boolean FIELD
+# (protected, development) to true, "false" otherwise (also when the file does not exist: both
+# default to false). Fails on an unreadable file, invalid JSON, a file not holding an object or a
+# non-boolean value, so a typo never turns a protection off silently.
+daml_config_flag() {
   local file
   file="$(daml_config_file)"
   if [ ! -e "$file" ]; then
@@ -56,13 +77,27 @@ daml_config_protected() {
   # shellcheck disable=SC2016  # JavaScript template literals, not shell expansions
   node -e '
     const fs = require("fs");
-    const file = process.argv[1];
+    const [file, field] = process.argv.slice(1);
     let config;
     try { config = JSON.parse(fs.readFileSync(file, "utf8")); } catch (error) { console.error(`${file}: ${error.message}`); process.exit(1); }
-    const value = config && typeof config === "object" ? config.protected : undefined;
-    if (value !== undefined && typeof value !== "boolean") { console.error(`${file}: "protected" must be true or false, got ${JSON.stringify(value)}`); process.exit(1); }
+    if (typeof config !== "object" || config === null || Array.isArray(config)) { console.error(`${file}: must hold a JSON object, got ${JSON.stringify(config)}`); process.exit(1); }
+    const value = Object.hasOwn(config, field) ? config[field] : undefined;
+    if (value !== undefined && typeof value !== "boolean") { console.error(`${file}: "${field}" must be true or false, got ${JSON.stringify(value)}`); process.exit(1); }
     process.stdout.write(value === true ? "true" : "false");
-  ' "$file"
+  ' -- "$file" "$1"
+}
+
+# daml_local_state_file ROLE: where the synthesized stack keeps its local Terraform state (its
+# backend path resolved against the stack directory); prints nothing for a remote backend.
+daml_local_state_file() {
+  local dir
+  dir="$(daml_stack_dir "$1")"
+  node -e '
+    const path = require("path");
+    const stack = JSON.parse(require("fs").readFileSync(path.join(process.argv[1], "cdk.tf.json"), "utf8"));
+    const local = stack.terraform?.backend?.local?.path;
+    if (local !== undefined) process.stdout.write(path.resolve(process.argv[1], local));
+  ' -- "$dir"
 }
 
 # Roles to act on for a target, in the order given: daml_roles TARGET FIRST SECOND.

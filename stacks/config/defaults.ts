@@ -17,6 +17,7 @@ export const ENVIRONMENT_DEFAULTS = {
 export const TUNABLE_DEFAULTS: Omit<PlatformConfig, EnvironmentFields> = {
   drMode: 'pilot-light',
   protected: false,
+  development: false,
   tags: { owner: 'platform-team', costCenter: 'analytics', extra: {} },
   network: { primaryVpcCidr: '10.10.0.0/16', drVpcCidr: '10.20.0.0/16', natStrategy: 'single', maxAzs: 3 },
   dataLake: {

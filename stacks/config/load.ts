@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigProblem, ConfigValidationError, validateConfig } from './validate';
+import { ConfigProblem, ConfigValidationError, environmentNameProblem, validateConfig } from './validate';
 import { PlatformConfig } from './types';
 
 /** The repo's `config/` directory, whether this runs from sources (stacks/config) or from dist/stacks/config. */
@@ -17,6 +17,8 @@ function configDirectory(): string {
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env, dir: string = configDirectory()): PlatformConfig {
   const environment = env.ENVIRONMENT && env.ENVIRONMENT !== '' ? env.ENVIRONMENT : 'analytics';
   const explicitFile = env.PLATFORM_CONFIG_FILE;
+  const badName = environmentNameProblem(environment);
+  if (badName) throw new ConfigValidationError([badName]);
   const file = explicitFile && explicitFile !== '' ? path.resolve(explicitFile) : path.join(dir, `${environment}.json`);
   const label = path.relative(process.cwd(), file) || file;
   let parsed: unknown;

@@ -55,7 +55,7 @@ const DIRECTION_CODES: Readonly<Record<string, string>> = {
 /** Compact region code used in resource names that have tight length limits: us-east-1 -> use1. */
 export function regionShortCode(region: string): string {
   const [geo, direction, index] = region.split('-');
-  const code = DIRECTION_CODES[direction];
+  const code = Object.hasOwn(DIRECTION_CODES, direction) ? DIRECTION_CODES[direction] : undefined;
   if (!geo || !code || !index) {
     throw new Error(`regionShortCode: "${region}" is not a region name of the form geo-direction-N`);
   }

@@ -253,6 +253,11 @@ export interface PlatformConfig {
   readonly drMode: DrMode;
   /** destroy.sh refuses protected environments. @default false */
   readonly protected: boolean;
+  /**
+   * A development environment may keep its Terraform state on the deploying machine; deploy.sh
+   * refuses any other environment without TF_STATE_BUCKET unless told --allow-local-state. @default false
+   */
+  readonly development: boolean;
   readonly tags: CostAllocationTags;
   readonly network: NetworkConfig;
   readonly dataLake: DataLakeConfig;

@@ -21,11 +21,15 @@ export function formatProblem(problem: ConfigProblem): string {
   return `config error: ${problem.field} = ${renderValue(problem.value)}: ${problem.allowed}`;
 }
 
+/** Stands in for a non-finite number inside JSON.stringify, which would otherwise print it as null. */
+const NON_FINITE_MARK = '\uE000';
+
 function renderValue(value: unknown): string {
   if (value === undefined) return '(missing)';
   let text: string;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    const faithful = (_key: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `${NON_FINITE_MARK}${v}` : v);
+    text = (JSON.stringify(value, faithful) ?? String(value)).replace(new RegExp(`"${NON_FINITE_MARK}(-?Infinity|NaN)"`, 'g'), '$1');
   } catch {
     text = Object.prototype.toString.call(value);
   }
@@ -45,6 +49,14 @@ type Problems = ConfigProblem[];
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A field of a parsed file or a table, looked up as an own key only: `constructor`, `toString` or
+ * `__proto__` in a configuration file must never find something on Object.prototype.
+ */
+function ownField<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 function kindOf(value: unknown): string {
@@ -75,10 +87,10 @@ function overlay(defaults: unknown, candidate: unknown, path: string, problems: 
     if (isOpenRecord) return candidate;
     const merged: Record<string, unknown> = {};
     for (const key of Object.keys(defaults)) {
-      merged[key] = overlay(defaults[key], candidate[key], path ? `${path}.${key}` : key, problems);
+      merged[key] = overlay(defaults[key], ownField(candidate, key), path ? `${path}.${key}` : key, problems);
     }
     for (const key of Object.keys(candidate)) {
-      if (!(key in defaults)) {
+      if (!Object.hasOwn(defaults, key)) {
         problems.push({
           field: path ? `${path}.${key}` : key,
           value: candidate[key],
@@ -93,7 +105,7 @@ function overlay(defaults: unknown, candidate: unknown, path: string, problems: 
     return defaults;
   }
   if (typeof candidate === 'number' && !Number.isFinite(candidate)) {
-    problems.push({ field: path, value: candidate, allowed: 'must be a finite number' });
+    problems.push({ field: path, value: candidate, allowed: 'must be a finite number (a JSON number beyond ±1.7976931348623157e308, such as 1e400, reads as Infinity)' });
     return defaults;
   }
   return candidate;
@@ -119,6 +131,21 @@ const SAGEMAKER_INSTANCE = /^ml\.[a-z0-9]+\.(medium|large|\d*xlarge)$/;
 /** Longest suffix a bucket name gets after `<project>-<env>-`: `access-logs-<12-digit account>-<region code>`. */
 const LONGEST_BUCKET_SUFFIX = 'access-logs-'.length + 12 + 1 + LONGEST_REGION_SHORT_CODE;
 const MAX_NAME_PREFIX = 63 - 1 - LONGEST_BUCKET_SUFFIX;
+
+const ENVIRONMENT_NAME_ALLOWED = 'lowercase letters, digits and single hyphens, 2+ characters (S3 bucket and IAM naming rules)';
+
+function environmentNameRule(environment: string): Rule {
+  return { field: 'ENVIRONMENT', value: environment, ok: NAME_PART.test(environment) && environment.length >= 2, allowed: ENVIRONMENT_NAME_ALLOWED };
+}
+
+/**
+ * The problem with an ENVIRONMENT value, if any. The loader checks it before the name becomes part
+ * of a file path (`config/<ENVIRONMENT>.json`), so `../package` never reads another file.
+ */
+export function environmentNameProblem(environment: string): ConfigProblem | undefined {
+  const { ok, ...problem } = environmentNameRule(environment);
+  return ok ? undefined : problem;
+}
 
 function cidrProblems(field: string, value: string): ConfigProblem[] {
   const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
@@ -176,7 +203,7 @@ function variantRules(variants: readonly unknown[]): { rules: Rule[]; parsed: Sa
     const variant = overlay(template, candidate, field, problems) as SageMakerVariantConfig;
     if (isPlainObject(candidate)) {
       for (const key of Object.keys(template) as (keyof SageMakerVariantConfig)[]) {
-        if (!(key in candidate)) problems.push({ field: `${field}.${key}`, value: undefined, allowed: 'required for every variant' });
+        if (!Object.hasOwn(candidate, key)) problems.push({ field: `${field}.${key}`, value: undefined, allowed: 'required for every variant' });
       }
     }
     rules.push(...problems.map((p) => ({ ...p, ok: false })));
@@ -211,12 +238,12 @@ function semanticRules(c: PlatformConfig, variantCheck: Rule[]): Rule[] {
   const drRange = cidrRange(c.network.drVpcCidr);
   const overlapping = !!primaryRange && !!drRange && primaryRange[0] <= drRange[1] && drRange[0] <= primaryRange[1];
   const retired = RETIRED_REDSHIFT_PREFIXES.some((p) => c.redshift.nodeType.startsWith(p));
-  const nodeLimits = REDSHIFT_NODE_COUNTS[c.redshift.nodeType];
+  const nodeLimits = ownField(REDSHIFT_NODE_COUNTS, c.redshift.nodeType);
   const ratio = (field: string, value: number) => numberIn(field, value, 0, 1);
 
   return [
     { field: 'PROJECT_NAME', value: c.projectName, ok: NAME_PART.test(c.projectName) && c.projectName.length >= 3, allowed: 'lowercase letters, digits and single hyphens, 3+ characters, starting and ending with a letter or digit (S3 bucket and IAM naming rules)' },
-    { field: 'ENVIRONMENT', value: c.environment, ok: NAME_PART.test(c.environment) && c.environment.length >= 2, allowed: 'lowercase letters, digits and single hyphens, 2+ characters (S3 bucket and IAM naming rules)' },
+    environmentNameRule(c.environment),
     { field: 'PROJECT_NAME + ENVIRONMENT', value: namePrefix, ok: namePrefix.length <= MAX_NAME_PREFIX, allowed: `"<project>-<environment>" must be at most ${MAX_NAME_PREFIX} characters so bucket names stay within S3's 63` },
     oneOf('AWS_REGION', c.primaryRegion, KNOWN_REGIONS),
     oneOf('SECONDARY_REGION', c.drRegion, KNOWN_REGIONS),
@@ -340,9 +367,10 @@ function environmentValue(env: ConfigInputs['env'], name: string, fallback: stri
  */
 export function validateConfig(inputs: ConfigInputs): PlatformConfig {
   const problems: Problems = [];
-  let file: unknown = inputs.file ?? {};
+  // Only an absent file means "all defaults"; a file holding null is as wrong as one holding 42.
+  let file: unknown = inputs.file === undefined ? {} : inputs.file;
   if (!isPlainObject(file)) {
-    problems.push({ field: inputs.fileLabel ?? 'config file', value: file, allowed: 'must hold a JSON object' });
+    problems.push({ field: inputs.fileLabel ?? 'config file', value: file, allowed: `must hold a JSON object, got ${kindOf(file)}` });
     file = {};
   }
   const tunables = overlay(TUNABLE_DEFAULTS, file, '', problems) as typeof TUNABLE_DEFAULTS;
