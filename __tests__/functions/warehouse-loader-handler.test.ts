@@ -1,5 +1,5 @@
 import { BatchExecuteStatementCommand, DescribeStatementCommand, ExecuteStatementCommand, RedshiftDataClient } from '@aws-sdk/client-redshift-data';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { readConfig } from '../../functions/warehouse-loader/config';
@@ -35,6 +35,8 @@ const objectCreated = JSON.stringify({
 beforeEach(() => {
   redshiftData.reset();
   s3.reset();
+  // S3 holds the very version each notification names, at the size the notification states.
+  s3.on(HeadObjectCommand).resolves({ ContentLength: 4096, ETag: `"${ETAG}"` });
   jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
   jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
 });
@@ -109,5 +111,43 @@ describe('warehouse loader handler', () => {
 
   it('names every missing environment variable', () => {
     expect(() => readConfig({ CLUSTER_IDENTIFIER: 'c' })).toThrow('environment variable(s) DATABASE_NAME, DB_USER, LAKE_BUCKET, MANIFEST_BUCKET must be set');
+  });
+  it('asks S3 for the notified version (If-Match on its ETag) and COPYs with the size S3 answers', async () => {
+    redshiftData.on(ExecuteStatementCommand).resolves({ Id: 'check-1' });
+    redshiftData.on(BatchExecuteStatementCommand).resolves({ Id: 'load-1' });
+    redshiftData
+      .on(DescribeStatementCommand, { Id: 'check-1' })
+      .resolves({ Id: 'check-1', Status: 'FINISHED', ResultRows: 0 })
+      .on(DescribeStatementCommand, { Id: 'load-1' })
+      .resolves({ Id: 'load-1', Status: 'FINISHED', SubStatements: [0, 0, 0, 0, 42, 1].map((rows, i) => ({ Id: `load-1:${i + 1}`, Status: 'FINISHED', ResultRows: rows })) });
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 5000 });
+    s3.on(PutObjectCommand).resolves({});
+
+    await expect(handler(sqsEvent(objectCreated), context)).resolves.toEqual({ batchItemFailures: [] });
+    expect(s3.commandCalls(HeadObjectCommand)[0]!.args[0].input).toEqual({ Bucket: ENV.LAKE_BUCKET, Key: KEY, IfMatch: `"${ETAG}"` });
+    const manifest = JSON.parse(String(s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Body));
+    expect(manifest.entries[0].meta.content_length).toBe(5000);
+  });
+
+  it.each([
+    [412, 'PreconditionFailed'],
+    [404, 'NotFound'],
+  ])('acknowledges a notification S3 answers %i for, without writing a manifest or running COPY', async (httpStatusCode, name) => {
+    redshiftData.on(ExecuteStatementCommand).resolves({ Id: 'check-1' });
+    redshiftData.on(DescribeStatementCommand, { Id: 'check-1' }).resolves({ Id: 'check-1', Status: 'FINISHED', ResultRows: 0 });
+    s3.on(HeadObjectCommand).rejects(new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode } }));
+
+    await expect(handler(sqsEvent(objectCreated), context)).resolves.toEqual({ batchItemFailures: [] });
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(redshiftData.commandCalls(BatchExecuteStatementCommand)).toHaveLength(0);
+  });
+
+  it('retries the message when S3 cannot say which version it holds', async () => {
+    redshiftData.on(ExecuteStatementCommand).resolves({ Id: 'check-1' });
+    redshiftData.on(DescribeStatementCommand, { Id: 'check-1' }).resolves({ Id: 'check-1', Status: 'FINISHED', ResultRows: 0 });
+    s3.on(HeadObjectCommand).rejects(new S3ServiceException({ name: 'Forbidden', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
+
+    await expect(handler(sqsEvent(objectCreated), context)).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+    expect(redshiftData.commandCalls(BatchExecuteStatementCommand)).toHaveLength(0);
   });
 });

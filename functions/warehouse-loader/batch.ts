@@ -8,7 +8,7 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { isDeadlineExceeded } from '../shared/deadline';
 import { isTransient, StatementFailedError } from './data-api';
-import { LoaderSettings, loadObject, ManifestWriter, StatementRunner } from './loader';
+import { LoaderDependencies, loadObject } from './loader';
 import { LOADER_METRICS, LoaderCountMetric } from './metric-names';
 import { parseS3Notification } from './s3-event';
 
@@ -23,10 +23,7 @@ export interface BatchMetrics {
   milliseconds(name: typeof LOADER_METRICS.loadDuration, value: number): void;
 }
 
-export interface BatchDependencies {
-  readonly runner: StatementRunner;
-  readonly manifests: ManifestWriter;
-  readonly settings: LoaderSettings;
+export interface BatchDependencies extends LoaderDependencies {
   readonly logger: BatchLogger;
   readonly metrics: BatchMetrics;
   readonly now: () => number;
@@ -82,8 +79,12 @@ export async function processBatch(records: readonly SQSRecord[], deadline: numb
       const context = { ...correlation, objectKey: object.key, etag: object.etag, table: object.table };
       const started = deps.now();
       try {
-        const outcome = await loadObject(object, deps.runner, deps.manifests, deps.settings, deadline);
-        if (outcome.status === 'already-loaded') {
+        const outcome = await loadObject(object, deps, deadline);
+        if (outcome.status === 'superseded' || outcome.status === 'gone') {
+          // Nothing of this version is left to load: a newer version under the key has its own notification.
+          logger.info(outcome.status === 'gone' ? 'object no longer exists; nothing to load' : 'object was rewritten since this notification; its newer version is loaded from its own', context);
+          metrics.count(LOADER_METRICS.superseded, 1);
+        } else if (outcome.status === 'already-loaded') {
           logger.info('object already loaded; nothing to do', { ...context, statementId: outcome.statementId });
           metrics.count(LOADER_METRICS.alreadyLoaded, 1);
         } else {

@@ -5,15 +5,15 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { clientConfig, Deadline } from '../shared/deadline';
 import { createPowertools } from '../shared/powertools';
 import { BatchLogger, BatchMetrics, processBatch } from './batch';
 import { readConfig } from './config';
 import { DataApi } from './data-api';
-import { ManifestWriter } from './loader';
 import { LOADER_SERVICE } from './metric-names';
+import { s3ManifestWriter, s3ObjectInspector } from './s3-adapters';
 
 // Created once per execution environment and reused across invocations.
 const settings = readConfig(process.env);
@@ -24,16 +24,6 @@ const redshiftData = new RedshiftDataClient(clientConfig({ connectionTimeoutMs: 
 const s3 = new S3Client(clientConfig({ connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000, maxAttempts: 3 }));
 const dataApi = new DataApi(redshiftData, settings);
 
-const manifests: ManifestWriter = {
-  async put(bucket, key, body, deadlineMs) {
-    const deadline = Deadline.at(deadlineMs);
-    try {
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }), deadline.sendOptions());
-    } finally {
-      deadline.dispose();
-    }
-  },
-};
 
 const batchLogger: BatchLogger = {
   info: (message, extra = {}) => logger.info(message, extra),
@@ -53,7 +43,8 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
   try {
     return await processBatch(event.Records, deadline.at, {
       runner: dataApi,
-      manifests,
+      manifests: s3ManifestWriter(s3),
+      objects: s3ObjectInspector(s3),
       settings,
       logger: batchLogger,
       metrics: batchMetrics,

@@ -13,6 +13,8 @@ export const LOADER_METRICS = {
   rowsLoaded: 'RowsLoaded',
   /** Deliveries of objects the audit table already listed (no-ops). */
   alreadyLoaded: 'AlreadyLoaded',
+  /** Notifications of an object version that was rewritten or deleted since (acknowledged, nothing to load). */
+  superseded: 'NotificationsSuperseded',
   /** Loads that failed; their messages are redelivered, then dead-lettered. */
   loadFailures: 'LoadFailures',
   /** Messages that are not loadable S3 notifications (they go to the dead-letter queue). */

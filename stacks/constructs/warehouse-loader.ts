@@ -3,7 +3,8 @@ import { SqsQueueRedriveAllowPolicy } from '@cdktf/provider-aws/lib/sqs-queue-re
 import { Construct } from 'constructs';
 import { ENV } from '../../functions/warehouse-loader/config';
 import { LOADER_SERVICE } from '../../functions/warehouse-loader/metric-names';
-import { WAREHOUSE_SCHEMA } from '../../functions/warehouse-loader/sql';
+import { TABLES } from '../../functions/shared/contract';
+import { LoadableTable, WAREHOUSE_SCHEMA, WAREHOUSE_TABLES } from '../../functions/warehouse-loader/sql';
 import { PlatformContext } from '../platform-context';
 import { DataLake } from './data-lake';
 import { PlatformKey } from './encryption';
@@ -106,6 +107,8 @@ export class WarehouseLoader extends Construct {
       policyStatements: [
         this.queue.grantConsume('ConsumeLoadQueue'),
         warehouse.manifests.grantWrite('WriteCopyManifests'),
+        // HEAD (s3:GetObject) tells a notification's version from a newer one and gives COPY the object's size.
+        lake.grantRead('InspectLoadableObjects', (Object.keys(WAREHOUSE_TABLES) as LoadableTable[]).map((table) => `${TABLES[table].prefix}*`)),
         ...warehouse.dataApiStatements(props.schema.loaderUser),
       ],
     });

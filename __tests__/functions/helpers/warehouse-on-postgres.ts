@@ -12,17 +12,25 @@ import type { DescribeStatementCommandOutput } from '@aws-sdk/client-redshift-da
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { StatementFailedError, SqlParameter } from '../../../functions/warehouse-loader/data-api';
-import type { ManifestWriter, StatementRunner } from '../../../functions/warehouse-loader/loader';
+import { createHash } from 'node:crypto';
+import type { ManifestWriter, ObjectInspector, ObjectState, StatementRunner } from '../../../functions/warehouse-loader/loader';
 import { schemaStatements, WAREHOUSE_SCHEMA } from '../../../functions/warehouse-loader/sql';
 import { parquetDecoder, RedshiftOnPostgres, type HyparquetReader, type PostgresConnection, type StatementDescription } from '../../../local/standins/redshift-on-postgres';
 import { requireEsm } from './esm';
 
-/** Objects by `bucket/key`. */
-export class MemoryS3 implements ManifestWriter {
+/** Objects by `bucket/key`; ETags are the MD5 of the content, as S3 gives a single-part PUT. */
+export class MemoryS3 implements ManifestWriter, ObjectInspector {
   readonly objects = new Map<string, Uint8Array>();
 
   async put(bucket: string, key: string, body: string | Uint8Array): Promise<void> {
     this.objects.set(`${bucket}/${key}`, typeof body === 'string' ? new TextEncoder().encode(body) : body);
+  }
+
+  async inspect(bucket: string, key: string, etag: string): Promise<ObjectState> {
+    const object = this.objects.get(`${bucket}/${key}`);
+    if (!object) return { status: 'gone' };
+    if (createHash('md5').update(object).digest('hex') !== etag) return { status: 'superseded' };
+    return { status: 'current', bytes: object.byteLength };
   }
 
   get(bucket: string, key: string): Uint8Array {

@@ -93,13 +93,16 @@ async function main() {
     const object = { bucket: 'lake', key, etag: 'a'.repeat(32), bytes: parquet.byteLength, table: 'curated' as const };
     const manifests = { put: async (bucket: string, k: string, body: string) => void objects.set(`${bucket}/${k}`, new TextEncoder().encode(body)) };
     const settings = { lakeBucket: 'lake', manifestBucket: 'manifests', schema: WAREHOUSE_SCHEMA };
-    out.firstLoad = await loadObject(object, api, manifests, settings, Date.now() + 60_000);
-    out.repeatedLoad = await loadObject(object, api, manifests, settings, Date.now() + 60_000);
-    out.newVersionLoad = await loadObject({ ...object, etag: 'b'.repeat(32) }, api, manifests, settings, Date.now() + 60_000);
+    // Each load below names a version of the one object this driver holds: S3 answers with its size.
+    const objectsInS3 = { inspect: async (bucket: string, k: string) => ({ status: 'current' as const, bytes: objects.get(`${bucket}/${k}`)!.byteLength }) };
+    const deps = { runner: api, manifests, objects: objectsInS3, settings };
+    out.firstLoad = await loadObject(object, deps, Date.now() + 60_000);
+    out.repeatedLoad = await loadObject(object, deps, Date.now() + 60_000);
+    out.newVersionLoad = await loadObject({ ...object, etag: 'b'.repeat(32) }, deps, Date.now() + 60_000);
     const rows = await client.send(new ExecuteStatementCommand({ ...conn, Sql: `SELECT count(*) AS n, count(DISTINCT "event_id") AS d, max("processed_at") AS latest FROM "${WAREHOUSE_SCHEMA}"."events"` }));
     out.warehouseRows = (await client.send(new GetStatementResultCommand({ Id: rows.Id }))).Records?.[0];
     objects.set(`lake/${key}`, encodeParquet('quarantine', []));
-    out.wrongColumns = await loadObject({ ...object, etag: 'c'.repeat(32) }, api, manifests, settings, Date.now() + 60_000).then(
+    out.wrongColumns = await loadObject({ ...object, etag: 'c'.repeat(32) }, deps, Date.now() + 60_000).then(
       () => 'no error',
       (e: Error) => e.message,
     );
