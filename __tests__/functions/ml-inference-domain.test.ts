@@ -20,8 +20,59 @@ describe('parseEndpointScore', () => {
     expect(() => parseEndpointScore(Buffer.from(body))).toThrow(EndpointResponseError);
   });
 
-  it('rejects a missing body', () => {
+  it.each([
+    ['0x1', 'hex'],
+    ['0b1', 'binary'],
+    ['0o1', 'octal'],
+    ['Infinity', 'Infinity'],
+    ['NaN', 'NaN'],
+    ['+1', 'a signed number'],
+    ['-0', 'a signed zero'],
+    ['1e400', 'an overflowing exponent'],
+    ['   ', 'whitespace only'],
+    ['\n', 'a bare line break'],
+    ['0.5\n\n', 'two line breaks'],
+    ['0.5,', 'an empty second cell'],
+    ['\u0660.5', 'non-ASCII digits'],
+    ['1_0', 'a numeric separator'],
+  ])('rejects %j (%s), which Number() would read as a number or 0', (body) => {
+    expect(() => parseEndpointScore(Buffer.from(body))).toThrow(EndpointResponseError);
+    expect(() => parseEndpointScore(body)).toThrow(/expected (one score|a decimal number between 0 and 1|a probability between 0 and 1), got /);
+  });
+
+  it('rejects a missing body, and the null Body the SDK gives for an empty 200 answer', () => {
     expect(() => parseEndpointScore(undefined)).toThrow('no body');
+    expect(() => parseEndpointScore(null)).toThrow(EndpointResponseError);
+    expect(() => parseEndpointScore(new Uint8Array(0))).toThrow('expected one score, got an empty body');
+  });
+
+  it('property: any probability in the notations a model prints reads back as itself', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1, noNaN: true }).map((p) => (Object.is(p, -0) ? 0 : p)), fc.integer({ min: 1, max: 17 }), (p, digits) => {
+        expect(parseEndpointScore(`${p}\n`)).toBe(p);
+        expect(parseEndpointScore(p.toExponential())).toBe(p);
+        expect(parseEndpointScore(`${p.toPrecision(digits)}\r\n`)).toBe(Number(p.toPrecision(digits)));
+      }),
+    );
+  });
+
+  it('property: for any body, the answer is a decimal literal in [0, 1] or a bad-response error', () => {
+    const decimal = /^\s*(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.stringMatching(/^[0-9a-fxobeEIinfty.+\- ,\n]{0,8}$/)), (body) => {
+        let score: number | undefined;
+        try {
+          score = parseEndpointScore(body);
+        } catch (e) {
+          expect(e).toBeInstanceOf(EndpointResponseError);
+          return;
+        }
+        expect(body.replace(/\r?\n$/, '')).toMatch(decimal);
+        expect(score).toBeGreaterThanOrEqual(0);
+        expect(score).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
@@ -59,7 +110,7 @@ describe('classifyEndpointError', () => {
     [sdk('InternalFailure', 500), 502, 'endpoint_error', 1],
     [sdk('InternalDependencyException', 530), 502, 'endpoint_error', 1],
     [sdk('ValidationError', 400), 502, 'endpoint_error', undefined],
-    [new EndpointResponseError('bad'), 502, 'bad_model_response', undefined],
+    [new EndpointResponseError('bad'), 502, 'bad_model_response', 1],
     [undefined, 502, 'endpoint_error', undefined],
   ])('%p -> %i %s', (error, status, code, retryAfter) => {
     const f = classifyEndpointError(error);

@@ -246,12 +246,13 @@ describe('POST /predict: endpoint failures', () => {
     expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 
-  it('a body that is not one probability is a 502 bad_model_response', async () => {
+  it('a body that is not one probability is a retryable 502 bad_model_response', async () => {
     sagemakerMock.on(InvokeEndpointCommand).resolves(answer('0.2,0.8'));
     const { handler } = build();
     const res = await handler(predictEvent(), lambdaContext());
     expect(res.statusCode).toBe(502);
-    expect(body(res)).toMatchObject({ error: 'bad_model_response', retryable: false });
+    expect(res.headers?.['retry-after']).toBe('1');
+    expect(body(res)).toMatchObject({ error: 'bad_model_response', retryable: true, retryAfterSeconds: 1 });
   });
 });
 

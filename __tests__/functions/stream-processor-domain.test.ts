@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { decodeEvent } from '../../functions/shared/contract';
+import { MAX_EVENT_BYTES, decodeEvent } from '../../functions/shared/contract';
 import { FEATURE_COUNT } from '../../functions/shared/features';
 import { generateEvents } from '../../functions/shared/generator';
 import { DuplicateTracker, classify, compareSequence, measureQuality, percentile, planObjects, shardIdOf } from '../../functions/stream-processor/domain';
@@ -64,11 +64,19 @@ describe('classify', () => {
     expect(classify(rec!, Date.UTC(2024, 2, 25)).table).toBe('quarantine');
   });
 
-  it('rejects an oversized payload without decoding all of it', () => {
-    const [rec] = streamRecords([Buffer.alloc(1024 * 1024, 0x41)]);
+  it('rejects an oversized payload stating its true size, and keeps as much of it as raw_data holds', () => {
+    const raw = Buffer.alloc(921_600, 0x41);
+    const [rec] = streamRecords([raw]);
     const c = classify(rec!, PROCESSED_AT);
-    expect(c.table === 'quarantine' && c.row.error_kind).toBe('too_large');
-    expect(c.table === 'quarantine' && c.row.raw_data).toBe(rec!.data);
+    expect(c.table).toBe('quarantine');
+    if (c.table !== 'quarantine') return;
+    expect(c.row.error_kind).toBe('too_large');
+    expect(c.row.reason).toBe(`(record): too_large, got 921600 bytes; allowed: at most ${MAX_EVENT_BYTES} bytes`);
+    expect([c.row.raw_data_truncated, c.row.raw_byte_count]).toEqual([true, 921_600]);
+    expect(c.row.raw_data.length).toBeLessThanOrEqual(65_535);
+    const kept = Buffer.from(c.row.raw_data, 'base64');
+    expect(kept.length).toBe(Math.floor(65_535 / 4) * 3);
+    expect(kept.equals(raw.subarray(0, kept.length))).toBe(true);
   });
 
   it('property: the table is exactly what the validator decides, for generated mixes', () => {

@@ -73,16 +73,30 @@ export class EndpointResponseError extends Error {
 }
 
 /**
- * Reads the score from the XGBoost container's text/csv answer to a one-row request: a
- * single probability, possibly followed by a newline. Anything else is a model contract break.
+ * A probability as the model writes it: a plain decimal literal, optionally with an exponent
+ * (XGBoost prints small scores as 3.0517578e-05). No sign, hex, binary, octal, Infinity or NaN:
+ * Number() would read '0x1' or '0b1' as 1 and '' as 0.
  */
-export function parseEndpointScore(body: Uint8Array | string | undefined): number {
-  if (body === undefined) throw new EndpointResponseError('endpoint returned no body');
-  const text = (typeof body === 'string' ? body : Buffer.from(body).toString('utf8')).trim();
-  const cells = text.split(/[,\n]/).map((c) => c.trim());
-  if (cells.length !== 1 || cells[0] === '') throw new EndpointResponseError(`expected one score, got ${previewValue(text)}`);
-  const score = Number(cells[0]);
-  if (!Number.isFinite(score) || score < 0 || score > 1) throw new EndpointResponseError(`expected a probability between 0 and 1, got ${previewValue(cells[0])}`);
+const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * Reads the score from the XGBoost container's text/csv answer to a one-row request: a single
+ * probability in [0, 1], possibly followed by a line break. Anything else (no body, an empty
+ * one, several cells, a number in another notation) is a model contract break.
+ */
+export function parseEndpointScore(body: Uint8Array | string | null | undefined): number {
+  // The SDK hands an empty 200 answer over as a null Body.
+  if (body === undefined || body === null) throw new EndpointResponseError('endpoint returned no body');
+  if (typeof body !== 'string' && !(body instanceof Uint8Array)) throw new EndpointResponseError(`expected a text/csv body, got ${typeof body}`);
+  const text = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  // One trailing line break (\n or \r\n) is how the container ends its line; nothing else is trimmed.
+  const line = text.replace(/\r?\n$/, '');
+  if (line === '') throw new EndpointResponseError(`expected one score, got an empty body`);
+  if (/[,\r\n]/.test(line)) throw new EndpointResponseError(`expected one score, got ${previewValue(text)}`);
+  const cell = line.trim();
+  if (!DECIMAL.test(cell)) throw new EndpointResponseError(`expected a decimal number between 0 and 1, got ${previewValue(line)}`);
+  const score = Number(cell);
+  if (!(score >= 0 && score <= 1)) throw new EndpointResponseError(`expected a probability between 0 and 1, got ${previewValue(cell)}`);
   return score;
 }
 
@@ -152,8 +166,10 @@ export function classifyEndpointError(error: unknown): EndpointFailure {
   const e = (error ?? {}) as SdkLikeError;
   const name = e.name ?? '';
   const status = e.$metadata?.httpStatusCode;
+  // An empty or garbled answer is usually one bad response (a container restarting, a cut
+  // connection), so the caller may try again, as after any other transient endpoint failure.
   if (error instanceof EndpointResponseError) {
-    return { status: 502, code: 'bad_model_response', retryable: false, message: 'The model returned an answer that is not a probability.' };
+    return { status: 502, code: 'bad_model_response', retryable: true, retryAfterSeconds: 1, message: 'The model returned an answer that is not a probability.' };
   }
   // ModelNotReadyException is also a 429, so it is told apart first.
   if (name === 'ModelNotReadyException') return { status: 503, code: 'model_not_ready', retryable: true, retryAfterSeconds: 5, message: 'The model is not ready yet.' };

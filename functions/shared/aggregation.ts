@@ -13,7 +13,7 @@
  * pass. Counts are not idempotent, so replays are made harmless one level up: an hour roll-up
  * records the id of every segment it merged and ignores a segment it already holds.
  */
-import { deviceClass, normaliseCountry, type AggregateRow, type ValidEvent } from './contract';
+import { deviceClass, normaliseCountry, previewValue, type AggregateRow, type ValidEvent } from './contract';
 import { hashString, HyperLogLog, HLL_PRECISION, HLL_RELATIVE_STANDARD_ERROR } from './hyperloglog';
 
 export { HLL_PRECISION, HLL_RELATIVE_STANDARD_ERROR };
@@ -231,7 +231,7 @@ export class WindowAggregate {
 
   static deserialize(input: unknown, what = 'aggregate'): WindowAggregate {
     const fail = (field: string, value: unknown, allowed: string): never => {
-      throw new Error(`invalid ${what}: ${field} is ${previewJson(value)}; expected ${allowed}`);
+      throw new Error(`invalid ${what}: ${field} is ${previewValue(value)}; expected ${allowed}`);
     };
     if (typeof input !== 'object' || input === null || Array.isArray(input)) return fail('(root)', input, 'an object');
     const o = input as Record<string, unknown>;
@@ -266,11 +266,6 @@ export interface SerializedAggregate {
   readonly granularity: Granularity;
   readonly windowStart: string;
   readonly groups: SerializedGroup[];
-}
-
-function previewJson(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length > 80 ? `${s.slice(0, 79)}…` : s;
 }
 
 function summarise(dimension: AggregateDimension, value: string, g: GroupTotals): GroupSummary {
@@ -354,10 +349,10 @@ export class HourRollup {
   }
 
   static deserialize(input: unknown, what = 'hour roll-up'): HourRollup {
-    if (typeof input !== 'object' || input === null) throw new Error(`invalid ${what}: expected an object, got ${previewJson(input)}`);
+    if (typeof input !== 'object' || input === null) throw new Error(`invalid ${what}: expected an object, got ${previewValue(input)}`);
     const o = input as Record<string, unknown>;
-    if (typeof o.shardId !== 'string' || o.shardId === '') throw new Error(`invalid ${what}: shardId is ${previewJson(o.shardId)}; expected a shard id`);
-    if (!Array.isArray(o.segments) || !o.segments.every((s) => typeof s === 'string')) throw new Error(`invalid ${what}: segments is ${previewJson(o.segments)}; expected an array of segment ids`);
+    if (typeof o.shardId !== 'string' || o.shardId === '') throw new Error(`invalid ${what}: shardId is ${previewValue(o.shardId)}; expected a shard id`);
+    if (!Array.isArray(o.segments) || !o.segments.every((s) => typeof s === 'string')) throw new Error(`invalid ${what}: segments is ${previewValue(o.segments)}; expected an array of segment ids`);
     const aggregate = WindowAggregate.deserialize(o.aggregate, `${what} aggregate`);
     if (aggregate.granularity !== 'hour') throw new Error(`invalid ${what}: aggregate granularity is ${aggregate.granularity}; expected hour`);
     return new HourRollup(o.shardId, aggregate, new Set(o.segments as string[]));

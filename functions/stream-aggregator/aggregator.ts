@@ -26,7 +26,7 @@ import {
   windowStartOf,
   type SerializedAggregate,
 } from '../shared/aggregation';
-import { decodeEvent } from '../shared/contract';
+import { decodeBase64Event } from '../shared/contract';
 import { encodeParquet, PARQUET_CONTENT_TYPE } from '../shared/parquet';
 import { alertClaimKey, hourRollupKey, minuteSegmentKey, rollupStateKey, rollupStatePrefix, shardOfRollupStateKey } from './keys';
 import { evaluateHourRules, formatAlertMessage, hourToJudge, isHourReady, type AggregateRuleConfig, type AlertMessage, type RuleAlert } from './rules';
@@ -177,7 +177,7 @@ export async function handleWindowInvocation(input: WindowInvocation, deps: Aggr
     live.firstSequenceNumber ??= r.sequenceNumber;
     live.lastSequenceNumber = r.sequenceNumber;
     live.records++;
-    const decoded = decodeEvent(Buffer.from(r.data, 'base64'), { now });
+    const decoded = decodeBase64Event(r.data, { now });
     if (decoded.ok) {
       live.aggregate.add(aggregatableOf(decoded.event));
       aggregated++;

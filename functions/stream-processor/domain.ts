@@ -6,10 +6,7 @@
 import {
   CURATED_COLUMNS,
   ENRICHMENT_COLUMNS,
-  MAX_EVENT_BYTES,
-  decodeEvent,
-  deriveEventId,
-  describeProblems,
+  decodeBase64Event,
   deviceClass,
   normaliseCountry,
   partitionPrefix,
@@ -20,6 +17,7 @@ import {
 } from '../shared/contract';
 import { featureVector, toCsvRow } from '../shared/features';
 import { PARQUET_EXTENSION } from '../shared/parquet';
+import { quarantineRow } from './quarantine-row';
 
 /** The parts of a Kinesis event record the processor uses. */
 export interface StreamRecord {
@@ -62,30 +60,6 @@ export function shardIdOf(eventId: string): string {
   return i > 0 ? eventId.slice(0, i) : eventId;
 }
 
-const QUARANTINE_REASON_MAX = 4096;
-const QUARANTINE_PROBLEMS_MAX = 16384;
-
-function truncate(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
-}
-
-/** JSON array of problems, dropping trailing ones (and saying how many) so the text stays valid JSON within the column size. */
-function problemsJson(problems: readonly Problem[]): string {
-  for (let n = problems.length; n >= 0; n--) {
-    const kept: unknown[] = problems.slice(0, n);
-    if (n < problems.length) kept.push({ field: '(truncated)', code: 'truncated', value: `${problems.length - n} more problems`, allowed: '' });
-    const s = JSON.stringify(kept);
-    if (s.length <= QUARANTINE_PROBLEMS_MAX) return s;
-  }
-  return '[]';
-}
-
-function stringProp(parsed: unknown, key: string, max: number): string | null {
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
-  const v = (parsed as Record<string, unknown>)[key];
-  return typeof v === 'string' && v.length > 0 ? truncate(v, max) : null;
-}
-
 const DAY_MS = 86_400_000;
 
 /** What classify computes on top of the validated event (event_time becomes a Date). */
@@ -114,9 +88,7 @@ const buildCuratedRow = new Function(
  * record lands in the same table and partition as the first time.
  */
 export function classify(rec: StreamRecord, processedAt: number): Classified {
-  // base64 inflates by 4/3; anything larger than this cannot decode within the limit.
-  const bytes = rec.data.length > ((MAX_EVENT_BYTES + 3) * 4) / 3 + 4 ? Buffer.alloc(MAX_EVENT_BYTES + 1) : Buffer.from(rec.data, 'base64');
-  const result = decodeEvent(bytes, { now: rec.arrivalMs });
+  const result = decodeBase64Event(rec.data, { now: rec.arrivalMs });
   const common = {
     ingested_at: new Date(rec.arrivalMs),
     processed_at: new Date(processedAt),
@@ -144,15 +116,7 @@ export function classify(rec: StreamRecord, processedAt: number): Classified {
   const problems = result.problems;
   const parsed = result.parsed;
   const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
-  const row: QuarantineRow = {
-    error_kind: problems[0]!.code,
-    reason: truncate(describeProblems(problems), QUARANTINE_REASON_MAX),
-    problems: problemsJson(problems),
-    event_id: stringProp(parsed, 'event_id', 64) ?? (isObject ? deriveEventId(parsed as Record<string, unknown>) : null),
-    user_id: stringProp(parsed, 'user_id', 128),
-    raw_data: rec.data,
-    ...common,
-  };
+  const row = quarantineRow(problems, parsed, rec.data, common);
   return {
     table: 'quarantine',
     sequenceNumber: rec.sequenceNumber,
@@ -308,12 +272,14 @@ export function measureQuality(classified: readonly Classified[], processedAt: n
   };
 }
 
+const LOGGED_REASON_CHARS = 300;
+
 /** Problem preview for logs: the first few quarantine reasons, values already truncated. */
 export function sampleReasons(classified: readonly Classified[], max = 5): { sequenceNumber: string; reason: string }[] {
   const out: { sequenceNumber: string; reason: string }[] = [];
   for (const c of classified) {
     if (out.length >= max) break;
-    if (c.table === 'quarantine') out.push({ sequenceNumber: c.sequenceNumber, reason: truncate(c.row.reason, 300) });
+    if (c.table === 'quarantine') out.push({ sequenceNumber: c.sequenceNumber, reason: c.row.reason.length > LOGGED_REASON_CHARS ? `${c.row.reason.slice(0, LOGGED_REASON_CHARS - 1)}…` : c.row.reason });
   }
   return out;
 }

@@ -2,7 +2,7 @@
  * Parsing of the S3 event notifications the loader's queue receives (pure). Anything unexpected
  * is reported field by field (field, value, what is allowed) instead of being loaded or dropped.
  */
-import { PARTITION_KEYS, TABLES } from '../shared/contract';
+import { PARTITION_KEYS, TABLES, previewValue } from '../shared/contract';
 import { LoadableTable, WAREHOUSE_TABLES } from './sql';
 
 /** One lake object to load, as announced by S3. */
@@ -40,9 +40,10 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+const PREVIEW_CHARS = 120;
+
 function preview(value: unknown): string {
-  const text = value === undefined ? '(absent)' : (JSON.stringify(value) ?? String(value));
-  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
+  return previewValue(value, PREVIEW_CHARS);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

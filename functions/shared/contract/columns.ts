@@ -10,11 +10,56 @@ export type ColumnType = 'string' | 'timestamp' | 'date' | 'int' | 'double' | 'b
 export interface ColumnSpec {
   readonly name: string;
   readonly type: ColumnType;
-  /** Characters; sizes Redshift VARCHARs (UTF-8: up to 4 bytes per character). */
+  /** Characters (UTF-16 code units); sizes Redshift VARCHARs (see stringColumnBytes). */
   readonly maxLength?: number;
   /** False when every row has a value (drives Redshift NOT NULL and Parquet REQUIRED). */
   readonly nullable: boolean;
   readonly description: string;
+}
+
+/** Width of a string column that states none. */
+export const DEFAULT_STRING_CHARS = 256;
+/** Redshift's widest VARCHAR, in bytes: the most any string column holds, whatever its maxLength. */
+export const MAX_STRING_COLUMN_BYTES = 65535;
+
+/** UTF-8 bytes a string column holds: 4 per character (the widest UTF-8 form), at most MAX_STRING_COLUMN_BYTES. */
+export function stringColumnBytes(c: ColumnSpec): number {
+  return Math.min(MAX_STRING_COLUMN_BYTES, (c.maxLength ?? DEFAULT_STRING_CHARS) * 4);
+}
+
+function utf8Length(codePoint: number): number {
+  return codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
+}
+
+/** End of the longest prefix of `value` within `maxChars` code units and `maxBytes` UTF-8 bytes, never inside a surrogate pair. */
+function prefixEnd(value: string, maxChars: number, maxBytes: number): number {
+  let bytes = 0;
+  let i = 0;
+  while (i < value.length) {
+    const cp = value.codePointAt(i)!;
+    const units = cp > 0xffff ? 2 : 1;
+    // A lone surrogate is stored as U+FFFD, 3 bytes, which utf8Length gives too.
+    const b = utf8Length(cp);
+    if (i + units > maxChars || bytes + b > maxBytes) break;
+    bytes += b;
+    i += units;
+  }
+  return i;
+}
+
+/** Whether a string column holds `value` whole: within its characters and its UTF-8 bytes. */
+export function fitsColumn(value: string, c: ColumnSpec): boolean {
+  const maxBytes = stringColumnBytes(c);
+  // Up to 3 UTF-8 bytes per UTF-16 code unit, so short strings need no byte count.
+  return value.length <= (c.maxLength ?? DEFAULT_STRING_CHARS) && (value.length * 3 <= maxBytes || Buffer.byteLength(value, 'utf8') <= maxBytes);
+}
+
+const ELLIPSIS = '…';
+
+/** `value` as a string column stores it: whole when it fits, else its longest prefix that fits with '…' appended. */
+export function fitToColumn(value: string, c: ColumnSpec): string {
+  if (fitsColumn(value, c)) return value;
+  return `${value.slice(0, prefixEnd(value, (c.maxLength ?? DEFAULT_STRING_CHARS) - ELLIPSIS.length, stringColumnBytes(c) - Buffer.byteLength(ELLIPSIS)))}${ELLIPSIS}`;
 }
 
 export interface EventFieldSpec {

@@ -31,6 +31,14 @@ export const PRODUCER_PARTITION_KEY_FIELD = 'user_id';
  */
 export const MAX_EVENT_BYTES = 32 * 1024;
 
+/**
+ * Deepest nesting of objects and arrays a record may have (the event object itself is level 1;
+ * the documented event reaches 3 with data.location). Generous for producer extensions, and it
+ * bounds every walk over a parsed record: a few kilobytes of brackets would otherwise nest
+ * thousands of levels deep.
+ */
+export const MAX_EVENT_DEPTH = 32;
+
 /** Events further in the future than this (relative to processing time) are rejected. */
 export const MAX_FUTURE_SKEW_MS = 24 * 3600 * 1000;
 /** Events before this instant are rejected (a zero / epoch timestamp is a producer bug). */

@@ -9,7 +9,8 @@
  * computed from them. Adding a column means adding one row there; nothing else in the
  * repository lists columns.
  *
- * columns.ts        the column model: ColumnSpec, EventFieldSpec, field -> column, RowOf
+ * columns.ts        the column model: ColumnSpec, EventFieldSpec, field -> column, RowOf, and
+ *                   what a string column holds (fitsColumn, fitToColumn)
  * event-fields.ts   the raw event's fields, event types and size / time limits; ValidEvent
  * tables.ts         the lake tables and their columns; CuratedRow, QuarantineRow, ...
  * partitions.ts     dt/hour partition keys and prefixes
@@ -18,11 +19,21 @@
  *                   iso-timestamp.ts (event times), event-id.ts (derived ids), json.ts (previews)
  * normalisation.ts  device classes and country codes
  */
-export { curatedColumns, type ColumnSpec, type ColumnType, type EventFieldSpec } from './columns';
+export {
+  MAX_STRING_COLUMN_BYTES,
+  curatedColumns,
+  fitToColumn,
+  fitsColumn,
+  stringColumnBytes,
+  type ColumnSpec,
+  type ColumnType,
+  type EventFieldSpec,
+} from './columns';
 export {
   EVENT_FIELDS,
   EVENT_TYPES,
   MAX_EVENT_BYTES,
+  MAX_EVENT_DEPTH,
   MAX_FUTURE_SKEW_MS,
   MIN_EVENT_TIME_MS,
   PRODUCER_PARTITION_KEY_FIELD,
@@ -53,6 +64,7 @@ export {
 } from './tables';
 export {
   compileEventValidator,
+  decodeBase64Event,
   decodeEvent,
   describeProblems,
   validateEvent,

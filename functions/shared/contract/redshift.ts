@@ -1,5 +1,5 @@
 /** Redshift column definitions of the lake tables (the warehouse loads the same Parquet files). */
-import type { ColumnSpec } from './columns';
+import { stringColumnBytes, type ColumnSpec } from './columns';
 import { TABLES, type TableId } from './tables';
 
 export interface RedshiftColumn {
@@ -8,13 +8,11 @@ export interface RedshiftColumn {
   readonly nullable: boolean;
 }
 
-const REDSHIFT_MAX_VARCHAR_BYTES = 65535;
-
 function redshiftType(c: ColumnSpec): string {
   switch (c.type) {
     case 'string':
-      // Redshift VARCHAR lengths are bytes; UTF-8 needs up to 4 per character.
-      return `VARCHAR(${Math.min(REDSHIFT_MAX_VARCHAR_BYTES, (c.maxLength ?? 256) * 4)})`;
+      // Redshift VARCHAR lengths are bytes.
+      return `VARCHAR(${stringColumnBytes(c)})`;
     case 'timestamp':
       return 'TIMESTAMP';
     case 'date':

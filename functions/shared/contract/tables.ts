@@ -48,16 +48,19 @@ function sameAs<const N extends CuratedColumnName, const C extends ColumnChanges
 
 /** Quarantine rows: the original bytes plus every problem, so nothing is lost and a fixed record can be replayed. */
 export const QUARANTINE_COLUMNS = [
-  { name: 'error_kind', type: 'string', maxLength: 32, nullable: false, description: 'Code of the first problem (not_json, too_large, missing, type, format, enum, max_length, range, duplicate)' },
+  { name: 'error_kind', type: 'string', maxLength: 32, nullable: false, description: 'Code of the first problem (not_json, too_large, too_deep, not_object, missing, empty, type, format, enum, max_length, range, duplicate)' },
   { name: 'reason', type: 'string', maxLength: 4096, nullable: false, description: 'Every problem as "field: code, got value; allowed: ..." joined by " | "' },
   { name: 'problems', type: 'string', maxLength: 16384, nullable: false, description: 'JSON array of {field, code, value, allowed}' },
   sameAs('event_id', { nullable: true, description: 'event_id when one could be read or derived' }),
   sameAs('user_id', { nullable: true, description: 'user_id when present as a string' }),
-  { name: 'raw_data', type: 'string', maxLength: 65535, nullable: false, description: 'The record exactly as received, base64' },
+  { name: 'raw_data', type: 'string', maxLength: 65535, nullable: false, description: 'The record exactly as received, base64; only its first bytes when raw_data_truncated' },
   sameAs('ingested_at', { description: 'Kinesis approximate arrival time (the partitioning time)' }),
   sameAs('processed_at', { description: 'When the stream processor quarantined the record' }),
   sameAs('source_shard_id'),
   sameAs('source_sequence_number', { description: 'Kinesis sequence number' }),
+  // Appended, not placed next to raw_data: warehouse COPY maps Parquet columns by position.
+  { name: 'raw_data_truncated', type: 'boolean', nullable: false, description: 'True when the record is too large for raw_data, which then holds its first bytes (a whole number of base64 groups)' },
+  { name: 'raw_byte_count', type: 'int', nullable: false, description: 'Size of the record as received, in bytes' },
 ] as const satisfies readonly ColumnSpec[];
 export type QuarantineRow = RowOf<typeof QUARANTINE_COLUMNS>;
 

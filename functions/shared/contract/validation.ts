@@ -1,16 +1,20 @@
 /**
  * Validation of raw events against the event fields: never throws, and reports every problem
  * (each with the field, the offending value and what is allowed), not just the first one.
+ * Whatever bytes arrive, decoding ends in a result: size, UTF-8 and nesting depth are checked
+ * before anything walks the parsed value.
  */
+import { isUtf8 } from 'node:buffer';
 import type { EventFieldSpec } from './columns';
 import { deriveEventId } from './event-id';
-import { EVENT_FIELDS, MAX_EVENT_BYTES, MAX_FUTURE_SKEW_MS, MIN_EVENT_TIME_MS, type ValidEvent } from './event-fields';
+import { EVENT_FIELDS, MAX_EVENT_BYTES, MAX_EVENT_DEPTH, MAX_FUTURE_SKEW_MS, MIN_EVENT_TIME_MS, type ValidEvent } from './event-fields';
 import { ISO_TIMESTAMP_ALLOWED, parseIsoTimestamp } from './iso-timestamp';
-import { isPlainObject, previewValue } from './json';
+import { firstInvalidUtf8, isPlainObject, jsonNestingDepth, nestsDeeperThan, previewValue } from './json';
 
 export type ProblemCode =
   | 'not_json'
   | 'too_large'
+  | 'too_deep'
   | 'not_object'
   | 'missing'
   | 'empty'
@@ -182,27 +186,44 @@ export function validateEvent(raw: unknown, options: ValidateOptions = {}): Vali
 
 export type DecodeResult = { ok: true; event: ValidEvent } | { ok: false; problems: Problem[]; parsed: unknown };
 
+function recordProblem(code: ProblemCode, value: string, allowed: string, parsed?: unknown): DecodeResult {
+  return { ok: false, parsed, problems: [{ field: '(record)', code, value, allowed }] };
+}
+
+function tooLarge(byteCount: number): DecodeResult {
+  return recordProblem('too_large', `${byteCount} bytes`, `at most ${MAX_EVENT_BYTES} bytes`);
+}
+
 /** Size-checks, parses and validates one serialised record (the bytes a producer sent). */
 export function decodeEvent(bytes: Buffer, options: ValidateOptions = {}): DecodeResult {
-  if (bytes.length > MAX_EVENT_BYTES) {
-    return {
-      ok: false,
-      parsed: undefined,
-      problems: [{ field: '(record)', code: 'too_large', value: `${bytes.length} bytes`, allowed: `at most ${MAX_EVENT_BYTES} bytes` }],
-    };
+  if (bytes.length > MAX_EVENT_BYTES) return tooLarge(bytes.length);
+  // Decoding would replace bad sequences with U+FFFD and curate text the producer never sent.
+  if (!isUtf8(bytes)) {
+    return recordProblem('not_json', previewValue(bytes.toString('utf8')), `UTF-8 JSON (byte ${firstInvalidUtf8(bytes)} is not valid UTF-8)`);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(bytes.toString('utf8'));
   } catch (e) {
-    return {
-      ok: false,
-      parsed: undefined,
-      problems: [{ field: '(record)', code: 'not_json', value: previewValue(bytes.toString('utf8')), allowed: `UTF-8 JSON (${(e as Error).message})` }],
-    };
+    return recordProblem('not_json', previewValue(bytes.toString('utf8')), `UTF-8 JSON (${(e as Error).message})`);
+  }
+  if (nestsDeeperThan(bytes, MAX_EVENT_DEPTH)) {
+    // The parsed value is returned for the caller's ids only; the field checks never see it.
+    return recordProblem('too_deep', `nesting depth ${jsonNestingDepth(bytes)}`, `at most ${MAX_EVENT_DEPTH} levels of nested objects and arrays`, parsed);
   }
   const r = validateEvent(parsed, options);
   return r.ok ? r : { ok: false, problems: r.problems, parsed };
+}
+
+/**
+ * decodeEvent for a base64 payload as Kinesis delivers it. A payload too large to be an event
+ * is refused from its encoded length, so a 1 MiB record is never decoded, and the reason still
+ * states its true size.
+ */
+export function decodeBase64Event(data: string, options: ValidateOptions = {}): DecodeResult {
+  // base64 inflates by 4/3; anything longer than this cannot decode within the limit.
+  if (data.length > Math.ceil(MAX_EVENT_BYTES / 3) * 4 + 4) return tooLarge(Buffer.byteLength(data, 'base64'));
+  return decodeEvent(Buffer.from(data, 'base64'), options);
 }
 
 /** One line naming every problem: "field: code, got value; allowed: ...". */
