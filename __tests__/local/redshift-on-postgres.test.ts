@@ -4,6 +4,7 @@
  */
 jest.mock('hyparquet-writer', () => jest.requireActual('../functions/helpers/esm').requireEsm('hyparquet-writer'));
 
+import { TABLES } from '../../functions/shared/contract';
 import { encodeParquet } from '../../functions/shared/parquet';
 import { copyManifest } from '../../functions/warehouse-loader/sql';
 import { requireEsm } from '../functions/helpers/esm';
@@ -55,7 +56,7 @@ describe('warehouse stand-in (RedshiftOnPostgres)', () => {
     objects.set('m/ok.manifest', new TextEncoder().encode(copyManifest('lake', 'q.parquet', file.byteLength)));
     objects.set('m/wrong.manifest', new TextEncoder().encode(copyManifest('lake', 'q.parquet', file.byteLength + 1)));
     const copy = (manifest: string) => `COPY "staged" FROM 's3://m/${manifest}' IAM_ROLE default FORMAT AS PARQUET MANIFEST`;
-    const staging = `CREATE TEMP TABLE "staged" AS SELECT * FROM (VALUES ${'(' + Array.from({ length: 10 }, () => 'NULL::text').join(', ') + ')'}) AS v LIMIT 0`;
+    const staging = `CREATE TEMP TABLE "staged" AS SELECT * FROM (VALUES ${'(' + Array.from({ length: TABLES.quarantine.columns.length }, () => 'NULL::text').join(', ') + ')'}) AS v LIMIT 0`;
 
     expect((await run(enforcing, [staging, copy('ok.manifest')])).Status).toBe('FINISHED');
     expect((await run(redshiftLike, [staging, copy('wrong.manifest')])).Status).toBe('FINISHED');

@@ -232,6 +232,16 @@ describe('warehouse, default configuration (pilot-light DR)', () => {
     expect(fn.environment.variables.DB_USER).toBe(LOADER_DB_USER);
   });
 
+  it('lets the loader look up (GetObject, for HEAD) only the lake prefixes it loads, nothing else of the lake', () => {
+    const [, fn] = resourcesOf(primary, 'aws_lambda_function').find(([, f]) => f.function_name.includes('warehouse-loader'))!;
+    const [, policy] = resourcesOf(primary, 'aws_iam_role_policy').find(([, p]) => p.role === fn.role.replace('.arn}', '.id}'))!;
+    const [lakeId] = resourcesOf(primary, 'aws_s3_bucket').find(([id]) => id.startsWith('platform_data-lake_bucket_'))!;
+    const onLake = statementsOf(policy.policy).filter((s) => JSON.stringify(s.Resource).includes(ref('aws_s3_bucket', lakeId, 'arn')));
+    expect(onLake).toEqual([
+      { Sid: 'InspectLoadableObjects', Effect: 'Allow', Action: 's3:GetObject', Resource: [`${ref('aws_s3_bucket', lakeId, 'arn')}/curated/*`, `${ref('aws_s3_bucket', lakeId, 'arn')}/predictions/*`] },
+    ]);
+  });
+
   it('starts loading only after the tables exist and the loader user holds its grants', () => {
     const [, mapping] = ofWarehouse(primary, 'aws_lambda_event_source_mapping')[0]!;
     const statementIds = resourcesOf(primary, 'aws_redshiftdata_statement').map(([id]) => `aws_redshiftdata_statement.${id}`);
