@@ -10,6 +10,7 @@ import type { Context, KinesisStreamStateResponse } from 'aws-lambda';
 import { Deadline, isDeadlineExceeded } from '../../functions/shared/deadline';
 import { CLAIM_RELEASE_GRACE_MS, S3AggregateStore } from '../../functions/stream-aggregator/aws-adapters';
 import type { AggregatorEvent } from '../../functions/stream-aggregator/index';
+import { kinesisEvent, streamRecords } from './helpers/kinesis';
 import { VALID_EVENT } from './helpers/ml-inference';
 import { localAwsEnvironment, runningContext, startSilentServer, type SilentServer } from './helpers/silent-server';
 
@@ -34,21 +35,9 @@ afterAll(async () => {
 });
 
 function windowEvent(): AggregatorEvent {
-  const sequenceNumber = `4963${'1'.padStart(52, '0')}`;
   const event = { ...VALID_EVENT, timestamp: new Date(START + 1_000).toISOString() };
   return {
-    Records: [
-      {
-        awsRegion: 'us-east-1',
-        eventID: `${SHARD}:${sequenceNumber}`,
-        eventName: 'aws:kinesis:record',
-        eventSource: 'aws:kinesis',
-        eventSourceARN: 'arn:aws:kinesis:us-east-1:123456789012:stream/events',
-        eventVersion: '1.0',
-        invokeIdentityArn: 'arn:aws:iam::123456789012:role/aggregator',
-        kinesis: { approximateArrivalTimestamp: START / 1000 + 2, data: Buffer.from(JSON.stringify(event)).toString('base64'), kinesisSchemaVersion: '1.0', partitionKey: 'u', sequenceNumber },
-      },
-    ],
+    Records: kinesisEvent(streamRecords([Buffer.from(JSON.stringify(event))], { shardId: SHARD, firstIndex: 1, arrivalMs: () => START + 2_000 })).Records,
     window: { start: new Date(START).toISOString(), end: new Date(START + 60_000).toISOString() },
     state: {},
     shardId: SHARD,

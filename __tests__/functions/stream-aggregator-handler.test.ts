@@ -6,6 +6,7 @@ import type { KinesisStreamStateResponse } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AggregatorEvent } from '../../functions/stream-aggregator/index';
 import { alertClaimKey } from '../../functions/stream-aggregator/keys';
+import { kinesisEvent, streamRecords } from './helpers/kinesis';
 import { AGGREGATOR_METRICS_NAMESPACE, INVOCATION_METRICS, WINDOW_METRICS } from '../../functions/stream-aggregator/metric-names';
 
 process.env.AWS_REGION = 'us-east-1';
@@ -81,20 +82,10 @@ function loadHandler(env: Record<string, string> = ENV): Loaded {
 
 let seq = 0;
 function event(start: number, payloads: readonly object[], isFinal: boolean, state: object = {}): AggregatorEvent {
+  const firstIndex = seq;
+  seq += payloads.length;
   return {
-    Records: payloads.map((p) => {
-      const sequenceNumber = `4963${String(seq++).padStart(52, '0')}`;
-      return {
-        awsRegion: 'us-east-1',
-        eventID: `${SHARD}:${sequenceNumber}`,
-        eventName: 'aws:kinesis:record',
-        eventSource: 'aws:kinesis',
-        eventSourceARN: 'arn:aws:kinesis:us-east-1:123456789012:stream/events',
-        eventVersion: '1.0',
-        invokeIdentityArn: 'arn:aws:iam::123456789012:role/aggregator',
-        kinesis: { approximateArrivalTimestamp: start / 1000 + 1, data: Buffer.from(JSON.stringify(p)).toString('base64'), kinesisSchemaVersion: '1.0', partitionKey: 'u', sequenceNumber },
-      };
-    }),
+    Records: kinesisEvent(streamRecords(payloads.map((p) => Buffer.from(JSON.stringify(p))), { shardId: SHARD, firstIndex, arrivalMs: () => start + 1_000 })).Records,
     window: { start: new Date(start).toISOString(), end: new Date(start + MINUTE).toISOString() },
     state,
     shardId: SHARD,

@@ -32,6 +32,17 @@ const objectCreated = JSON.stringify({
   Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: ENV.LAKE_BUCKET }, object: { key: KEY.replace(/=/g, '%3D'), size: 4096, eTag: ETAG } } }],
 });
 
+/** The Data API answers: the audit table does not list the object, and the load batch merges 42 rows. */
+function dataApiLoadsOnce(): void {
+  redshiftData.on(ExecuteStatementCommand).resolves({ Id: 'check-1' });
+  redshiftData.on(BatchExecuteStatementCommand).resolves({ Id: 'load-1' });
+  redshiftData
+    .on(DescribeStatementCommand, { Id: 'check-1' })
+    .resolves({ Id: 'check-1', Status: 'FINISHED', ResultRows: 0 })
+    .on(DescribeStatementCommand, { Id: 'load-1' })
+    .resolves({ Id: 'load-1', Status: 'FINISHED', SubStatements: [0, 0, 0, 0, 42, 1].map((rows, i) => ({ Id: `load-1:${i + 1}`, Status: 'FINISHED', ResultRows: rows })) });
+}
+
 beforeEach(() => {
   redshiftData.reset();
   s3.reset();
@@ -45,13 +56,7 @@ afterEach(() => jest.restoreAllMocks());
 
 describe('warehouse loader handler', () => {
   it('checks the audit table, writes the manifest and runs the load batch, all keyed by parameters', async () => {
-    redshiftData.on(ExecuteStatementCommand).resolves({ Id: 'check-1' });
-    redshiftData.on(BatchExecuteStatementCommand).resolves({ Id: 'load-1' });
-    redshiftData
-      .on(DescribeStatementCommand, { Id: 'check-1' })
-      .resolves({ Id: 'check-1', Status: 'FINISHED', ResultRows: 0 })
-      .on(DescribeStatementCommand, { Id: 'load-1' })
-      .resolves({ Id: 'load-1', Status: 'FINISHED', SubStatements: [0, 0, 0, 0, 42, 1].map((rows, i) => ({ Id: `load-1:${i + 1}`, Status: 'FINISHED', ResultRows: rows })) });
+    dataApiLoadsOnce();
     s3.on(PutObjectCommand).resolves({});
 
     const response = await handler(sqsEvent(objectCreated), context);
@@ -113,13 +118,7 @@ describe('warehouse loader handler', () => {
     expect(() => readConfig({ CLUSTER_IDENTIFIER: 'c' })).toThrow('environment variable(s) DATABASE_NAME, DB_USER, LAKE_BUCKET, MANIFEST_BUCKET must be set');
   });
   it('asks S3 for the notified version (If-Match on its ETag) and COPYs with the size S3 answers', async () => {
-    redshiftData.on(ExecuteStatementCommand).resolves({ Id: 'check-1' });
-    redshiftData.on(BatchExecuteStatementCommand).resolves({ Id: 'load-1' });
-    redshiftData
-      .on(DescribeStatementCommand, { Id: 'check-1' })
-      .resolves({ Id: 'check-1', Status: 'FINISHED', ResultRows: 0 })
-      .on(DescribeStatementCommand, { Id: 'load-1' })
-      .resolves({ Id: 'load-1', Status: 'FINISHED', SubStatements: [0, 0, 0, 0, 42, 1].map((rows, i) => ({ Id: `load-1:${i + 1}`, Status: 'FINISHED', ResultRows: rows })) });
+    dataApiLoadsOnce();
     s3.on(HeadObjectCommand).resolves({ ContentLength: 5000 });
     s3.on(PutObjectCommand).resolves({});
 

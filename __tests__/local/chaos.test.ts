@@ -4,39 +4,24 @@
  * invariant of the report still held (nothing lost, warehouse rows = curated records with no
  * duplicates, every malformed event quarantined with its reason, every prediction recorded).
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FAULT_KINDS } from '../../local/chaos/schedule';
 import type { LocalReport } from '../../local/report/model';
+import { alive, npmRunLocal } from './helpers/run-local';
 
-const root = path.resolve(__dirname, '..', '..');
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'daml-chaos-run-'));
 const EVENTS = 2000;
 const PREDICTIONS = 200;
 const SEED = 7;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe(`npm run local -- --chaos ${SEED} (2,000 events)`, () => {
-  let run: ReturnType<typeof spawnSync>;
+  let run: ReturnType<typeof npmRunLocal>;
   let report: LocalReport;
 
   beforeAll(() => {
-    run = spawnSync('npm', ['run', '--silent', 'local', '--', '--events', String(EVENTS), '--predictions', String(PREDICTIONS), '--chaos', String(SEED), '--out', outDir], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, FORCE_COLOR: '0' },
-      timeout: 9 * 60_000,
-    });
+    run = npmRunLocal(['--events', String(EVENTS), '--predictions', String(PREDICTIONS), '--chaos', String(SEED), '--out', outDir]);
     const file = path.join(outDir, 'report.json');
     if (!fs.existsSync(file)) throw new Error(`no report written (exit ${run.status}):\n${String(run.stdout)}\n${String(run.stderr)}`);
     report = JSON.parse(fs.readFileSync(file, 'utf8')) as LocalReport;

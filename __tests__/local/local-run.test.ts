@@ -4,28 +4,16 @@
  * invariants. The first run on a fresh machine also installs moto (scripts/toolchain.sh --only
  * moto, about a minute).
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { alive, npmRunLocal } from './helpers/run-local';
 import type { LocalReport } from '../../local/report/model';
 
 const root = path.resolve(__dirname, '..', '..');
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'daml-local-run-'));
 const EVENTS = 2000;
-
-function npmRunLocal(args: string[]) {
-  return spawnSync('npm', ['run', '--silent', 'local', '--', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' }, timeout: 9 * 60_000 });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('npm run local (2,000 events)', () => {
   let run: ReturnType<typeof npmRunLocal>;
