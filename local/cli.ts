@@ -23,8 +23,9 @@ Options:
                            (S3 errors, resets and hangs, Data API statement failures, SageMaker
                            throttling and 5xx, a processor crash mid-batch, the loader stopped
                            between COPY and merge); same seed, same schedule
-  --chaos-hang <mode>      how an injected S3 hang ends: reset (default: the connection is reset
-                           after 1.5 s) or hold (never answered: only the client's timeout ends it)
+  --chaos-hang <mode>      how an injected S3 hang ends: hold (default: never answered, only the
+                           client's timeout and the invocation's deadline end it) or reset (the
+                           connection is reset after 1.5 s)
   -h, --help               show this help
 
 Exit codes: 0 report written and every invariant holds, 1 an invariant failed (see the report),
@@ -89,7 +90,7 @@ export function parseLocalArgs(argv: readonly string[], cwd: string = process.cw
   const hang = v['chaos-hang'];
   if (hang !== undefined && v.chaos === undefined) throw new UsageError('--chaos-hang needs --chaos <seed>');
   if (hang !== undefined && hang !== 'hold' && hang !== 'reset') throw new UsageError(`--chaos-hang must be hold or reset, got "${hang}"`);
-  const chaos = v.chaos === undefined ? undefined : { seed: number(v.chaos, 'chaos', 0, 0, 2 ** 32 - 1, true), hangMode: (hang ?? 'reset') as HangMode };
+  const chaos = v.chaos === undefined ? undefined : { seed: number(v.chaos, 'chaos', 0, 0, 2 ** 32 - 1, true), hangMode: (hang ?? 'hold') as HangMode };
   return {
     events,
     malformedShare: number(v['malformed-share'], 'malformed-share', 0.05, 0, 1, false),

