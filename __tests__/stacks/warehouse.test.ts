@@ -232,13 +232,14 @@ describe('warehouse, default configuration (pilot-light DR)', () => {
     expect(fn.environment.variables.DB_USER).toBe(LOADER_DB_USER);
   });
 
-  it('lets the loader look up (GetObject, for HEAD) only the lake prefixes it loads, nothing else of the lake', () => {
+  it('lets the loader look up (GetObject for HEAD, ListBucket so a deleted key is a 404) only the lake prefixes it loads, nothing else of the lake', () => {
     const [, fn] = resourcesOf(primary, 'aws_lambda_function').find(([, f]) => f.function_name.includes('warehouse-loader'))!;
     const [, policy] = resourcesOf(primary, 'aws_iam_role_policy').find(([, p]) => p.role === fn.role.replace('.arn}', '.id}'))!;
     const [lakeId] = resourcesOf(primary, 'aws_s3_bucket').find(([id]) => id.startsWith('platform_data-lake_bucket_'))!;
     const onLake = statementsOf(policy.policy).filter((s) => JSON.stringify(s.Resource).includes(ref('aws_s3_bucket', lakeId, 'arn')));
     expect(onLake).toEqual([
       { Sid: 'InspectLoadableObjects', Effect: 'Allow', Action: 's3:GetObject', Resource: [`${ref('aws_s3_bucket', lakeId, 'arn')}/curated/*`, `${ref('aws_s3_bucket', lakeId, 'arn')}/predictions/*`] },
+      { Sid: 'InspectLoadableObjectsList', Effect: 'Allow', Action: 's3:ListBucket', Resource: ref('aws_s3_bucket', lakeId, 'arn') },
     ]);
   });
 

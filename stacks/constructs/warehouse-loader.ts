@@ -59,6 +59,7 @@ export class WarehouseLoader extends Construct {
     const timeoutSeconds = props.timeoutSeconds ?? 300;
     const maxConcurrency = props.maxConcurrency ?? config.redshift.loaderMaxConcurrency;
     const lake = dataLake.lake;
+    const loadablePrefixes = (Object.keys(WAREHOUSE_TABLES) as LoadableTable[]).map((table) => TABLES[table].prefix);
 
     this.deadLetterQueue = new SecureQueue(this, 'dlq', { queueName: naming.regional('warehouse-loader-dlq', region), platformKey });
     this.queue = new SecureQueue(this, 'queue', {
@@ -107,8 +108,11 @@ export class WarehouseLoader extends Construct {
       policyStatements: [
         this.queue.grantConsume('ConsumeLoadQueue'),
         warehouse.manifests.grantWrite('WriteCopyManifests'),
-        // HEAD (s3:GetObject) tells a notification's version from a newer one and gives COPY the object's size.
-        lake.grantRead('InspectLoadableObjects', (Object.keys(WAREHOUSE_TABLES) as LoadableTable[]).map((table) => `${TABLES[table].prefix}*`)),
+        // HEAD (s3:GetObject) tells a notification's version from a newer one and gives COPY the
+        // object's size. Without ListBucket S3 answers a HEAD of a deleted key 403, not 404; a HEAD
+        // carries no s3:prefix, so a prefix condition would never match: key names only, no content.
+        lake.grantRead('InspectLoadableObjects', loadablePrefixes.map((prefix) => `${prefix}*`)),
+        lake.grantList('InspectLoadableObjectsList'),
         ...warehouse.dataApiStatements(props.schema.loaderUser),
       ],
     });
