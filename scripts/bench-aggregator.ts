@@ -19,21 +19,33 @@ import { aggregatableOf, WindowAggregate, type AggregatableEvent } from '../func
 import { decodeEvent } from '../functions/shared/contract';
 import { generateEvents } from '../functions/shared/generator';
 import { handleWindowInvocation, type AggregateStore, type AggregatorDeps, type StreamRecordInput } from '../functions/stream-aggregator/aggregator';
+import { commandLineOrExit, integerOption, parseCommandLine } from './lib/cli-args';
 
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return dflt;
-  const n = Number(process.argv[i + 1]);
-  if (!Number.isInteger(n) || n < 1) {
-    process.stderr.write(`bench-aggregator: --${name} must be a positive integer, got "${process.argv[i + 1]}"\n`);
-    process.exit(2);
-  }
-  return n;
+export const USAGE = `Usage: npm run bench:aggregator -- [--records <n>] [--iterations <n>] [--json]
+
+  --records <n>      records in the batch (default 10000)
+  --iterations <n>   timed runs, after two warm-ups (default 9)
+  --json             print the figures as JSON
+  -h, --help         show this help`;
+
+export interface BenchOptions {
+  readonly records: number;
+  readonly iterations: number;
+  readonly json: boolean;
 }
 
-const RECORDS = arg('records', 10_000);
-const ITERATIONS = arg('iterations', 9);
-const JSON_OUT = process.argv.includes('--json');
+/** Reads the command line (pure); throws UsageError naming a bad argument. */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions | { help: true } {
+  const { values } = parseCommandLine(argv, { records: { type: 'string' }, iterations: { type: 'string' }, json: { type: 'boolean' } });
+  if (values.help) return { help: true };
+  return { records: integerOption(values.records, 'records', 10_000), iterations: integerOption(values.iterations, 'iterations', 9), json: values.json ?? false };
+}
+
+// Imported (by a test), the module runs nothing: the defaults stand in for the command line.
+const OPTIONS: BenchOptions = commandLineOrExit('bench-aggregator', USAGE, () => parseBenchArgs(require.main === module ? process.argv.slice(2) : []));
+const RECORDS = OPTIONS.records;
+const ITERATIONS = OPTIONS.iterations;
+const JSON_OUT = OPTIONS.json;
 const WINDOW_START = Date.UTC(2024, 2, 20, 10, 5);
 const NOW = Date.UTC(2024, 2, 21);
 
@@ -163,7 +175,9 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((e) => {
-  process.stderr.write(`bench-aggregator: ${(e as Error).stack ?? e}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e) => {
+    process.stderr.write(`bench-aggregator: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  });
+}

@@ -21,7 +21,6 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { DEFAULT_FLUSH_POLICY, DEFAULT_INVOKE_BUDGET, sagemakerClientOptions, type InferenceSettings } from '../functions/ml-inference/config';
 import { featureRow } from '../functions/ml-inference/domain';
 import { createHandler } from '../functions/ml-inference/handler';
@@ -32,6 +31,7 @@ import { validateEvent } from '../functions/shared/contract';
 import { generateLabelledDataset } from '../functions/shared/generator';
 import { SageMakerRuntimeStandin } from '../local/standins/sagemaker-runtime';
 import { loadModelArchive } from '../local/standins/xgboost';
+import { commandLineOrExit, integerOption, parseCommandLine } from './lib/cli-args';
 
 const CREDENTIALS = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench' };
 const ENDPOINT_NAME = 'bench-inference-use1';
@@ -105,16 +105,36 @@ function apiEvent(body: string, i: number): APIGatewayProxyEventV2 {
   };
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { requests: { type: 'string', default: '4000' }, warmup: { type: 'string', default: '400' }, rounds: { type: 'string', default: '8' }, json: { type: 'boolean', default: false } },
-  });
-  const requests = Number(values.requests);
-  const warmup = Number(values.warmup);
-  const rounds = Number(values.rounds);
-  for (const [name, v] of [['requests', requests], ['warmup', warmup], ['rounds', rounds]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
-  }
+export const USAGE = `Usage: npm run bench:inference -- [--requests <n>] [--warmup <n>] [--rounds <n>] [--json]
+
+  --requests <n>   timed requests per side (default 4000)
+  --warmup <n>     warm-up requests per side, not timed (default 400)
+  --rounds <n>     interleaved rounds the requests are split into (default 8)
+  --json           print the figures as JSON
+  -h, --help       show this help`;
+
+export interface InferenceBenchOptions {
+  readonly requests: number;
+  readonly warmup: number;
+  readonly rounds: number;
+  readonly json: boolean;
+}
+
+/** Reads the command line (pure); throws UsageError naming a bad argument. */
+export function parseInferenceBenchArgs(argv: readonly string[]): InferenceBenchOptions | { help: true } {
+  const { values } = parseCommandLine(argv, { requests: { type: 'string' }, warmup: { type: 'string' }, rounds: { type: 'string' }, json: { type: 'boolean' } });
+  if (values.help) return { help: true };
+  return {
+    requests: integerOption(values.requests, 'requests', 4000),
+    warmup: integerOption(values.warmup, 'warmup', 400),
+    rounds: integerOption(values.rounds, 'rounds', 8),
+    json: values.json ?? false,
+  };
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const values = commandLineOrExit('bench:inference', USAGE, () => parseInferenceBenchArgs(argv));
+  const { requests, warmup, rounds } = values;
 
   const endpoint = await SageMakerRuntimeStandin.start({
     endpointName: ENDPOINT_NAME,
@@ -237,7 +257,9 @@ async function main(): Promise<void> {
   if (failures > 0) process.exitCode = 1;
 }
 
-main().catch((e) => {
-  process.stderr.write(`bench:inference: ${(e as Error).stack ?? e}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((e) => {
+    process.stderr.write(`bench:inference: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  });
+}

@@ -23,24 +23,36 @@ import { generateEvents } from '../functions/shared/generator';
 import { encodeParquet } from '../functions/shared/parquet';
 import { classify } from '../functions/stream-processor/domain';
 import { ENV as PROCESSOR_ENV } from '../functions/stream-processor/config';
+import { commandLineOrExit, integerOption, parseCommandLine } from './lib/cli-args';
 
 const ROOT = path.resolve(__dirname, '..');
 const BENCH_DIR = path.join(ROOT, 'dist', 'bench');
 
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return dflt;
-  const n = Number(process.argv[i + 1]);
-  if (!Number.isInteger(n) || n < 1) {
-    process.stderr.write(`bench-processor: --${name} must be a positive integer, got "${process.argv[i + 1]}"\n`);
-    process.exit(2);
-  }
-  return n;
+export const USAGE = `Usage: npm run bench:processor -- [--records <n>] [--iterations <n>] [--json]
+
+  --records <n>      records in the batch (default 10000)
+  --iterations <n>   timed runs, after two warm-ups (default 15)
+  --json             print the figures as JSON
+  -h, --help         show this help`;
+
+export interface BenchOptions {
+  readonly records: number;
+  readonly iterations: number;
+  readonly json: boolean;
 }
 
-const RECORDS = arg('records', 10_000);
-const ITERATIONS = arg('iterations', 15);
-const JSON_OUT = process.argv.includes('--json');
+/** Reads the command line (pure); throws UsageError naming a bad argument. */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions | { help: true } {
+  const { values } = parseCommandLine(argv, { records: { type: 'string' }, iterations: { type: 'string' }, json: { type: 'boolean' } });
+  if (values.help) return { help: true };
+  return { records: integerOption(values.records, 'records', 10_000), iterations: integerOption(values.iterations, 'iterations', 15), json: values.json ?? false };
+}
+
+// Imported (by a test), the module runs nothing: the defaults stand in for the command line.
+const OPTIONS: BenchOptions = commandLineOrExit('bench-processor', USAGE, () => parseBenchArgs(require.main === module ? process.argv.slice(2) : []));
+const RECORDS = OPTIONS.records;
+const ITERATIONS = OPTIONS.iterations;
+const JSON_OUT = OPTIONS.json;
 
 /** Median and minimum: on a shared machine the minimum is the run least disturbed by other processes. */
 interface Timing {
@@ -282,7 +294,9 @@ async function main(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main().catch((e) => {
-  process.stderr.write(`bench-processor: ${(e as Error).stack ?? e}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e) => {
+    process.stderr.write(`bench-processor: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  });
+}

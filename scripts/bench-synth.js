@@ -12,25 +12,17 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
+const { commandLineOrExit, integerOption, parseCommandLine } = require('./lib/cli-args');
+
 const root = path.resolve(__dirname, '..');
-const args = process.argv.slice(2);
-const usage = 'usage: npm run bench:synth [-- --runs N]   (N: 1-20, default 3)';
-let runs = 3;
-for (let i = 0; i < args.length; i++) {
-  if (args[i] === '--runs') {
-    runs = Number(args[++i]);
-  } else if (args[i] === '--help' || args[i] === '-h') {
-    console.log(usage);
-    process.exit(0);
-  } else {
-    console.error(`bench:synth: unknown argument "${args[i]}"\n${usage}`);
-    process.exit(2);
-  }
-}
-if (!Number.isInteger(runs) || runs < 1 || runs > 20) {
-  console.error(`bench:synth: --runs must be an integer from 1 to 20, got "${runs}"\n${usage}`);
-  process.exit(2);
-}
+const usage = `Usage: npm run bench:synth [-- --runs <n>]
+
+  --runs <n>   synth runs per workflow, the median is printed (1-20, default 3)
+  -h, --help   show this help`;
+const { runs } = commandLineOrExit('bench:synth', usage, () => {
+  const { values } = parseCommandLine(process.argv.slice(2), { runs: { type: 'string' } });
+  return values.help ? { help: true } : { runs: integerOption(values.runs, 'runs', 3, 1, 20) };
+});
 
 const env = { ...process.env, CHECKPOINT_DISABLE: '1' };
 

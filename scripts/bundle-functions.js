@@ -23,6 +23,7 @@ const fs = require('fs');
 const path = require('path');
 const zlib = require('zlib');
 const crypto = require('crypto');
+const { UsageError, commandLineOrExit, parseCommandLine } = require('./lib/cli-args');
 
 const ROOT = path.resolve(__dirname, '..');
 const FUNCTIONS_DIR = path.join(ROOT, 'functions');
@@ -158,29 +159,36 @@ async function buildFunction(name, outDir, options = {}) {
   return { name, ...manifest };
 }
 
+const USAGE = `Usage: node scripts/bundle-functions.js [--out <dir>] [name...]
+
+Bundles and zips functions/<name>/index.ts (every function when no name is given).
+  --out <dir>   where the zips and their manifests go (default dist/functions)
+  -h, --help    show this help
+Environment: BUNDLE_SDK_EXTERNAL=1 leaves the AWS SDK out of the bundle.`;
+
+/**
+ * Reads the command line (pure); throws UsageError naming a bad argument.
+ * @param {readonly string[]} argv
+ * @param {readonly string[]} [known] the functions that exist
+ * @returns {{ outDir: string, names: string[] } | { help: true }}
+ */
+function parseBundleArgs(argv, known = functionNames()) {
+  const { values, positionals } = parseCommandLine(argv, { out: { type: 'string' } }, { positionals: true });
+  if (values.help) return { help: true };
+  if (values.out !== undefined && values.out.trim() === '') throw new UsageError('--out must name a directory, got ""');
+  for (const n of positionals) if (!known.includes(n)) throw new UsageError(`unknown function "${n}": allowed are ${known.join(', ') || '(none)'} (functions/<name>/index.ts)`);
+  return { outDir: values.out === undefined ? path.join(ROOT, 'dist', 'functions') : path.resolve(values.out), names: positionals };
+}
+
 async function main(argv) {
-  let outDir = path.join(ROOT, 'dist', 'functions');
-  const names = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--out') {
-      if (!argv[i + 1]) throw new Error('--out needs a directory');
-      outDir = path.resolve(argv[++i]);
-    } else if (argv[i] === '--help' || argv[i] === '-h') {
-      process.stdout.write('Usage: node scripts/bundle-functions.js [--out <dir>] [name...]\n');
-      return;
-    } else {
-      names.push(argv[i]);
-    }
-  }
-  const all = functionNames();
-  for (const n of names) if (!all.includes(n)) throw new Error(`unknown function "${n}": expected one of ${all.join(', ') || '(none)'} (functions/<name>/index.ts)`);
+  const { outDir, names } = commandLineOrExit('bundle-functions', USAGE, () => parseBundleArgs(argv));
   const sdkExternal = process.env.BUNDLE_SDK_EXTERNAL === '1';
   const results = [];
-  for (const n of names.length > 0 ? names : all) results.push(await buildFunction(n, outDir, { sdkExternal }));
+  for (const n of names.length > 0 ? names : functionNames()) results.push(await buildFunction(n, outDir, { sdkExternal }));
   for (const r of results) process.stdout.write(`bundled ${r.name}: ${r.bundleBytes} B js, ${r.bytes} B zip, sha256 ${r.sha256Base64}\n`);
 }
 
-module.exports = { deterministicZip, crc32, functionNames, bundle, buildFunction };
+module.exports = { deterministicZip, crc32, functionNames, bundle, buildFunction, parseBundleArgs };
 
 if (require.main === module) {
   main(process.argv.slice(2)).catch((e) => {

@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateLabelledDataset, type RawEvent } from '../functions/shared/generator';
 import { featureRowOf } from './ml-dataset';
+import { commandLineOrExit, parseCommandLine } from './lib/cli-args';
 import { MODEL_DIR, REPO_ROOT, predictWithArchive, shippedModelVersions } from './ml-python';
 
 export const FIXTURE_DIR = join(REPO_ROOT, '__tests__', 'fixtures', 'ml');
@@ -70,4 +71,13 @@ function main(): void {
   process.stdout.write(`recorded ${events.length} events, models ${versions.join(', ')}\n`);
 }
 
-if (require.main === module) main();
+export const USAGE = `Usage: ml-parity-fixture
+
+Records __tests__/fixtures/ml/parity-{events,predictions}.json: the parity events, their feature rows
+and every shipped model's scores for them (needs ml/.venv from \`bash ml/setup.sh\`, or ML_PYTHON).
+  -h, --help   show this help`;
+
+if (require.main === module) {
+  commandLineOrExit('ml-parity-fixture', USAGE, () => (parseCommandLine(process.argv.slice(2), {}).values.help ? { help: true } : {}));
+  main();
+}

@@ -1,10 +1,12 @@
 /**
  * Runs ml/predict.py (the SageMaker XGBoost container's serving path, in the pinned xgboost)
- * from TypeScript: used by the parity test and by the script that records its fixture.
+ * from TypeScript: used by the parity test and by the script that records its fixture. Run on its
+ * own, it reports which interpreter and models those would use.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { commandLineOrExit, parseCommandLine } from './lib/cli-args';
 
 /** The repository root, whether this runs from sources (scripts/) or compiled (dist/scripts/). */
 export const REPO_ROOT = ((up) => (basename(up) === 'dist' ? dirname(up) : up))(resolve(__dirname, '..'));
@@ -36,4 +38,20 @@ export function predictWithArchive(archive: string, rows: readonly string[]): Co
   if (run.error) throw run.error;
   if (run.status !== 0) throw new Error(`ml/predict.py exited ${run.status}: ${run.stderr}`);
   return JSON.parse(run.stdout) as ContainerPrediction;
+}
+
+export const USAGE = `Usage: ml-python
+
+Prints the Python interpreter ml/predict.py runs with and the shipped model versions, so a
+setup can be checked before the parity test or ml-parity-fixture; exit 1 when the interpreter is missing.
+  -h, --help   show this help`;
+
+if (require.main === module) {
+  commandLineOrExit('ml-python', USAGE, () => (parseCommandLine(process.argv.slice(2), {}).values.help ? { help: true } : {}));
+  try {
+    process.stdout.write(`python ${mlPython()}\nmodels ${shippedModelVersions().join(' ')}\n`);
+  } catch (e) {
+    process.stderr.write(`ml-python: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  }
 }

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { EVENT_FIELDS, MAX_EVENT_BYTES, PARTITION_KEYS, TABLES, glueColumns, type TableId } from '../functions/shared/contract';
 import { FEATURE_NAMES } from '../functions/shared/features';
 import { namedQueries } from '../stacks/athena-queries';
+import { commandLineOrExit, parseCommandLine } from './lib/cli-args';
 
 /** docs/data-flow.md, from scripts/ (ts-node) or dist/scripts/ (compiled). */
 export const DATA_FLOW_DOC = [path.resolve(__dirname, '..', 'docs', 'data-flow.md'), path.resolve(__dirname, '..', '..', 'docs', 'data-flow.md')].find((p) => fs.existsSync(p)) ?? path.resolve(__dirname, '..', 'docs', 'data-flow.md');
@@ -71,8 +72,20 @@ export function renderDoc(doc: string, blocks: Record<string, string> = generate
   return out;
 }
 
+export const USAGE = `Usage: print-contract [--write]
+
+Prints the generated blocks of docs/data-flow.md (event contract, tables, features, saved queries).
+  --write      rewrite those blocks in docs/data-flow.md instead
+  -h, --help   show this help`;
+
+/** Reads the command line (pure); throws UsageError naming a bad argument. */
+export function parsePrintContractArgs(argv: readonly string[]): { write: boolean } | { help: true } {
+  const { values } = parseCommandLine(argv, { write: { type: 'boolean' } });
+  return values.help ? { help: true } : { write: values.write ?? false };
+}
+
 if (require.main === module) {
-  if (process.argv.includes('--write')) {
+  if (commandLineOrExit('print-contract', USAGE, () => parsePrintContractArgs(process.argv.slice(2))).write) {
     fs.writeFileSync(DATA_FLOW_DOC, renderDoc(fs.readFileSync(DATA_FLOW_DOC, 'utf8')));
     process.stdout.write(`updated ${path.relative(process.cwd(), DATA_FLOW_DOC)}\n`);
   } else {
