@@ -12,8 +12,8 @@ type Handler = (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>;
 
 /** The deployed function's timeout (warehouse-loader construct default). */
 const FUNCTION_TIMEOUT_MS = 300_000;
-const REMAINING_MS = 1_500;
-const RESERVE_MS = 500;
+const REMAINING_MS = 2_000;
+const RESERVE_MS = 1_000;
 const LAKE = 'daml-analytics-lake-123456789012-use1';
 
 /** A Data API that submits every statement, and either finishes it at once or never answers a poll. */

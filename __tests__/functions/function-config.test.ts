@@ -139,7 +139,7 @@ describe('round trips: an environment written from settings reads back as those 
       lakeBucket: text,
       manifestBucket: text,
       schema: optional(text),
-      timeReserveMs: optional(fc.integer({ min: 0, max: 60_000 })),
+      timeReserveMs: optional(fc.integer({ min: 1_000, max: 60_000 })),
       minMillisPerMessage: optional(fc.integer({ min: 0, max: 900_000 })),
     });
     fc.assert(
@@ -183,5 +183,13 @@ describe('round trips: an environment written from settings reads back as those 
         expect(read.flush).toEqual({ ...inference.DEFAULT_FLUSH_POLICY, maxRows: s.flushMaxRows });
       }),
     );
+  });
+});
+
+describe('warehouse loader time reserve', () => {
+  it('refuses a reserve shorter than the grace a statement running at the deadline gets to be cancelled in', () => {
+    const env = { CLUSTER_IDENTIFIER: 'c', DATABASE_NAME: 'd', DB_USER: 'u', LAKE_BUCKET: 'l', MANIFEST_BUCKET: 'm', TIME_RESERVE_MS: '500' };
+    expect(() => loader.readConfig(env)).toThrow(/TIME_RESERVE_MS.*500/);
+    expect(loader.readConfig({ ...env, TIME_RESERVE_MS: '1000' }).timeReserveMs).toBe(1000);
   });
 });

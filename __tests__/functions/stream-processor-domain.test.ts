@@ -57,6 +57,14 @@ describe('classify', () => {
     expect(cb.table === 'quarantine' && [cb.complete, cb.row.error_kind, cb.row.event_id]).toEqual([false, 'not_json', null]);
   });
 
+  it('counts a record nested too deep as incomplete, though it parsed as an object with every field', () => {
+    const complete = { event_id: 'e1', user_id: 'u', event_type: 'page_view', timestamp: new Date(PROCESSED_AT).toISOString() };
+    const deep = JSON.stringify({ ...complete, extra: JSON.parse('['.repeat(40) + ']'.repeat(40)) });
+    const [record] = streamRecords([Buffer.from(deep)]);
+    const c = classify(record!, PROCESSED_AT);
+    expect(c.table === 'quarantine' && [c.complete, c.row.error_kind]).toEqual([false, 'too_deep']);
+  });
+
   it('judges the 24-hour future limit against arrival time, so a redelivered record is classified the same later', () => {
     const raw = Buffer.from(JSON.stringify({ timestamp: '2024-03-21T13:00:00Z', user_id: 'u', event_type: 'search', data: { page_url: '/', session_id: 's', device_type: 'mobile', location: { country: 'US' } } }));
     const [rec] = streamRecords([raw], { arrivalMs: () => Date.UTC(2024, 2, 20, 12) });

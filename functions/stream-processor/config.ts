@@ -34,7 +34,7 @@ export interface ProcessorConfig {
   readonly s3MaxDelayMs: number;
   /** WRITE_CONCURRENCY (1-64, default 8). */
   readonly writeConcurrency: number;
-  /** TIME_RESERVE_MS (0-60000, default 3000): no S3 retry starts with less than this left in the invocation. */
+  /** TIME_RESERVE_MS (0-60000, default 3000): kept back from the invocation's remaining time; every S3 write is aborted, and no retry starts, past that deadline. */
   readonly timeReserveMs: number;
   /** AWS_S3_FORCE_PATH_STYLE=true: path-style URLs, for local S3-compatible servers. */
   readonly forcePathStyle: boolean;

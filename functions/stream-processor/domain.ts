@@ -8,6 +8,7 @@ import {
   ENRICHMENT_COLUMNS,
   decodeBase64Event,
   deviceClass,
+  isPlainObject,
   normaliseCountry,
   partitionPrefix,
   type CuratedRow,
@@ -115,7 +116,7 @@ export function classify(rec: StreamRecord, processedAt: number): Classified {
   }
   const problems = result.problems;
   const parsed = result.parsed;
-  const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+  const isObject = isPlainObject(parsed);
   const row = quarantineRow(problems, parsed, rec.data, common);
   return {
     table: 'quarantine',
@@ -123,7 +124,8 @@ export function classify(rec: StreamRecord, processedAt: number): Classified {
     partitionMs: rec.arrivalMs,
     row,
     problems,
-    complete: isObject && !problems.some((p) => p.code === 'missing'),
+    // A record-level problem (too large, not JSON, too deep) means no field was checked: not complete.
+    complete: isObject && !problems.some((p) => p.code === 'missing' || p.field === '(record)'),
   };
 }
 
@@ -133,8 +135,6 @@ export interface PlannedObject {
   readonly key: string;
   /** The records to write, ascending by sequence number (may be empty when every record is a skipped copy). */
   readonly records: readonly Classified[];
-  /** Later copies of an event already written in this invocation: part of the object's record range, not written. */
-  readonly skipped: readonly Classified[];
   /** First sequence number of the range (records and skipped copies): the key's. */
   readonly firstSequence: string;
 }
@@ -192,7 +192,6 @@ export function planObjects(classified: readonly Classified[], skipped: Readonly
       table: first.table,
       key: `${objectPrefix}${first.sequenceNumber}${PARQUET_EXTENSION}`,
       records: range.filter((c) => !skipped.has(c)),
-      skipped: range.filter((c) => skipped.has(c)),
       firstSequence: first.sequenceNumber,
     });
   }

@@ -1,9 +1,10 @@
 /**
  * The quarantine row of a record that failed decoding, sized to the quarantine table's columns:
  * every string within its column's characters and UTF-8 bytes (Redshift VARCHAR counts bytes),
- * so a hostile record cannot produce a row the lake's readers or the warehouse refuse.
+ * so a hostile record cannot produce a row the lake's readers (Glue, Athena) refuse.
  */
 import {
+  isPlainObject,
   QUARANTINE_COLUMNS,
   deriveEventId,
   describeProblems,
@@ -44,8 +45,8 @@ function problemsJson(problems: readonly Problem[]): string {
 }
 
 function stringProp(parsed: unknown, key: string, column: ColumnSpec): string | null {
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
-  const v = (parsed as Record<string, unknown>)[key];
+  if (!isPlainObject(parsed)) return null;
+  const v = parsed[key];
   return typeof v === 'string' && v.length > 0 ? fitToColumn(v, column) : null;
 }
 
@@ -66,7 +67,7 @@ export type QuarantineSource = Pick<QuarantineRow, 'ingested_at' | 'processed_at
 
 /** `data` is the record as Kinesis delivered it (base64); `parsed` its JSON value, when it had one. */
 export function quarantineRow(problems: readonly Problem[], parsed: unknown, data: string, source: QuarantineSource): QuarantineRow {
-  const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+  const isObject = isPlainObject(parsed);
   return {
     error_kind: problems[0]!.code,
     reason: fitToColumn(describeProblems(problems), REASON),

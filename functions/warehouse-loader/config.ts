@@ -3,6 +3,7 @@
  * the init naming every missing variable at once (the WarehouseLoader construct sets them all).
  */
 import { type Environment, integer, NON_EMPTY, POWERTOOLS_ENV, readEnvironment } from '../shared/env';
+import { CANCEL_GRACE_MS } from './data-api';
 import { WAREHOUSE_SCHEMA } from './sql';
 
 /** Environment variable names, also the keys of the construct's environment map. */
@@ -44,7 +45,8 @@ export function readConfig(env: Environment): LoaderConfig {
     lakeBucket: vars.required(ENV.lakeBucket, NON_EMPTY),
     manifestBucket: vars.required(ENV.manifestBucket, NON_EMPTY),
     schema: vars.withDefault(ENV.schema, NON_EMPTY, WAREHOUSE_SCHEMA),
-    timeReserveMs: vars.withDefault(ENV.timeReserveMs, integer({ min: 0, max: 60_000 }), LOADER_TIME_DEFAULTS.timeReserveMs),
+    // At least the grace a statement still running at the deadline gets to be cancelled in.
+    timeReserveMs: vars.withDefault(ENV.timeReserveMs, integer({ min: CANCEL_GRACE_MS, max: 60_000 }), LOADER_TIME_DEFAULTS.timeReserveMs),
     minMillisPerMessage: vars.withDefault(ENV.minMillisPerMessage, integer({ min: 0, max: 900_000 }), LOADER_TIME_DEFAULTS.minMillisPerMessage),
   }));
 }

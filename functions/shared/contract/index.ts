@@ -43,7 +43,7 @@ export {
 export { deriveEventId } from './event-id';
 export { gluePartitionKeys, glueColumns, partitionProjectionParameters, toGlueColumns, trinoType, type GlueColumn } from './glue';
 export { parseIsoTimestamp } from './iso-timestamp';
-export { previewValue } from './json';
+export { isPlainObject, previewValue } from './json';
 export { DEVICE_CLASSES, deviceClass, normaliseCountry, type DeviceClass } from './normalisation';
 export { parquetSchema, toParquetSchema, type ParquetSchemaElement } from './parquet-schema';
 export { PARTITION_KEYS, PARTITION_PROJECTION_START_DATE, partitionOf, partitionPrefix } from './partitions';

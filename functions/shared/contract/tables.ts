@@ -46,7 +46,11 @@ function sameAs<const N extends CuratedColumnName, const C extends ColumnChanges
   return { ...column, ...changes } as unknown as Changed<N, C>;
 }
 
-/** Quarantine rows: the original bytes plus every problem, so nothing is lost and a fixed record can be replayed. */
+/**
+ * Quarantine rows: every problem and the original bytes, so a fixed record can be replayed; a record
+ * over raw_data's size keeps its first bytes and its true size (the whole record is still in the
+ * stream for its retention, and in the producer).
+ */
 export const QUARANTINE_COLUMNS = [
   { name: 'error_kind', type: 'string', maxLength: 32, nullable: false, description: 'Code of the first problem (not_json, too_large, too_deep, not_object, missing, empty, type, format, enum, max_length, range, duplicate)' },
   { name: 'reason', type: 'string', maxLength: 4096, nullable: false, description: 'Every problem as "field: code, got value; allowed: ..." joined by " | "' },
@@ -58,7 +62,8 @@ export const QUARANTINE_COLUMNS = [
   sameAs('processed_at', { description: 'When the stream processor quarantined the record' }),
   sameAs('source_shard_id'),
   sameAs('source_sequence_number', { description: 'Kinesis sequence number' }),
-  // Appended, not placed next to raw_data: warehouse COPY maps Parquet columns by position.
+  // Appended, not placed next to raw_data: readers that map Parquet columns by position (a COPY)
+  // keep reading the older objects' columns where they were.
   { name: 'raw_data_truncated', type: 'boolean', nullable: false, description: 'True when the record is too large for raw_data, which then holds its first bytes (a whole number of base64 groups)' },
   { name: 'raw_byte_count', type: 'int', nullable: false, description: 'Size of the record as received, in bytes' },
 ] as const satisfies readonly ColumnSpec[];
