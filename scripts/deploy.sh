@@ -97,6 +97,7 @@ for role in "${roles[@]}"; do
   stack="$(daml_stack_name "$role")"
   dir="$(daml_stack_dir "$role")"
   [ -f "$dir/cdk.tf.json" ] || daml_die 1 "FAILED: stack $stack: $dir/cdk.tf.json was not synthesized (check PROJECT_NAME / ENVIRONMENT)"
+  daml_check_former_state "$role"
   daml_log "deploying stack $stack"
   if ! "$DAML_TERRAFORM" -chdir="$dir" init -input=false; then
     daml_die 1 "FAILED: stack $stack: terraform init failed${deployed[0]:+ (already deployed: ${deployed[*]})}"

@@ -146,6 +146,7 @@ destroyed=()
 for role in "${roles[@]}"; do
   stack="$(daml_stack_name "$role")"
   dir="$(daml_stack_dir "$role")"
+  daml_check_former_state "$role"
   daml_log "destroying stack $stack"
   if ! "$DAML_TERRAFORM" -chdir="$dir" init -input=false; then
     daml_die 1 "FAILED: stack $stack: terraform init failed${destroyed[0]:+ (already destroyed: ${destroyed[*]})}"

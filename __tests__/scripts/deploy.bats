@@ -178,6 +178,23 @@ terraform -chdir=$DAML_STACKS_DIR/$PRIMARY output"
   [[ "$output" == *"stack $PRIMARY: local Terraform state in $beside/$PRIMARY.tfstate"* ]]
 }
 
+@test "state still where earlier versions kept it (inside the stack folder) is named with how to move it, and nothing is applied" {
+  for stack in "$DR" "$PRIMARY"; do
+    node -e 'const f = process.argv[1]; const j = JSON.parse(require("fs").readFileSync(f, "utf8")); j.terraform = { ...j.terraform, backend: { local: { path: `../../../state/${process.argv[2]}.tfstate` } } }; require("fs").writeFileSync(f, JSON.stringify(j))' "$DAML_STACKS_DIR/$stack/cdk.tf.json" "$stack"
+  done
+  echo '{"version": 4, "serial": 7}' >"$DAML_STACKS_DIR/$DR/terraform.$DR.tfstate"
+  run "$REPO_ROOT/scripts/deploy.sh" --auto-approve
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"stack $DR: its Terraform state is still at $DAML_STACKS_DIR/$DR/terraform.$DR.tfstate"* ]]
+  [[ "$output" == *"init -migrate-state -force-copy"* ]]
+  [ -z "$(calls ' (init|apply) ')" ]
+  # Once moved, the deployment goes ahead.
+  beside="$(cd "$DAML_STACKS_DIR/../.." && pwd)/state"
+  mkdir -p "$beside" && mv "$DAML_STACKS_DIR/$DR/terraform.$DR.tfstate" "$beside/$DR.tfstate"
+  run "$REPO_ROOT/scripts/deploy.sh" --auto-approve
+  [ "$status" -eq 0 ]
+}
+
 @test "more than one target, or an ENVIRONMENT that is not a name, exits 2 before anything runs" {
   run "$REPO_ROOT/scripts/deploy.sh" dr primary
   [ "$status" -eq 2 ]

@@ -100,6 +100,20 @@ daml_local_state_file() {
   ' -- "$dir"
 }
 
+# daml_check_former_state ROLE: exit 1 when the stack's local state is still where earlier
+# versions kept it (terraform.<stack>.tfstate inside its synthesized folder, which a synth or an
+# rm -rf cdktf.out can delete) and not yet at its current path: Terraform would otherwise start
+# from empty state and try to create, or "destroy", nothing of what exists.
+daml_check_former_state() {
+  local dir stack former current
+  dir="$(daml_stack_dir "$1")"
+  stack="$(daml_stack_name "$1")"
+  former="$dir/terraform.$stack.tfstate"
+  current="$(daml_local_state_file "$1")" || current=""
+  [ -n "$current" ] && [ -s "$former" ] && [ "$former" != "$current" ] && [ ! -e "$current" ] || return 0
+  daml_die 1 "stack $stack: its Terraform state is still at $former, where earlier versions kept it; this version keeps it at $current. Move it once: terraform -chdir=$dir init -migrate-state -force-copy (or, without $dir/.terraform: mkdir -p $(dirname "$current") && mv $former $current); nothing was changed"
+}
+
 # Roles to act on for a target, in the order given: daml_roles TARGET FIRST SECOND.
 daml_roles() {
   case "$1" in
