@@ -122,7 +122,11 @@ daml_missing_prerequisites() {
         if command -v aws >/dev/null 2>&1; then
           local error
           if ! error="$(daml_aws sts get-caller-identity --query Account --output text 2>&1 >/dev/null)"; then
-            echo "AWS credentials not usable (aws sts get-caller-identity failed: $(printf '%s' "$error" | tr '\n' ' ' | cut -c1-200)): configure a profile (AWS_PROFILE) or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+            if daml_region_missing "$error"; then
+              echo "$DAML_REGION_MISSING"
+            else
+              echo "AWS credentials not usable (aws sts get-caller-identity failed: $(printf '%s' "$error" | tr '\n' ' ' | cut -c1-200)): configure a profile (AWS_PROFILE) or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+            fi
           fi
         fi
         ;;
@@ -140,7 +144,13 @@ daml_aws() {
   fi
 }
 
-daml_account_id() { daml_aws sts get-caller-identity --query Account --output text; }
+# daml_account_id [REGION]: the account of the credentials, asked in REGION when given.
+daml_account_id() { daml_aws sts get-caller-identity ${1:+--region "$1"} --query Account --output text; }
+
+# The AWS CLI refuses every call, sts included, when no region is configured; that is not a
+# credentials problem, so it is reported as what it is.
+DAML_REGION_MISSING="no AWS region for the AWS CLI: export AWS_REGION=<region> (or AWS_DEFAULT_REGION), or set region in the AWS profile (aws configure set region <region>)"
+daml_region_missing() { [[ "$1" == *"must specify a region"* || "$1" == *NoRegionError* ]]; }
 
 # daml_manifest ROLE [ACCOUNT]: the stack's manifest (scripts/lib/stack-manifest.js); fails when
 # the stack has not been synthesized.
