@@ -419,7 +419,8 @@ if [ -n "$missing" ]; then
   while IFS= read -r line; do report UNKNOWN prerequisite - - - "$line"; done <<<"$missing"
   finish
 fi
-if ! ACCOUNT="$(daml_account_id "$region_filter" 2>&1)"; then
+# Asked in the --region region when given, so that no default region is needed.
+if ! ACCOUNT="$(daml_aws sts get-caller-identity ${region_filter:+--region "$region_filter"} --query Account --output text 2>&1)"; then
   if daml_region_missing "$ACCOUNT"; then
     report UNKNOWN region - - "aws sts" "${DAML_REGION_MISSING/#no AWS region for the AWS CLI:/no AWS region: pass --region REGION,}"
   else

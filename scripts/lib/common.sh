@@ -48,6 +48,12 @@ daml_json_string() { node -e 'process.stdout.write(JSON.stringify(process.argv[1
 # Stack name of a role, exactly as main.ts / PlatformNaming builds it: <project>-<environment>-<role>.
 daml_stack_name() { printf '%s-%s-%s' "$(daml_project_name)" "$(daml_environment)" "$1"; }
 
+# The help text's account of the stacks a script acts on, with the names it would use right now.
+daml_stack_names_help() {
+  printf '  %s and %s\n  (<project>-<environment>-primary|dr, from PROJECT_NAME=%s and ENVIRONMENT=%s)' \
+    "$(daml_stack_name primary)" "$(daml_stack_name dr)" "$(daml_project_name)" "$(daml_environment)"
+}
+
 daml_stack_dir() { printf '%s/%s' "$DAML_STACKS_DIR" "$(daml_stack_name "$1")"; }
 
 # The environment's configuration file, as stacks/config/load.ts finds it.
@@ -144,8 +150,7 @@ daml_aws() {
   fi
 }
 
-# daml_account_id [REGION]: the account of the credentials, asked in REGION when given.
-daml_account_id() { daml_aws sts get-caller-identity ${1:+--region "$1"} --query Account --output text; }
+daml_account_id() { daml_aws sts get-caller-identity --query Account --output text; }
 
 # The AWS CLI refuses every call, sts included, when no region is configured; that is not a
 # credentials problem, so it is reported as what it is.
