@@ -93,9 +93,11 @@ describe('produce-events CLI', () => {
       [true, 'a terminal gets the progress line rewritten in place'],
     ])('progress on stderr (isTTY %s): %s', async (isTTY) => {
       Object.assign(process.env, { AWS_REGION: 'us-east-1', ...fakeKeys });
-      jest.spyOn(KinesisClient.prototype, 'send').mockImplementation(async (command: PutRecordsCommand) => ({
+      // send is overloaded (promise and callback forms); only the promise form is called here.
+      const accept = async (command: PutRecordsCommand) => ({
         Records: (command.input.Records ?? []).map((_, i) => ({ SequenceNumber: String(i), ShardId: 'shardId-000000000000' })),
-      }));
+      });
+      jest.spyOn(KinesisClient.prototype, 'send').mockImplementation(accept as unknown as KinesisClient['send']);
       const out = sink();
       const err = sink(isTTY);
       expect(await main(['--stream', 'clicks', '--count', '1200'], out, err)).toBe(0);
