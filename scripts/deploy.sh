@@ -4,10 +4,11 @@
 set -euo pipefail
 
 usage() {
-  cat <<'EOF'
+  cat <<EOF
 Usage: scripts/deploy.sh [primary|dr|all] [--auto-approve] [--allow-local-state] [--help]
 
-Deploys the regional stacks of ${PROJECT_NAME:-data-analytics-ml}-${ENVIRONMENT:-analytics}:
+Deploys the regional stacks
+$(daml_stack_names_help):
   0. checks where the Terraform state will live: without TF_STATE_BUCKET it is a
      local file, state/<stack>.tfstate beside cdktf.out (the project root).
      That is refused for an environment that is not a development one

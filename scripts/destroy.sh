@@ -4,10 +4,11 @@
 set -euo pipefail
 
 usage() {
-  cat <<'EOF'
+  cat <<EOF
 Usage: scripts/destroy.sh [primary|dr|all] [--yes --i-understand-data-loss] [--help]
 
-Destroys the regional stacks of ${PROJECT_NAME:-data-analytics-ml}-${ENVIRONMENT:-analytics},
+Destroys the regional stacks
+$(daml_stack_names_help),
 primary first and DR last (the reverse of deploy.sh: the primary's replication
 looks up the DR lake, so the DR stack must outlive it).
 

@@ -40,7 +40,7 @@ Environment: AWS_PROFILE / credentials as for the AWS CLI; AWS_ENDPOINT_URL to
 check a local emulator; PROJECT_NAME, ENVIRONMENT as for the synth.
 
 Exit status: 0 all OK; 1 a WARN; 2 a CRIT; 3 a check could not run (no
-credentials, stack not synthesized or not deployed, bad arguments). With mixed
+region or credentials, stack not synthesized or not deployed, bad arguments). With mixed
 results the most severe known status wins: CRIT, then could-not-run, then WARN.
 EOF
 }
@@ -419,8 +419,13 @@ if [ -n "$missing" ]; then
   while IFS= read -r line; do report UNKNOWN prerequisite - - - "$line"; done <<<"$missing"
   finish
 fi
-if ! ACCOUNT="$(daml_account_id 2>&1)"; then
-  report UNKNOWN credentials - - "aws sts" "no usable AWS credentials: $(short "$ACCOUNT")"
+# Asked in the --region region when given, so that no default region is needed.
+if ! ACCOUNT="$(daml_aws sts get-caller-identity ${region_filter:+--region "$region_filter"} --query Account --output text 2>&1)"; then
+  if daml_region_missing "$ACCOUNT"; then
+    report UNKNOWN region - - "aws sts" "${DAML_REGION_MISSING/#no AWS region for the AWS CLI:/no AWS region: pass --region REGION,}"
+  else
+    report UNKNOWN credentials - - "aws sts" "no usable AWS credentials: $(short "$ACCOUNT")"
+  fi
   finish
 fi
 

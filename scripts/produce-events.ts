@@ -110,6 +110,61 @@ export function parseCli(argv: readonly string[], now = Date.now()): CliOptions 
   return opts;
 }
 
+/**
+ * What keeps the SDK from sending at all (no region, no credentials, an endpoint URL that is not
+ * one), found before the first call: the sender retries every call-level error per record, so
+ * without this check a configuration mistake would surface only as every record failing (exit 1).
+ */
+export async function awsConfigurationProblem(client: KinesisClient, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  let region: string;
+  try {
+    region = await client.config.region();
+  } catch (e) {
+    const message = (e as Error).message;
+    if (/region is missing/i.test(message)) return 'no AWS region: pass --region <region>, export AWS_REGION (or AWS_DEFAULT_REGION), or set region in the AWS profile';
+    return `AWS region not usable: ${message}`;
+  }
+  try {
+    await client.config.endpointProvider({ Region: region, UseFIPS: false, UseDualStack: false });
+  } catch (e) {
+    return `AWS region "${region}" not usable: ${(e as Error).message}`;
+  }
+  for (const name of ['AWS_ENDPOINT_URL_KINESIS', 'AWS_ENDPOINT_URL'] as const) {
+    const url = env[name];
+    if (url === undefined || url === '') continue;
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) return `${name}="${url}" is not an http(s) URL (for a local emulator: http://127.0.0.1:<port>)`;
+    break;
+  }
+  try {
+    await client.config.credentials();
+  } catch (e) {
+    return `no usable AWS credentials (${(e as Error).name}: ${(e as Error).message}): set AWS_PROFILE or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`;
+  }
+  return undefined;
+}
+
+/**
+ * Progress of the send: one rewritten line (\r) on a terminal; on a pipe or a log file, where
+ * carriage returns pile up into one unreadable line, a plain line every 10 seconds instead.
+ */
+export function progressReporter(err: NodeJS.WritableStream & { isTTY?: boolean }, total: number, now: () => number = Date.now): { update(sent: number): void; done(): void } {
+  const tty = err.isTTY === true;
+  const interval = tty ? 1_000 : 10_000;
+  const started = now();
+  let lastPrint: number | undefined;
+  return {
+    update(sent) {
+      const t = now();
+      if (tty ? lastPrint !== undefined && t - lastPrint < interval : t - (lastPrint ?? started) < interval) return;
+      lastPrint = t;
+      err.write(tty ? `\rsent ${sent}/${total}` : `sent ${sent}/${total}\n`);
+    },
+    done() {
+      if (tty && lastPrint !== undefined) err.write('\n');
+    },
+  };
+}
+
 export async function main(argv: readonly string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
   let opts: CliOptions;
   try {
@@ -139,20 +194,20 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
   }
   const client = new KinesisClient(opts.region ? { region: opts.region } : {});
   const started = Date.now();
-  let lastPrint = 0;
+  const progress = progressReporter(err, records.length);
   try {
+    const problem = await awsConfigurationProblem(client);
+    if (problem) {
+      err.write(`produce-events: ${problem}\n`);
+      return 3;
+    }
     const summary = await sendRecords(client, records, {
       stream: opts.stream!,
       concurrency: opts.concurrency,
       maxAttempts: opts.maxAttempts,
-      onProgress: ({ sent }) => {
-        if (Date.now() - lastPrint > 1000) {
-          lastPrint = Date.now();
-          err.write(`\rsent ${sent}/${records.length}`);
-        }
-      },
+      onProgress: ({ sent }) => progress.update(sent),
     });
-    if (lastPrint > 0) err.write('\n');
+    progress.done();
     const secs = (Date.now() - started) / 1000;
     const malformed = records.filter((r) => r.kind !== 'valid' && r.kind !== 'duplicate').length;
     const duplicates = records.filter((r) => r.kind === 'duplicate').length;

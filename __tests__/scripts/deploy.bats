@@ -23,6 +23,18 @@ setup() {
   [ ! -s "$FAKE_CALLS" ]
 }
 
+@test "--help names the stacks it would deploy, expanded from PROJECT_NAME and ENVIRONMENT" {
+  run "$REPO_ROOT/scripts/deploy.sh" --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"$PRIMARY and $DR"* ]]
+  [[ "$output" == *"PROJECT_NAME=data-analytics-ml and ENVIRONMENT=analytics"* ]]
+  [[ "$output" != *'${'* ]]
+  PROJECT_NAME=shop ENVIRONMENT=staging run "$REPO_ROOT/scripts/deploy.sh" --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"shop-staging-primary and shop-staging-dr"* ]]
+  [ ! -s "$FAKE_CALLS" ]
+}
+
 @test "an unknown argument exits 2 and names it" {
   run "$REPO_ROOT/scripts/deploy.sh" everything
   [ "$status" -eq 2 ]
@@ -99,6 +111,15 @@ terraform -chdir=$DAML_STACKS_DIR/$PRIMARY output"
   run "$REPO_ROOT/scripts/deploy.sh"
   [ "$status" -eq 3 ]
   [[ "$output" == *"AWS credentials not usable"*"Unable to locate credentials"* ]]
+  [ -z "$(calls '^(npm|terraform)')" ]
+}
+
+@test "no AWS region: named as a missing region with how to set it, not as credentials; exit 3" {
+  respond aws 255 '*sts get-caller-identity*' 'You must specify a region. You can also configure your region by running "aws configure".'
+  run "$REPO_ROOT/scripts/deploy.sh"
+  [ "$status" -eq 3 ]
+  [[ "$output" == *"missing prerequisite: no AWS region for the AWS CLI: export AWS_REGION=<region>"* ]]
+  [[ "$output" != *"credentials not usable"* ]]
   [ -z "$(calls '^(npm|terraform)')" ]
 }
 

@@ -26,6 +26,18 @@ destroys() { calls '^terraform .* destroy ' | sed -E 's/^terraform -chdir=[^ ]*\
   [ ! -s "$FAKE_CALLS" ]
 }
 
+@test "--help names the stacks it would destroy, expanded from PROJECT_NAME and ENVIRONMENT" {
+  run "$REPO_ROOT/scripts/destroy.sh" --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"$PRIMARY and $DR"* ]]
+  [[ "$output" == *"PROJECT_NAME=data-analytics-ml and ENVIRONMENT=analytics"* ]]
+  [[ "$output" != *'${'* ]]
+  PROJECT_NAME=shop ENVIRONMENT=staging run "$REPO_ROOT/scripts/destroy.sh" --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"shop-staging-primary and shop-staging-dr"* ]]
+  [ ! -s "$FAKE_CALLS" ]
+}
+
 @test "typing the environment name back on a terminal destroys primary first, then DR" {
   run in_terminal analytics "$REPO_ROOT/scripts/destroy.sh"
   [ "$status" -eq 0 ]

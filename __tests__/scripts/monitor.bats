@@ -195,6 +195,25 @@ setup() {
   [[ "$output" == *"https://us-west-2.console.aws.amazon.com/cloudwatch/home?region=us-west-2#dashboards/dashboard/data-analytics-ml-analytics-operations-usw2"* ]]
 }
 
+@test "no region: reported as a missing region naming AWS_REGION and --region, not as credentials; exit 3" {
+  respond aws 255 '*sts get-caller-identity*' 'You must specify a region. You can also configure your region by running "aws configure".'
+  run "$REPO_ROOT/scripts/monitor.sh"
+  [ "$status" -eq 3 ]
+  grep -qE "^UNKNOWN +region .*no AWS region: pass --region REGION, export AWS_REGION=<region>" <<<"$output"
+  [[ "$output" != *credentials* ]]
+  [ "$(grep -c "^UNKNOWN" <<<"$output")" -eq 1 ]
+  [ "$(wc -l <"$FAKE_CALLS")" -eq 1 ]
+}
+
+@test "--region also answers the account question, so no default region is needed" {
+  respond aws 255 '*sts get-caller-identity*' 'You must specify a region.'
+  respond aws 0 '*sts get-caller-identity --region us-west-2 *' "$ACCOUNT"
+  run "$REPO_ROOT/scripts/monitor.sh" dashboard --region us-west-2
+  [ "$status" -eq 0 ]
+  grep -qE "^OK +dashboard +us-west-2" <<<"$output"
+  [ -n "$(calls '^aws sts get-caller-identity --region us-west-2 ')" ]
+}
+
 @test "no credentials: exit 3 before any other call" {
   respond aws 255 '*sts get-caller-identity*' 'An error occurred (ExpiredToken) when calling the GetCallerIdentity operation'
   run "$REPO_ROOT/scripts/monitor.sh"

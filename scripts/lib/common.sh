@@ -48,6 +48,12 @@ daml_json_string() { node -e 'process.stdout.write(JSON.stringify(process.argv[1
 # Stack name of a role, exactly as main.ts / PlatformNaming builds it: <project>-<environment>-<role>.
 daml_stack_name() { printf '%s-%s-%s' "$(daml_project_name)" "$(daml_environment)" "$1"; }
 
+# The help text's account of the stacks a script acts on, with the names it would use right now.
+daml_stack_names_help() {
+  printf '  %s and %s\n  (<project>-<environment>-primary|dr, from PROJECT_NAME=%s and ENVIRONMENT=%s)' \
+    "$(daml_stack_name primary)" "$(daml_stack_name dr)" "$(daml_project_name)" "$(daml_environment)"
+}
+
 daml_stack_dir() { printf '%s/%s' "$DAML_STACKS_DIR" "$(daml_stack_name "$1")"; }
 
 # The environment's configuration file, as stacks/config/load.ts finds it.
@@ -136,7 +142,11 @@ daml_missing_prerequisites() {
         if command -v aws >/dev/null 2>&1; then
           local error
           if ! error="$(daml_aws sts get-caller-identity --query Account --output text 2>&1 >/dev/null)"; then
-            echo "AWS credentials not usable (aws sts get-caller-identity failed: $(printf '%s' "$error" | tr '\n' ' ' | cut -c1-200)): configure a profile (AWS_PROFILE) or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+            if daml_region_missing "$error"; then
+              echo "$DAML_REGION_MISSING"
+            else
+              echo "AWS credentials not usable (aws sts get-caller-identity failed: $(printf '%s' "$error" | tr '\n' ' ' | cut -c1-200)): configure a profile (AWS_PROFILE) or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+            fi
           fi
         fi
         ;;
@@ -155,6 +165,11 @@ daml_aws() {
 }
 
 daml_account_id() { daml_aws sts get-caller-identity --query Account --output text; }
+
+# The AWS CLI refuses every call, sts included, when no region is configured; that is not a
+# credentials problem, so it is reported as what it is.
+DAML_REGION_MISSING="no AWS region for the AWS CLI: export AWS_REGION=<region> (or AWS_DEFAULT_REGION), or set region in the AWS profile (aws configure set region <region>)"
+daml_region_missing() { [[ "$1" == *"must specify a region"* || "$1" == *NoRegionError* ]]; }
 
 # daml_manifest ROLE [ACCOUNT]: the stack's manifest (scripts/lib/stack-manifest.js); fails when
 # the stack has not been synthesized.
