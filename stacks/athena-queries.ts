@@ -19,13 +19,6 @@ function sinceDays(days: number): string {
   return `dt >= date_format(current_date - INTERVAL '${days}' DAY, '%Y-%m-%d')`;
 }
 
-/**
- * Copies of one event in arrival order, the earliest first: Kinesis arrival time, then shard and
- * numeric sequence position (a longer sequence number is a later one), then processing time. The
- * saved query and the view keep the same copy.
- */
-const EARLIEST_COPY_FIRST = '"ingested_at", "source_shard_id", length("source_sequence_number"), "source_sequence_number", "processed_at"';
-
 export function namedQueries(database: string): NamedQuerySpec[] {
   const events = `"${database}"."${TABLES.curated.name}"`;
   const quarantine = `"${database}"."${TABLES.quarantine.name}"`;
@@ -83,7 +76,7 @@ ORDER BY records DESC`,
       name: 'Deduplicated events (last day)',
       description: 'One row per event_id (the curated table is at-least-once: producers may re-send)',
       sql: `SELECT * FROM (
-  SELECT e.*, row_number() OVER (PARTITION BY event_id ORDER BY ${EARLIEST_COPY_FIRST}) AS copy
+  SELECT e.*, row_number() OVER (PARTITION BY event_id ORDER BY ingested_at, source_sequence_number) AS copy
   FROM ${events} e
   WHERE ${sinceDays(1)}
 ) WHERE copy = 1`,
@@ -123,7 +116,7 @@ export function uniqueEventsView(database: string): CatalogViewSpec {
     sql: `SELECT ${list}
 FROM (
   SELECT ${list},
-         row_number() OVER (PARTITION BY "event_id" ORDER BY ${EARLIEST_COPY_FIRST}) AS "copy_number"
+         row_number() OVER (PARTITION BY "event_id" ORDER BY "ingested_at", "source_shard_id", length("source_sequence_number"), "source_sequence_number", "processed_at") AS "copy_number"
   FROM ${quoted(database)}.${quoted(TABLES.curated.name)}
 )
 WHERE "copy_number" = 1`,
