@@ -6,8 +6,16 @@ cd "$(dirname "$0")"
 python="${ML_PYTHON_BOOTSTRAP:-python3}"
 if ! command -v "$python" >/dev/null 2>&1; then
   echo "ml/setup.sh: $python not found; install Python 3.9-3.12 (the pinned numpy and scipy have no wheels for newer versions)" >&2
-  exit 1
+  exit 3
 fi
+version="$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+case "$version" in
+  3.9 | 3.10 | 3.11 | 3.12) ;;
+  *)
+    echo "ml/setup.sh: $python is Python $version; the pinned xgboost, numpy and scipy need 3.9-3.12 (set ML_PYTHON_BOOTSTRAP to such an interpreter)" >&2
+    exit 3
+    ;;
+esac
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi

@@ -15,6 +15,9 @@ echo "== ML Python environment (ml/requirements.txt -> ml/.venv)"
 bash ml/setup.sh
 # <<< ml
 
+echo "== headless Chromium (the browser test of the local run's report)"
+bash scripts/lib/ensure-chromium.sh
+
 echo "== unit, property and synthesized-JSON tests (jest)"
 jest_status=0
 npx --no-install jest --ci --json --outputFile="$results/jest.json" "$@" || jest_status=$?

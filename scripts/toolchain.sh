@@ -69,6 +69,8 @@ want() { [[ ",$ONLY," == *",$1,"* ]]; }
 
 log() { printf '[toolchain] %s\n' "$*" >&2; }
 die() { printf '[toolchain] ERROR: %s\n' "$*" >&2; exit 1; }
+# A missing prerequisite (exit 3, as in the other scripts): say what is missing and what needs it.
+missing() { printf '[toolchain] MISSING: %s\n' "$*" >&2; exit 3; }
 
 mkdir -p "$CACHE"
 CACHE="$(cd "$CACHE" && pwd)"
@@ -103,7 +105,7 @@ export CHECKPOINT_DISABLE=1  # no version check calls from terraform
 
 GOOS_GOARCH=""
 need_go() {
-  command -v go >/dev/null 2>&1 || die "the Go toolchain (go) is required to build Terraform and the AWS provider"
+  command -v go >/dev/null 2>&1 || missing "the Go toolchain (go) is required to build Terraform and the AWS provider"
   if [ -z "$GOOS_GOARCH" ]; then
     GOOS_GOARCH="$(go env GOOS)_$(go env GOARCH)"
   fi
@@ -265,7 +267,7 @@ ensure_venv() {
     add_summary "$name" reused $((SECONDS - t0)) "$mod $version"
     return
   fi
-  command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found (set DAML_PYTHON)"
+  command -v "$PYTHON" >/dev/null 2>&1 || missing "$PYTHON not found: checkov, moto and the AWS CLI are installed into venvs of a Python 3 (set DAML_PYTHON)"
   log "installing $spec into $venv"
   logf="$CACHE/logs/pip-$name.log"
   rm -rf "$venv"

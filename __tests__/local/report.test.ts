@@ -1,22 +1,7 @@
 import { checkInvariants, percentileOf, type InvariantInputs, type LocalReport } from '../../local/report/model';
+import { healthy, report } from './helpers/report-fixture';
 import { renderHtml } from '../../local/report/html';
 import { renderText } from '../../local/report/text';
-
-const healthy: InvariantInputs = {
-  records: { generated: 100, sent: 100, producerFailed: 0, readFromStream: 100, curated: 90, quarantined: 8, onFailureDestination: 2, retried: 10, lost: 0, duplicateLakeRows: 0, replayedInvocations: 1, replayedRecords: 10 },
-  quality: { malformedSent: 8, malformedQuarantined: 8, malformedWithReason: 8, validQuarantined: 0 },
-  warehouse: { events: 90, distinctEventIds: 90, predictions: 5 },
-  predictions: {
-    requested: 5,
-    answered: 5,
-    lakeRows: 5,
-    byVariant: [
-      { variant: 'champion', modelVersion: 'v1', weight: 90, answered: 4, lakeRows: 4, warehouseRows: 4, meanScore: 0.2 },
-      { variant: 'challenger', modelVersion: 'v2', weight: 10, answered: 1, lakeRows: 1, warehouseRows: 1, meanScore: 0.1 },
-    ],
-  },
-  replayShare: 0.05,
-};
 
 const failing = (i: InvariantInputs) => checkInvariants(i).filter((x) => !x.ok).map((x) => x.name);
 
@@ -64,31 +49,6 @@ describe('percentileOf', () => {
     expect(percentileOf([], 50)).toBeNaN();
   });
 });
-
-function report(): LocalReport {
-  return {
-    version: 1,
-    startedAt: '2026-01-01T00:00:00.000Z',
-    wallSeconds: 12.3,
-    options: { events: 100, malformedShare: 0.08, seed: 1, predictions: 5, replayShare: 0.05, chaosSeed: null },
-    chaos: null,
-    standins: [{ name: 'moto', replaces: 'Kinesis, S3, SQS', startMs: 800, pid: 1 }],
-    phases: [{ name: 'send', seconds: 1 }],
-    milestones: { streamDrainedSeconds: 1, warehouseLoadedSeconds: 2 },
-    records: healthy.records,
-    mapping: { invocations: 3, partialFailures: 0, functionErrors: 1, bisections: 1, batchSize: 1000 },
-    bytes: { raw: 1048576, curatedParquet: 300000, quarantineParquet: 1000, curatedObjects: 5, quarantineObjects: 1 },
-    quality: { ...healthy.quality, rate: 0.92, alarmThreshold: 0.98, byKind: { not_json: { not_json: 8 } }, perBatch: [{ shard: 'shardId-000000000000', batch: 0, rate: 0.92, records: 98 }] },
-    eventsPerHour: [{ hour: '2024-03-20 00:00', events: 40 }, { hour: '2024-03-20 01:00', events: 50 }],
-    quarantineReasons: [{ errorKind: 'not_json', records: 8, example: '(record): not_json, got "<script>"' }],
-    warehouse: { ...healthy.warehouse, objectsLoaded: 5, loaderInvocations: 2, loaderFailedMessages: 0, loaderDeadLetters: 0, statements: 40, rowsCopied: 95, sqlSeconds: 1.5, copySeconds: 1 },
-    predictions: { ...healthy.predictions, errors: 0, clientRetries: 0, bufferedAtEnd: 0 },
-    latency: [{ name: 'inference request (handler)', count: 5, p50: 10, p95: 20, p99: 30, max: 31 }],
-    queries: [{ engine: 'athena (DuckDB)', name: 'events per hour', sql: 'SELECT 1', rowCount: 1, rows: [{ hour: '00', events: 40 }] }],
-    invariants: checkInvariants(healthy),
-    outDir: '/tmp/x',
-  };
-}
 
 describe('HTML report', () => {
   const html = renderHtml(report());

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { TABLES } from '../../functions/shared/contract';
 import { LOAD_AUDIT_TABLE, qualified, WAREHOUSE_SCHEMA, WAREHOUSE_TABLES } from '../../functions/warehouse-loader/sql';
 import { namedQueries, UNIQUE_EVENTS_VIEW } from '../../stacks/athena-queries';
-import type { LocalReport } from '../report/model';
+import type { QueryReport } from '../report/model';
 import { AthenaStandin } from '../standins/athena';
 import type { LocalResources } from './create-resources';
 import type { LocalRun } from './run-context';
@@ -21,7 +21,7 @@ import { readAll, type StartedStandins } from './start-standins';
 const REPORT_ROWS_PER_QUERY = 50;
 
 type Row = Record<string, unknown>;
-export type QueryReport = LocalReport['queries'][number];
+export type { QueryReport };
 
 export interface LakeAnswers {
   /** Objects and bytes per lake table (curated, quarantine, predictions). */
@@ -70,11 +70,13 @@ export async function queryLake(run: LocalRun, aws: StartedStandins): Promise<La
       fs.writeFileSync(file, await readAll(aws.s3, p.lakeBucket, o.key));
     }
   }
+  const openedAt = performance.now();
   const athena = await AthenaStandin.open(lakeDir, p.catalogDatabase, ['curated', 'quarantine', 'predictions']);
+  aws.info.push({ name: 'Athena stand-in (DuckDB)', replaces: "Athena and the Glue catalog's tables and views (SQL over the lake's Parquet objects)", startMs: Math.round(performance.now() - openedAt) });
   const queries: QueryReport[] = [];
-  const lakeQuery = async (name: string, sql: string) => {
+  const lakeQuery = async (name: string, sql: string, description?: string) => {
     const rows = await athena.query(sql);
-    queries.push({ engine: 'athena (DuckDB)', name, sql, rowCount: rows.length, rows: rows.slice(0, REPORT_ROWS_PER_QUERY) });
+    queries.push({ engine: 'athena (DuckDB)', name, ...(description ? { description } : {}), sql, rowCount: rows.length, rows: rows.slice(0, REPORT_ROWS_PER_QUERY) });
     return rows;
   };
   const ev = `"${TABLES.curated.name}"`;
@@ -96,7 +98,7 @@ export async function queryLake(run: LocalRun, aws: StartedStandins): Promise<La
   }
   // The platform's saved Athena queries, their SQL text exactly as the Athena construct saves it.
   const named = new Map<string, Row[]>();
-  for (const q of namedQueries(p.catalogDatabase)) named.set(q.id, await lakeQuery(`${q.name} (named query ${q.id})`, q.sql));
+  for (const q of namedQueries(p.catalogDatabase)) named.set(q.id, await lakeQuery(`${q.name} (named query ${q.id})`, q.sql, q.description));
   const perBatch = await lakeQuery(
     'data-quality rate per batch',
     `WITH rows AS (SELECT source_shard_id AS shard, source_sequence_number AS seq, 1 AS ok FROM ${ev} UNION ALL SELECT source_shard_id, source_sequence_number, 0 FROM ${qu}),

@@ -27,6 +27,17 @@ export interface VariantReport {
   readonly meanScore: number | null;
 }
 
+/** One query the run made, with its row count and its first rows. */
+export interface QueryReport {
+  readonly engine: 'athena (DuckDB)' | 'warehouse (PGlite)';
+  readonly name: string;
+  /** What the query reads and how, when its name does not say (e.g. which time it groups by). */
+  readonly description?: string;
+  readonly sql: string;
+  readonly rowCount: number;
+  readonly rows: readonly Record<string, unknown>[];
+}
+
 export interface LocalReport {
   readonly version: 1;
   readonly startedAt: string;
@@ -105,7 +116,7 @@ export interface LocalReport {
   };
   readonly latency: readonly LatencySummary[];
   /** Each query with its row count and its first rows. */
-  readonly queries: readonly { readonly engine: 'athena (DuckDB)' | 'warehouse (PGlite)'; readonly name: string; readonly sql: string; readonly rowCount: number; readonly rows: readonly Record<string, unknown>[] }[];
+  readonly queries: readonly QueryReport[];
   readonly invariants: readonly Invariant[];
   readonly outDir: string;
 }

@@ -16,43 +16,88 @@ export function color(i: number): string {
   return PALETTE[i % PALETTE.length]!;
 }
 
-function niceMax(max: number): number {
-  if (!(max > 0)) return 1;
-  const magnitude = 10 ** Math.floor(Math.log10(max));
-  const step = [1, 2, 2.5, 5, 10].find((s) => s * magnitude >= max)!;
-  return step * magnitude;
+/** The nice step (1, 2 or 5 times a power of ten) that splits `span` into at most `count` intervals. */
+export function niceStep(span: number, count = 5): number {
+  if (!(span > 0) || !Number.isFinite(span)) return 1;
+  const raw = span / count;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 5, 10].map((s) => s * magnitude).find((s) => s >= raw * (1 - 1e-9))!;
 }
 
-function fmt(v: number): string {
+/** Axis bounds on multiples of a nice step, so every tick is a round number (0, 500, 1,000 and not 625). */
+export function niceAxis(min: number, max: number, count = 5): { readonly lo: number; readonly hi: number; readonly ticks: readonly number[] } {
+  const top = max > min ? max : min + 1;
+  const step = niceStep(top - min, count);
+  const lo = Math.floor(min / step + 1e-9) * step;
+  const intervals = Math.max(1, Math.ceil((top - lo) / step - 1e-9));
+  const hi = Math.max(top, lo + intervals * step);
+  // Tick labels rounded, so 0.1 + 0.2 prints as 0.3; the axis itself keeps the exact bounds.
+  const ticks = Array.from({ length: intervals + 1 }, (_, i) => Number((lo + i * step).toPrecision(12)));
+  return { lo, hi, ticks };
+}
+
+/** A number for a chart: thousands separated, at most three significant digits after the point. */
+export function fmt(v: number): string {
   if (Math.abs(v) >= 1000) return v.toLocaleString('en-US', { maximumFractionDigits: 0 });
   if (Number.isInteger(v)) return String(v);
   return Math.abs(v) < 1 ? String(Number(v.toPrecision(3))) : v.toFixed(1);
 }
 
-/** Vertical bars with a y axis; every `labelEvery`-th x label shown. */
-export function columnChart(bars: readonly Bar[], options: { title: string; width?: number; height?: number; yLabel?: string; labelEvery?: number; yMax?: number }): string {
+/** A horizontal line across a chart at `value`, e.g. an alarm threshold. */
+export interface ReferenceLine {
+  readonly value: number;
+  readonly label: string;
+}
+
+export interface ColumnChartOptions {
+  readonly title: string;
+  readonly width?: number;
+  readonly height?: number;
+  readonly yLabel?: string;
+  /** Unit appended to the tick labels. @default none */
+  readonly unit?: string;
+  readonly labelEvery?: number;
+  /** Lowest value of the y axis (rounded down to a tick). @default 0 */
+  readonly yMin?: number;
+  /** Highest value of the y axis (rounded up to a tick). @default the largest bar */
+  readonly yMax?: number;
+  readonly reference?: ReferenceLine;
+}
+
+/** Vertical bars with a y axis on round ticks; every `labelEvery`-th x label shown. */
+export function columnChart(bars: readonly Bar[], options: ColumnChartOptions): string {
   const width = options.width ?? 860;
   const height = options.height ?? 260;
   const m = { top: 28, right: 12, bottom: 70, left: 84 };
   const w = width - m.left - m.right;
   const h = height - m.top - m.bottom;
-  const max = options.yMax ?? niceMax(Math.max(0, ...bars.map((b) => b.value)));
+  const largest = Math.max(0, ...bars.map((b) => b.value), options.reference?.value ?? 0);
+  const axis = niceAxis(options.yMin ?? 0, options.yMax ?? largest);
+  const yOf = (v: number) => m.top + h - (h * (Math.min(axis.hi, Math.max(axis.lo, v)) - axis.lo)) / (axis.hi - axis.lo);
   const bw = bars.length ? w / bars.length : w;
   const every = options.labelEvery ?? Math.max(1, Math.ceil(bars.length / 24));
+  const unit = options.unit ?? '';
   const parts: string[] = [];
-  for (let i = 0; i <= 4; i++) {
-    const y = m.top + h - (h * i) / 4;
-    parts.push(`<line x1="${m.left}" x2="${m.left + w}" y1="${y}" y2="${y}" stroke="#e5e7eb"/>`, `<text x="${m.left - 6}" y="${y + 4}" text-anchor="end" class="tick">${escapeXml(fmt((max * i) / 4))}</text>`);
+  for (const tick of axis.ticks) {
+    const y = yOf(tick).toFixed(2);
+    parts.push(`<line x1="${m.left}" x2="${m.left + w}" y1="${y}" y2="${y}" stroke="#e5e7eb"/>`, `<text x="${m.left - 6}" y="${(Number(y) + 4).toFixed(2)}" text-anchor="end" class="tick">${escapeXml(fmt(tick) + unit)}</text>`);
   }
   bars.forEach((b, i) => {
-    const bh = max > 0 ? (Math.max(0, b.value) / max) * h : 0;
+    const top = yOf(b.value);
     const x = m.left + i * bw;
-    parts.push(`<rect x="${(x + bw * 0.1).toFixed(2)}" y="${(m.top + h - bh).toFixed(2)}" width="${Math.max(1, bw * 0.8).toFixed(2)}" height="${bh.toFixed(2)}" fill="${b.color ?? color(0)}"><title>${escapeXml(`${b.label}: ${fmt(b.value)}`)}</title></rect>`);
+    parts.push(`<rect x="${(x + bw * 0.1).toFixed(2)}" y="${top.toFixed(2)}" width="${Math.max(1, bw * 0.8).toFixed(2)}" height="${(m.top + h - top).toFixed(2)}" fill="${b.color ?? color(0)}"><title>${escapeXml(`${b.label}: ${fmt(b.value)}${unit}`)}</title></rect>`);
     if (i % every === 0) {
       const lx = x + bw / 2;
       parts.push(`<text x="${lx.toFixed(2)}" y="${m.top + h + 12}" transform="rotate(-45 ${lx.toFixed(2)} ${m.top + h + 12})" text-anchor="end" class="tick">${escapeXml(b.label)}</text>`);
     }
   });
+  if (options.reference) {
+    const y = yOf(options.reference.value).toFixed(2);
+    parts.push(
+      `<line class="reference" x1="${m.left}" x2="${m.left + w}" y1="${y}" y2="${y}" stroke="#dc2626" stroke-width="1.5" stroke-dasharray="6 4"/>`,
+      `<text x="${m.left + w}" y="${(Number(y) - 4).toFixed(2)}" text-anchor="end" class="tick">${escapeXml(options.reference.label)}</text>`,
+    );
+  }
   if (options.yLabel) parts.push(`<text x="14" y="${m.top + h / 2}" transform="rotate(-90 14 ${m.top + h / 2})" text-anchor="middle" class="tick">${escapeXml(options.yLabel)}</text>`);
   return svg(width, height, options.title, parts);
 }
