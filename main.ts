@@ -1,6 +1,6 @@
 import { App, Aspects } from 'cdktf';
 import { loadConfig } from './stacks/config/load';
-import { PlatformConfig } from './stacks/config/types';
+import type { PlatformConfig } from './stacks/config/types';
 import { ConfigValidationError, formatProblem } from './stacks/config/validate';
 import { PolicyAspect } from './stacks/policy/policy-aspect';
 import { RegionalStack } from './stacks/regional-stack';

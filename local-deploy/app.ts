@@ -1,7 +1,7 @@
-import { App, Aspects } from 'cdktf';
+import { type App, Aspects } from 'cdktf';
 import { buildApp } from '../main';
-import { PlatformConfig } from '../stacks/config/types';
-import { RegionalStack } from '../stacks/regional-stack';
+import type { PlatformConfig } from '../stacks/config/types';
+import type { RegionalStack } from '../stacks/regional-stack';
 import { LocalEmulatorAspect } from './emulator-aspect';
 import { pointProvidersAtEmulator } from './endpoints';
 

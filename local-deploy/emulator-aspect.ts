@@ -1,7 +1,7 @@
-import { DefaultTokenResolver, IAspect, StringConcat, TerraformDataSource, TerraformElement, TerraformOutput, TerraformResource, TerraformStack, Tokenization } from 'cdktf';
-import { IConstruct } from 'constructs';
+import { DefaultTokenResolver, type IAspect, StringConcat, TerraformDataSource, TerraformElement, TerraformOutput, TerraformResource, TerraformStack, Tokenization } from 'cdktf';
+import type { IConstruct } from 'constructs';
 import { addressesReferencedBy, replaceReferences } from '../stacks/synthesized-stack';
-import { EMULATOR_ADAPTATIONS, EMULATOR_GAPS, EMULATOR_READBACK_GAPS, EmulatorAdaptation, EmulatorGap, OBSERVER_TYPES, ReadBackGap } from './emulator-gaps';
+import { EMULATOR_ADAPTATIONS, EMULATOR_GAPS, EMULATOR_READBACK_GAPS, type EmulatorAdaptation, type EmulatorGap, OBSERVER_TYPES, type ReadBackGap } from './emulator-gaps';
 
 /**
  * The one mechanism that works around what the local emulator cannot do (emulator-gaps.ts). Only

@@ -1,4 +1,4 @@
-import { TerraformResource } from 'cdktf';
+import type { TerraformResource } from 'cdktf';
 
 /**
  * What the local AWS emulator (moto 5.2.5, scripts/local-deploy.sh) cannot do, found by applying

@@ -1,5 +1,5 @@
-import { AwsProvider, AwsProviderEndpoints } from '@cdktf/provider-aws/lib/provider';
-import { IConstruct } from 'constructs';
+import { AwsProvider, type AwsProviderEndpoints } from '@cdktf/provider-aws/lib/provider';
+import type { IConstruct } from 'constructs';
 import { ConfigValidationError } from '../stacks/config/validate';
 
 /** The environment variable naming the emulator's URL. */

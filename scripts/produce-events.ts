@@ -125,7 +125,7 @@ export async function awsConfigurationProblem(client: KinesisClient, env: NodeJS
     return `AWS region not usable: ${message}`;
   }
   try {
-    await client.config.endpointProvider({ Region: region, UseFIPS: false, UseDualStack: false });
+    client.config.endpointProvider({ Region: region, UseFIPS: false, UseDualStack: false });
   } catch (e) {
     return `AWS region "${region}" not usable: ${(e as Error).message}`;
   }

@@ -50,7 +50,7 @@ export async function readRange(kinesis: KinesisClient, info: KinesisBatchInfo, 
     const it = await kinesis.send(new GetShardIteratorCommand({ StreamARN: streamArn, ShardId: info.shardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: info.startSequenceNumber }));
     iterator = it.ShardIterator;
   } catch (e) {
-    throw new Error(`cannot read ${info.shardId} from ${info.startSequenceNumber}: ${(e as Error).name}: ${(e as Error).message} (records older than the stream's retention are gone)`);
+    throw new Error(`cannot read ${info.shardId} from ${info.startSequenceNumber}: ${(e as Error).name}: ${(e as Error).message} (records older than the stream's retention are gone)`, { cause: e });
   }
   const out: _Record[] = [];
   for (let calls = 0; iterator && calls < maxCalls; calls++) {

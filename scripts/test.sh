@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's test command (`npm test`): type-check, unit and property tests, then the script
+# The README's test command (`npm test`): type-check, lint, unit and property tests, then the script
 # tests; ends with one "N passed, N failed, N skipped" line over all of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,9 @@ trap 'rm -rf "$results"' EXIT
 
 echo "== type-check (tsc --noEmit)"
 npx --no-install tsc --noEmit -p .
+
+echo "== lint (eslint with typescript-eslint, prettier --check)"
+npm run --silent lint
 
 # >>> ml (owner: ML inference) — the model parity test runs the shipped models in the pinned xgboost
 echo "== ML Python environment (ml/requirements.txt -> ml/.venv)"

@@ -1,5 +1,5 @@
 import { regionShortCode } from './config/regions';
-import { PlatformConfig } from './config/types';
+import type { PlatformConfig } from './config/types';
 
 export type StackRole = 'primary' | 'dr';
 

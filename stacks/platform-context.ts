@@ -1,5 +1,5 @@
-import { PlatformConfig } from './config/types';
-import { PlatformNaming, StackRole } from './naming';
+import type { PlatformConfig } from './config/types';
+import type { PlatformNaming, StackRole } from './naming';
 
 /**
  * What every regional construct needs to know about where it is: the validated configuration,

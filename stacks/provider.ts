@@ -1,7 +1,7 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { Construct } from 'constructs';
-import { PlatformConfig } from './config/types';
-import { StackRole } from './naming';
+import type { Construct } from 'constructs';
+import type { PlatformConfig } from './config/types';
+import type { StackRole } from './naming';
 
 export function costAllocationTags(config: PlatformConfig, role: StackRole): Record<string, string> {
   return {

@@ -1,6 +1,6 @@
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import type { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Construct } from 'constructs';
-import { PlatformContext } from './platform-context';
+import type { PlatformContext } from './platform-context';
 import { AthenaAnalytics } from './constructs/athena';
 import { DataCatalog } from './constructs/catalog';
 import { FunctionCodeSigning } from './constructs/code-signing';
@@ -19,7 +19,7 @@ import { AlertTopic } from './constructs/alerting';
 import { Audit } from './constructs/audit';
 import { PlatformDashboard } from './constructs/dashboard';
 import { DnsFailover } from './constructs/dns-failover';
-import { ObservedComponents, streamProcessorMetrics } from './constructs/observed-components';
+import { type ObservedComponents, streamProcessorMetrics } from './constructs/observed-components';
 import { QuickSight } from './constructs/quicksight';
 import { StreamAggregator } from './constructs/stream-aggregator';
 import { STREAM_PROCESSOR_SERVICE, StreamProcessor } from './constructs/stream-processor';

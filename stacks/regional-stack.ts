@@ -1,10 +1,10 @@
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import * as path from 'path';
-import { PlatformConfig } from './config/types';
-import { PlatformNaming, StackRole } from './naming';
-import { PlatformContext } from './platform-context';
+import type { PlatformConfig } from './config/types';
+import { PlatformNaming, type StackRole } from './naming';
+import type { PlatformContext } from './platform-context';
 import { createAwsProvider } from './provider';
 import { RegionalPlatform } from './regional-platform';
 

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { loadConfig } from '../../stacks/config/load';
 import { TUNABLE_DEFAULTS } from '../../stacks/config/defaults';
-import { ConfigProblem, ConfigValidationError, formatProblem, validateConfig } from '../../stacks/config/validate';
+import { type ConfigProblem, ConfigValidationError, formatProblem, validateConfig } from '../../stacks/config/validate';
 
 function isSection(value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length > 0;

@@ -3,7 +3,7 @@ jest.mock('hyparquet-writer', () => jest.requireActual('./helpers/esm').requireE
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { KinesisStreamStateResponse } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
+import type { mockClient } from 'aws-sdk-client-mock';
 import type { AggregatorEvent } from '../../functions/stream-aggregator/index';
 import { alertClaimKey } from '../../functions/stream-aggregator/keys';
 import { kinesisEvent, streamRecords } from './helpers/kinesis';
@@ -27,7 +27,7 @@ const ENV = {
 };
 
 type Handler = (e: AggregatorEvent) => Promise<KinesisStreamStateResponse>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 type Any = any;
 
 interface Loaded {

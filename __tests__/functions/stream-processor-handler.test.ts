@@ -2,7 +2,7 @@ jest.mock('hyparquet-writer', () => jest.requireActual('./helpers/esm').requireE
 
 import type { PutObjectCommand, PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import type { mockClient, AwsStub } from 'aws-sdk-client-mock';
 import { CURATED_COLUMNS, QUARANTINE_COLUMNS, decodeEvent } from '../../functions/shared/contract';
 import { featureVector, toCsvRow } from '../../functions/shared/features';
 import { generateEvents } from '../../functions/shared/generator';
@@ -18,7 +18,7 @@ const { parquetReadObjects, parquetMetadata } = requireEsm('hyparquet') as {
 // The SDK resolves the region when a command is sent, after loadHandler has restored the environment.
 process.env.AWS_REGION = 'us-east-1';
 type Handler = (e: KinesisStreamEvent, c?: Context) => Promise<KinesisStreamBatchResponse>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 type S3Stub = AwsStub<any, any, any>;
 
 /**

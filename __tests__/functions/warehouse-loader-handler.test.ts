@@ -3,6 +3,7 @@ import { HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } fro
 import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { readConfig } from '../../functions/warehouse-loader/config';
+import type * as LoaderModule from '../../functions/warehouse-loader/index';
 
 const ENV = {
   CLUSTER_IDENTIFIER: 'daml-analytics-warehouse-use1',
@@ -16,7 +17,7 @@ Object.assign(process.env, ENV);
 
 // Imported after the environment is set: the module reads it once, as in Lambda.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { handler } = require('../../functions/warehouse-loader/index') as typeof import('../../functions/warehouse-loader/index');
+const { handler } = require('../../functions/warehouse-loader/index') as typeof LoaderModule;
 
 const redshiftData = mockClient(RedshiftDataClient);
 const s3 = mockClient(S3Client);

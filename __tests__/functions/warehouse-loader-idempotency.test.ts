@@ -7,12 +7,12 @@ jest.mock('hyparquet-writer', () => jest.requireActual('./helpers/esm').requireE
 
 import { createHash } from 'node:crypto';
 import type { SQSRecord } from 'aws-lambda';
-import { TABLES, TableId } from '../../functions/shared/contract';
+import { TABLES, type TableId } from '../../functions/shared/contract';
 import { encodeParquet } from '../../functions/shared/parquet';
 import { processBatch } from '../../functions/warehouse-loader/batch';
 import { loadObject, manifestKeyOf } from '../../functions/warehouse-loader/loader';
-import { LakeObject } from '../../functions/warehouse-loader/s3-event';
-import { MemoryS3, PostgresWarehouse } from './helpers/warehouse-on-postgres';
+import type { LakeObject } from '../../functions/warehouse-loader/s3-event';
+import { type MemoryS3, PostgresWarehouse } from './helpers/warehouse-on-postgres';
 
 const LAKE = 'daml-analytics-lake-123456789012-use1';
 const MANIFESTS = 'daml-analytics-loader-manifests-123456789012-use1';

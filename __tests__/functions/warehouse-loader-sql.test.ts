@@ -7,7 +7,7 @@ import {
   loadBatch,
   LOADER_DB_USER,
   LOADER_GRANTS,
-  LoadRequest,
+  type LoadRequest,
   manifestUriLiteral,
   quoteIdentifier,
   schemaStatements,

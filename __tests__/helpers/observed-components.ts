@@ -1,5 +1,5 @@
 /** One component of every kind the observability constructs watch, for alarm and dashboard tests. */
-import { ObservedNames, PlatformMetricsSpec, streamProcessorMetrics } from '../../stacks/constructs/observed-components';
+import { type ObservedNames, type PlatformMetricsSpec, streamProcessorMetrics } from '../../stacks/constructs/observed-components';
 
 export function everyObservedComponent(platformMetrics: PlatformMetricsSpec = streamProcessorMetrics('stream-processor')): ObservedNames {
   return {

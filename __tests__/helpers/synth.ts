@@ -1,8 +1,8 @@
 import { Testing } from 'cdktf';
 import { buildApp } from '../../main';
 import { validateConfig } from '../../stacks/config/validate';
-import { PlatformConfig } from '../../stacks/config/types';
-import { StackRole } from '../../stacks/naming';
+import type { PlatformConfig } from '../../stacks/config/types';
+import type { StackRole } from '../../stacks/naming';
 import { SynthesizedStackView } from '../../stacks/synthesized-stack';
 
 export type TerraformJson = {

@@ -6,12 +6,12 @@ import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { Aspects, TerraformOutput, TerraformStack, Testing } from 'cdktf';
 import { buildLocalApp } from '../../local-deploy/app';
-import { LocalEmulatorAspect, LocalEmulatorReport } from '../../local-deploy/emulator-aspect';
+import { LocalEmulatorAspect, type LocalEmulatorReport } from '../../local-deploy/emulator-aspect';
 import { EMULATOR_GAPS, EMULATOR_READBACK_GAPS } from '../../local-deploy/emulator-gaps';
 import { endpointOfType } from '../../local-deploy/endpoints';
-import { StackRole } from '../../stacks/naming';
+import type { StackRole } from '../../stacks/naming';
 import { addressesReferencedBy, SynthesizedStackView } from '../../stacks/synthesized-stack';
-import { ROLES, synthPlatform, testConfig, TerraformJson } from '../helpers/synth';
+import { ROLES, synthPlatform, testConfig, type TerraformJson } from '../helpers/synth';
 
 const ENDPOINT = 'http://127.0.0.1:5123';
 

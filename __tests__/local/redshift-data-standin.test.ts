@@ -15,7 +15,7 @@ describe('Redshift Data API stand-in', () => {
 
   beforeAll(() => {
     const bundle = path.join(root, 'dist', 'local-test', 'redshift-data-driver.js');
-    buildSync({ entryPoints: [path.join(__dirname, 'drivers', 'redshift-data-driver.ts')], bundle: true, platform: 'node', target: 'node20', packages: 'external', outfile: bundle, logLevel: 'warning' });
+    buildSync({ entryPoints: [path.join(__dirname, 'drivers', 'redshift-data-driver.ts')], bundle: true, platform: 'node', target: 'node22', packages: 'external', outfile: bundle, logLevel: 'warning' });
     const run = spawnSync(process.execPath, [bundle], { cwd: root, encoding: 'utf8', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, timeout: 120_000 });
     if (run.status !== 0) throw new Error(`driver failed (exit ${run.status}):\n${run.stderr}`);
     out = JSON.parse(run.stdout);

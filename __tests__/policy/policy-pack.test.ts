@@ -9,6 +9,9 @@ import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { App, Aspects, TerraformStack, Testing } from 'cdktf';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { PolicyAspect } from '../../stacks/policy/policy-aspect';
 import { evaluatePolicy, isWildcardGrant } from '../../stacks/policy/rules';
 import { synthPlatform, ROLES } from '../helpers/synth';
@@ -76,7 +79,7 @@ describe('policy pack rules', () => {
   });
 
   test('the aspect makes synth fail with the rule id and the fix', () => {
-    const app = new App({ outdir: require('fs').mkdtempSync(require('path').join(require('os').tmpdir(), 'daml-policy-')) });
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'daml-policy-')) });
     const stack = new TerraformStack(app, 'insecure');
     new AwsProvider(stack, 'aws', { region: 'us-east-1' });
     new SnsTopic(stack, 'topic', { name: 'plain' });

@@ -4,7 +4,7 @@ import { TABLES, glueColumns } from '../../functions/shared/contract';
 import { STATE_PREFIX, ALERTS_PREFIX } from '../../functions/stream-aggregator/keys';
 import { AGGREGATOR_METRICS_NAMESPACE } from '../../functions/stream-aggregator/metric-names';
 import { PROCESSOR_METRICS, PROCESSOR_METRICS_NAMESPACE } from '../../functions/stream-processor/metric-names';
-import { PlatformConfig } from '../../stacks/config/types';
+import type { PlatformConfig } from '../../stacks/config/types';
 import { PlatformAlarms } from '../../stacks/constructs/alarms';
 import { AlertTopic } from '../../stacks/constructs/alerting';
 import { DataCatalog } from '../../stacks/constructs/catalog';
@@ -14,13 +14,13 @@ import { PlatformKey } from '../../stacks/constructs/encryption';
 import { IngestionStream } from '../../stacks/constructs/ingestion-stream';
 import { Network } from '../../stacks/constructs/network';
 import { streamProcessorMetrics } from '../../stacks/constructs/observed-components';
-import { StreamAggregator, StreamAggregatorProps } from '../../stacks/constructs/stream-aggregator';
+import { StreamAggregator, type StreamAggregatorProps } from '../../stacks/constructs/stream-aggregator';
 import { StreamProcessor, STREAM_PROCESSOR_SERVICE } from '../../stacks/constructs/stream-processor';
-import { PlatformNaming, StackRole } from '../../stacks/naming';
-import { PlatformContext } from '../../stacks/platform-context';
+import { PlatformNaming, type StackRole } from '../../stacks/naming';
+import type { PlatformContext } from '../../stacks/platform-context';
 import { evaluatePolicy } from '../../stacks/policy/rules';
 import { createAwsProvider } from '../../stacks/provider';
-import { resourcesOf, synthPlatform, testConfig, TerraformJson } from '../helpers/synth';
+import { resourcesOf, synthPlatform, testConfig, type TerraformJson } from '../helpers/synth';
 
 /**
  * Real-time aggregates and data-quality monitoring synthesized with what they build on:

@@ -1,5 +1,5 @@
 import { LAMBDA_SIGNING_PLATFORM, SIGNED_PREFIX, UNSIGNED_PREFIX } from '../../stacks/constructs/code-signing';
-import { resourcesOf, synthPlatform, TerraformJson } from '../helpers/synth';
+import { resourcesOf, synthPlatform, type TerraformJson } from '../helpers/synth';
 
 const signedTypes = ['aws_signer_signing_profile', 'aws_lambda_code_signing_config', 'aws_signer_signing_job'];
 

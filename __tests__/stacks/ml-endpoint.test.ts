@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LAKE_PREFIXES } from '../../functions/shared/lake-layout';
 import { boundedName, MODEL_DIR, modelArtifactKey } from '../../stacks/constructs/ml-endpoint';
-import { resourcesOf, ROLES, synthPlatform, TerraformJson } from '../helpers/synth';
+import { resourcesOf, ROLES, synthPlatform, type TerraformJson } from '../helpers/synth';
 
 const only = (stack: TerraformJson, type: string) => {
   const all = resourcesOf(stack, type);

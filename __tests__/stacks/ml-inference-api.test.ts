@@ -1,7 +1,7 @@
 /** Synthesized-JSON assertions for the inference HTTP API and its function, in both regional stacks. */
 import { ENV } from '../../functions/ml-inference/config';
 import { INFERENCE_METRICS_NAMESPACE } from '../../functions/ml-inference/metric-names';
-import { resourcesOf, ROLES, synthPlatform, TerraformJson } from '../helpers/synth';
+import { resourcesOf, ROLES, synthPlatform, type TerraformJson } from '../helpers/synth';
 
 const ref = (type: string, id: string, attr: string) => `\${${type}.${id}.${attr}}`;
 const only = (stack: TerraformJson, type: string) => {

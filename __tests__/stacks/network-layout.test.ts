@@ -1,4 +1,5 @@
 import * as fc from 'fast-check';
+import { candidateZoneIds } from '../../stacks/constructs/network';
 import { cidrSubnet, planSubnets } from '../../stacks/network-layout';
 
 function range(cidr: string): [number, number] {
@@ -35,7 +36,6 @@ describe('subnet plan', () => {
 
 describe('availability zones', () => {
   test('the zone-id allowlist uses AWS zone-id codes', () => {
-    const { candidateZoneIds } = require('../../stacks/constructs/network');
     expect(candidateZoneIds('us-east-1')).toEqual(['use1-az1', 'use1-az2', 'use1-az3', 'use1-az4', 'use1-az5', 'use1-az6']);
     expect(candidateZoneIds('ap-northeast-1')).toContain('apne1-az4');
     expect(candidateZoneIds('eu-central-1')[0]).toBe('euc1-az1');

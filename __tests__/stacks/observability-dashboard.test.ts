@@ -1,5 +1,5 @@
 import { TUNABLE_DEFAULTS } from '../../stacks/config/defaults';
-import { dashboardBody, DashboardInput, dashboardUrl } from '../../stacks/constructs/dashboard';
+import { dashboardBody, type DashboardInput, dashboardUrl } from '../../stacks/constructs/dashboard';
 import { streamProcessorMetrics } from '../../stacks/constructs/observed-components';
 import { everyObservedComponent } from '../helpers/observed-components';
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { resourcesOf, ROLES, synthPlatform, TerraformJson } from '../helpers/synth';
+import { resourcesOf, ROLES, synthPlatform, type TerraformJson } from '../helpers/synth';
 
 /**
  * scripts/lib/stack-manifest.js is how monitor.sh and destroy.sh find resources; the bats tests run

@@ -5,9 +5,9 @@ import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TerraformStack, Testing } from 'cdktf';
 import { DnsFailover, healthCheckResourcePath } from '../../stacks/constructs/dns-failover';
-import { PlatformNaming, StackRole } from '../../stacks/naming';
-import { PlatformContext } from '../../stacks/platform-context';
-import { resourcesOf, ROLES, synthPlatform, testConfig, TerraformJson } from '../helpers/synth';
+import { PlatformNaming, type StackRole } from '../../stacks/naming';
+import type { PlatformContext } from '../../stacks/platform-context';
+import { resourcesOf, ROLES, synthPlatform, testConfig, type TerraformJson } from '../helpers/synth';
 
 const EMAILS = ['oncall@example.com', 'data-team@example.com'];
 const configured = { observability: { alertEmails: EMAILS, monthlyBudgetUsd: 750 } };

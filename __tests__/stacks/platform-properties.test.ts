@@ -1,4 +1,4 @@
-import { referencing, resourcesOf, ROLES, synthPlatform, TerraformJson } from '../helpers/synth';
+import { referencing, resourcesOf, ROLES, synthPlatform, type TerraformJson } from '../helpers/synth';
 
 /**
  * Properties every regional stack must have, written once and run against each synthesized stack

@@ -8,10 +8,10 @@ import { DataLake } from '../../stacks/constructs/data-lake';
 import { PlatformKey } from '../../stacks/constructs/encryption';
 import { queueDepthMetric, SecureQueue } from '../../stacks/constructs/secure-queue';
 import { PlatformNaming } from '../../stacks/naming';
-import { PlatformContext } from '../../stacks/platform-context';
+import type { PlatformContext } from '../../stacks/platform-context';
 import { evaluatePolicy } from '../../stacks/policy/rules';
 import { createAwsProvider } from '../../stacks/provider';
-import { resourcesOf, synthPlatform, testConfig, TerraformJson } from '../helpers/synth';
+import { resourcesOf, synthPlatform, testConfig, type TerraformJson } from '../helpers/synth';
 
 function fixture() {
   const config = testConfig();

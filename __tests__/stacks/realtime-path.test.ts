@@ -1,7 +1,7 @@
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { Testing, TerraformStack } from 'cdktf';
 import { EVENT_FIELDS, TABLES, glueColumns, type TableId } from '../../functions/shared/contract';
-import { PlatformConfig } from '../../stacks/config/types';
+import type { PlatformConfig } from '../../stacks/config/types';
 import { AthenaAnalytics } from '../../stacks/constructs/athena';
 import { DataCatalog, catalogDatabaseName } from '../../stacks/constructs/catalog';
 import { DataLake } from '../../stacks/constructs/data-lake';
@@ -10,11 +10,11 @@ import { IngestionStream, SHARD_LEVEL_METRICS } from '../../stacks/constructs/in
 import { Network } from '../../stacks/constructs/network';
 import { StreamProcessor } from '../../stacks/constructs/stream-processor';
 import { namedQueries } from '../../stacks/athena-queries';
-import { PlatformNaming, StackRole } from '../../stacks/naming';
-import { PlatformContext } from '../../stacks/platform-context';
+import { PlatformNaming, type StackRole } from '../../stacks/naming';
+import type { PlatformContext } from '../../stacks/platform-context';
 import { evaluatePolicy } from '../../stacks/policy/rules';
 import { createAwsProvider } from '../../stacks/provider';
-import { resourcesOf, testConfig, TerraformJson } from '../helpers/synth';
+import { resourcesOf, testConfig, type TerraformJson } from '../helpers/synth';
 
 /**
  * The real-time path synthesized on its own: a regional stack with only the

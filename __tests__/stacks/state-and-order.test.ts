@@ -1,3 +1,4 @@
+import type * as CliSynthStack from '@cdktf/cli-core/src/lib/synth-stack';
 import { App } from 'cdktf';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -49,7 +50,9 @@ describe('default local state lives outside the output directory', () => {
   test('synthesizing another environment with the cdktf CLI leaves the first environment\'s state untouched', async () => {
     process.env.CHECKPOINT_DISABLE = '1';
     // The CLI's own synth step: it deletes stack folders the app no longer synthesizes.
-    const { SynthStack } = require('@cdktf/cli-core/src/lib/synth-stack') as typeof import('@cdktf/cli-core/src/lib/synth-stack');
+    // Loaded here, not at the top: only this test needs the CLI's (large) core.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { SynthStack } = require('@cdktf/cli-core/src/lib/synth-stack') as typeof CliSynthStack;
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'daml-orphans-'));
     const outdir = path.join(root, 'cdktf.out');
     const synth = (environment: string) => {

@@ -1,7 +1,7 @@
 import { LOADER_METRICS_NAMESPACE } from '../../functions/warehouse-loader/metric-names';
 import { LOADER_DB_USER, schemaStatements } from '../../functions/warehouse-loader/sql';
 import { clusterIdentifierProblems, snapshotRate } from '../../stacks/constructs/warehouse';
-import { resourcesOf, synthPlatform, TerraformJson } from '../helpers/synth';
+import { resourcesOf, synthPlatform, type TerraformJson } from '../helpers/synth';
 
 const QUICKSIGHT_PRINCIPAL = 'arn:aws:quicksight:us-east-1:123456789012:group/default/analysts';
 

@@ -8,8 +8,8 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { isDeadlineExceeded } from '../shared/deadline';
 import { isTransient, StatementFailedError } from './data-api';
-import { LoaderDependencies, loadObject } from './loader';
-import { LOADER_METRICS, LoaderCountMetric } from './metric-names';
+import { type LoaderDependencies, loadObject } from './loader';
+import { LOADER_METRICS, type LoaderCountMetric } from './metric-names';
 import { parseS3Notification } from './s3-event';
 
 export interface BatchLogger {

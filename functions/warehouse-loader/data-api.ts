@@ -11,9 +11,9 @@ import {
   BatchExecuteStatementCommand,
   CancelStatementCommand,
   DescribeStatementCommand,
-  DescribeStatementCommandOutput,
+  type DescribeStatementCommandOutput,
   ExecuteStatementCommand,
-  RedshiftDataClient,
+  type RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data';
 import { Deadline, isDeadlineExceeded } from '../shared/deadline';
 

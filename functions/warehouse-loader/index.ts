@@ -9,7 +9,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { clientConfig, Deadline } from '../shared/deadline';
 import { createPowertools } from '../shared/powertools';
-import { BatchLogger, BatchMetrics, processBatch } from './batch';
+import { type BatchLogger, type BatchMetrics, processBatch } from './batch';
 import { readConfig } from './config';
 import { DataApi } from './data-api';
 import { LOADER_SERVICE } from './metric-names';

@@ -11,10 +11,10 @@
  *   concurrent deliveries of the same object still leave one copy of each row and one audit row.
  */
 import { createHash } from 'node:crypto';
-import { DescribeStatementCommandOutput } from '@aws-sdk/client-redshift-data';
-import { LakeObject } from './s3-event';
+import type { DescribeStatementCommandOutput } from '@aws-sdk/client-redshift-data';
+import type { LakeObject } from './s3-event';
 import { alreadyLoadedQuery, copyManifest, LOAD_BATCH_INSERT_INDEX, loadBatch, WAREHOUSE_TABLES } from './sql';
-import { SqlParameter } from './data-api';
+import type { SqlParameter } from './data-api';
 
 export interface StatementRunner {
   execute(sql: string, parameters: readonly SqlParameter[], deadline: number, statementName: string): Promise<DescribeStatementCommandOutput>;

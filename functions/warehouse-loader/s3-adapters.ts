@@ -1,7 +1,7 @@
 /** The loader's two S3 uses, each bounded by the invocation's deadline: COPY manifests and the object look-up. */
-import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Deadline } from '../shared/deadline';
-import { ManifestWriter, ObjectInspector, ObjectState } from './loader';
+import type { ManifestWriter, ObjectInspector, ObjectState } from './loader';
 
 async function withDeadline<T>(deadlineMs: number, call: (deadline: Deadline) => Promise<T>): Promise<T> {
   const deadline = Deadline.at(deadlineMs);

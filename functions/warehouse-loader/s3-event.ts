@@ -3,7 +3,7 @@
  * is reported field by field (field, value, what is allowed) instead of being loaded or dropped.
  */
 import { PARTITION_KEYS, TABLES, previewValue } from '../shared/contract';
-import { LoadableTable, WAREHOUSE_TABLES } from './sql';
+import { type LoadableTable, WAREHOUSE_TABLES } from './sql';
 
 /** One lake object to load, as announced by S3. */
 export interface LakeObject {

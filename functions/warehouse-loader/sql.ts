@@ -9,7 +9,7 @@
  *   parameters); it is built from the configured bucket name and a hex digest, both checked
  *   here, so no byte of an object key ever reaches SQL text.
  */
-import { redshiftColumns, TABLES, TableId } from '../shared/contract';
+import { redshiftColumns, TABLES, type TableId } from '../shared/contract';
 
 /** Schema holding the warehouse tables. */
 export const WAREHOUSE_SCHEMA = 'clickstream';

@@ -54,7 +54,7 @@ export async function ensureMoto(repoRoot: string, onStatus?: (line: string) => 
     return python;
   } catch (error) {
     const e = error as Error & { stderr?: string };
-    throw new Error(`installing the moto stand-in failed (scripts/toolchain.sh --only moto): ${e.message}${e.stderr ? `\n${e.stderr.trim().split('\n').slice(-15).join('\n')}` : ''}`);
+    throw new Error(`installing the moto stand-in failed (scripts/toolchain.sh --only moto): ${e.message}${e.stderr ? `\n${e.stderr.trim().split('\n').slice(-15).join('\n')}` : ''}`, { cause: error });
   } finally {
     clearTimeout(timer);
   }

@@ -1,4 +1,4 @@
-import { PlatformConfig } from './types';
+import type { PlatformConfig } from './types';
 
 /** Fields that come from environment variables rather than the per-environment file. */
 export type EnvironmentFields = 'projectName' | 'environment' | 'primaryRegion' | 'drRegion' | 'remoteState';

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigProblem, ConfigValidationError, environmentNameProblem, validateConfig } from './validate';
-import { PlatformConfig } from './types';
+import { type ConfigProblem, ConfigValidationError, environmentNameProblem, validateConfig } from './validate';
+import type { PlatformConfig } from './types';
 
 /** The repo's `config/` directory, whether this runs from sources (stacks/config) or from dist/stacks/config. */
 function configDirectory(): string {

@@ -1,6 +1,6 @@
 import { ENVIRONMENT_DEFAULTS, TUNABLE_DEFAULTS } from './defaults';
 import { KNOWN_REGIONS, LONGEST_REGION_SHORT_CODE } from './regions';
-import { PlatformConfig, SageMakerVariantConfig } from './types';
+import type { PlatformConfig, SageMakerVariantConfig } from './types';
 
 /** One thing wrong with the configuration: which field, what it was, what is allowed. */
 export interface ConfigProblem {

@@ -1,9 +1,9 @@
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { Construct } from 'constructs';
-import { AlarmThresholds } from '../config/types';
-import { PlatformContext } from '../platform-context';
-import { AlertTopic } from './alerting';
-import { ObservedComponents, ObservedNames, observedNames } from './observed-components';
+import type { AlarmThresholds } from '../config/types';
+import type { PlatformContext } from '../platform-context';
+import type { AlertTopic } from './alerting';
+import { type ObservedComponents, type ObservedNames, observedNames } from './observed-components';
 import { queueDepthMetric } from './secure-queue';
 
 export type TreatMissingData = 'breaching' | 'notBreaching' | 'ignore' | 'missing';

@@ -2,9 +2,9 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { Construct } from 'constructs';
-import { policyDocument, PolicyStatement } from '../iam';
-import { PlatformContext } from '../platform-context';
-import { PlatformKey } from './encryption';
+import { policyDocument, type PolicyStatement } from '../iam';
+import type { PlatformContext } from '../platform-context';
+import type { PlatformKey } from './encryption';
 
 /** AWS services that publish the platform's alerts: alarms, budget notifications, EventBridge rules (GuardDuty findings). */
 export const ALERT_PUBLISHERS = ['cloudwatch.amazonaws.com', 'budgets.amazonaws.com', 'events.amazonaws.com'] as const;

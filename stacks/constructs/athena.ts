@@ -2,10 +2,10 @@ import { AthenaNamedQuery } from '@cdktf/provider-aws/lib/athena-named-query';
 import { AthenaWorkgroup } from '@cdktf/provider-aws/lib/athena-workgroup';
 import { Construct } from 'constructs';
 import { namedQueries } from '../athena-queries';
-import { PlatformContext } from '../platform-context';
-import { DataCatalog, catalogDatabaseName } from './catalog';
-import { DataLake } from './data-lake';
-import { PlatformKey } from './encryption';
+import type { PlatformContext } from '../platform-context';
+import { type DataCatalog, catalogDatabaseName } from './catalog';
+import type { DataLake } from './data-lake';
+import type { PlatformKey } from './encryption';
 
 export interface AthenaAnalyticsProps {
   readonly context: PlatformContext;

@@ -1,4 +1,4 @@
-import { BudgetsBudget, BudgetsBudgetNotification } from '@cdktf/provider-aws/lib/budgets-budget';
+import { BudgetsBudget, type BudgetsBudgetNotification } from '@cdktf/provider-aws/lib/budgets-budget';
 import { Cloudtrail } from '@cdktf/provider-aws/lib/cloudtrail';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
@@ -11,9 +11,9 @@ import { SecurityhubAccount } from '@cdktf/provider-aws/lib/securityhub-account'
 import { SecurityhubStandardsSubscription } from '@cdktf/provider-aws/lib/securityhub-standards-subscription';
 import { Construct } from 'constructs';
 import { policyDocument, serviceTrustPolicy } from '../iam';
-import { PlatformContext } from '../platform-context';
-import { AlertTopic } from './alerting';
-import { PlatformKey } from './encryption';
+import type { PlatformContext } from '../platform-context';
+import type { AlertTopic } from './alerting';
+import type { PlatformKey } from './encryption';
 import { EncryptedLogGroup } from './log-group';
 import { SecureBucket } from './secure-bucket';
 

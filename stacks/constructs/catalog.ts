@@ -4,9 +4,9 @@ import { GlueDataCatalogEncryptionSettings } from '@cdktf/provider-aws/lib/glue-
 import { Construct } from 'constructs';
 import { PARTITION_KEYS, TABLES, glueColumns, gluePartitionKeys, partitionProjectionParameters, toGlueColumns, trinoType, type TableId } from '../../functions/shared/contract';
 import { uniqueEventsView, type CatalogViewSpec } from '../athena-queries';
-import { PlatformContext } from '../platform-context';
-import { DataLake } from './data-lake';
-import { PlatformKey } from './encryption';
+import type { PlatformContext } from '../platform-context';
+import type { DataLake } from './data-lake';
+import type { PlatformKey } from './encryption';
 
 /**
  * Athena's projection template uses `${dt}` / `${hour}` template variables, which Terraform would read as

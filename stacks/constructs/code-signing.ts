@@ -4,9 +4,9 @@ import { SignerSigningJob } from '@cdktf/provider-aws/lib/signer-signing-job';
 import { SignerSigningProfile } from '@cdktf/provider-aws/lib/signer-signing-profile';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
-import { PlatformContext } from '../platform-context';
+import type { PlatformContext } from '../platform-context';
 import { SecureBucket } from './secure-bucket';
-import { FunctionBundle } from './function-bundle';
+import type { FunctionBundle } from './function-bundle';
 
 /** AWS Signer's platform for Lambda zip archives. */
 export const LAMBDA_SIGNING_PLATFORM = 'AWSLambda-SHA384-ECDSA';

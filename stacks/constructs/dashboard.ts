@@ -1,8 +1,8 @@
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
 import { Construct } from 'constructs';
-import { AlarmThresholds } from '../config/types';
-import { PlatformContext } from '../platform-context';
-import { ObservedComponents, ObservedNames, observedNames } from './observed-components';
+import type { AlarmThresholds } from '../config/types';
+import type { PlatformContext } from '../platform-context';
+import { type ObservedComponents, type ObservedNames, observedNames } from './observed-components';
 import { queueDepthMetric } from './secure-queue';
 
 /** CloudWatch dashboard grid: 24 units wide. */

@@ -1,14 +1,14 @@
-import { S3BucketLifecycleConfigurationRule } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
-import { S3BucketNotification, S3BucketNotificationQueue } from '@cdktf/provider-aws/lib/s3-bucket-notification';
+import type { S3BucketLifecycleConfigurationRule } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import { S3BucketNotification, type S3BucketNotificationQueue } from '@cdktf/provider-aws/lib/s3-bucket-notification';
 import { dependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { LAKE_PREFIXES } from '../../functions/shared/lake-layout';
 import { ALERTS_PREFIX, STATE_PREFIX } from '../../functions/stream-aggregator/keys';
-import { PlatformContext } from '../platform-context';
-import { PlatformKey } from './encryption';
+import type { PlatformContext } from '../platform-context';
+import type { PlatformKey } from './encryption';
 import { formerLogicalId } from './former-address';
 import { SecureBucket } from './secure-bucket';
-import { QueueSender, SecureQueue } from './secure-queue';
+import type { QueueSender, SecureQueue } from './secure-queue';
 
 export interface DataLakeProps {
   readonly context: PlatformContext;

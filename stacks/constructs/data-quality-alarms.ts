@@ -1,11 +1,11 @@
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { Construct } from 'constructs';
 import { PROCESSOR_METRICS } from '../../functions/stream-processor/metric-names';
-import { PlatformContext } from '../platform-context';
-import { AlarmMetric, TreatMissingData } from './alarms';
-import { AlertTopic } from './alerting';
-import { IngestionStream } from './ingestion-stream';
-import { PlatformMetricsSpec } from './observed-components';
+import type { PlatformContext } from '../platform-context';
+import type { AlarmMetric, TreatMissingData } from './alarms';
+import type { AlertTopic } from './alerting';
+import type { IngestionStream } from './ingestion-stream';
+import type { PlatformMetricsSpec } from './observed-components';
 
 /** Width of the expected band in standard deviations: ANOMALY_DETECTION_BAND(m1, 2). */
 export const ANOMALY_BAND_STANDARD_DEVIATIONS = 2;

@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
-import { PlatformContext } from '../platform-context';
-import { DataLake } from './data-lake';
-import { PlatformKey } from './encryption';
-import { Network } from './network';
+import type { PlatformContext } from '../platform-context';
+import type { DataLake } from './data-lake';
+import type { PlatformKey } from './encryption';
+import type { Network } from './network';
 import { RedshiftWarehouse } from './warehouse';
 import { warehouseNodesInRegion, WarehouseSnapshotCopy, WarehouseSnapshotCopyGrant } from './warehouse-dr';
 import { WarehouseLoader } from './warehouse-loader';

@@ -1,14 +1,14 @@
 import { AcmCertificate } from '@cdktf/provider-aws/lib/acm-certificate';
 import { AcmCertificateValidation } from '@cdktf/provider-aws/lib/acm-certificate-validation';
-import { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
+import type { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
 import { Apigatewayv2ApiMapping } from '@cdktf/provider-aws/lib/apigatewayv2-api-mapping';
 import { Apigatewayv2DomainName } from '@cdktf/provider-aws/lib/apigatewayv2-domain-name';
-import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
+import type { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
 import { Route53HealthCheck } from '@cdktf/provider-aws/lib/route53-health-check';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { TerraformIterator, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { PlatformContext } from '../platform-context';
+import type { PlatformContext } from '../platform-context';
 
 /** What DNS failover needs from the inference API of one region. */
 export interface FailoverApiTarget {

@@ -2,7 +2,7 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { Construct } from 'constructs';
 import { policyDocument } from '../iam';
-import { PlatformContext } from '../platform-context';
+import type { PlatformContext } from '../platform-context';
 
 export interface PlatformKeyProps {
   readonly context: PlatformContext;

@@ -1,5 +1,5 @@
 import { TerraformStack } from 'cdktf';
-import { Construct, Node } from 'constructs';
+import type { Construct, Node } from 'constructs';
 
 /**
  * The logical id cdktf gives a construct at `path` below `construct`'s parent, whether or not it

@@ -1,10 +1,10 @@
 import { KinesisStream } from '@cdktf/provider-aws/lib/kinesis-stream';
 import { Construct } from 'constructs';
 import { PRODUCER_PARTITION_KEY_FIELD } from '../../functions/shared/contract';
-import { KinesisCapacityMode } from '../config/types';
-import { PolicyStatement } from '../iam';
-import { PlatformContext } from '../platform-context';
-import { PlatformKey } from './encryption';
+import type { KinesisCapacityMode } from '../config/types';
+import type { PolicyStatement } from '../iam';
+import type { PlatformContext } from '../platform-context';
+import type { PlatformKey } from './encryption';
 
 export interface IngestionStreamProps {
   readonly context: PlatformContext;

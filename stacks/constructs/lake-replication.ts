@@ -1,14 +1,14 @@
 import { DataAwsKmsAlias } from '@cdktf/provider-aws/lib/data-aws-kms-alias';
 import { DataAwsS3Bucket } from '@cdktf/provider-aws/lib/data-aws-s3-bucket';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import type { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { S3BucketReplicationConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-replication-configuration';
 import { Construct } from 'constructs';
 import { policyDocument, serviceTrustPolicy } from '../iam';
-import { PlatformContext } from '../platform-context';
-import { PlatformKey } from './encryption';
-import { SecureBucket } from './secure-bucket';
+import type { PlatformContext } from '../platform-context';
+import type { PlatformKey } from './encryption';
+import type { SecureBucket } from './secure-bucket';
 
 export interface LakeReplicationProps {
   readonly context: PlatformContext;

@@ -1,7 +1,7 @@
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { Construct } from 'constructs';
-import { PlatformKey } from './encryption';
-import { PlatformContext } from '../platform-context';
+import type { PlatformKey } from './encryption';
+import type { PlatformContext } from '../platform-context';
 
 export interface EncryptedLogGroupProps {
   readonly context: PlatformContext;

@@ -19,9 +19,9 @@ import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { REGION_AZ_COUNTS, regionShortCode } from '../config/regions';
 import { policyDocument, serviceTrustPolicy } from '../iam';
-import { planSubnets, SubnetTier } from '../network-layout';
-import { PlatformContext } from '../platform-context';
-import { PlatformKey } from './encryption';
+import { planSubnets, type SubnetTier } from '../network-layout';
+import type { PlatformContext } from '../platform-context';
+import type { PlatformKey } from './encryption';
 import { EncryptedLogGroup } from './log-group';
 
 /** Interface endpoints for every AWS API the platform's private workloads call. */

@@ -1,12 +1,12 @@
-import { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
-import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
-import { KinesisStream } from '@cdktf/provider-aws/lib/kinesis-stream';
-import { RedshiftCluster } from '@cdktf/provider-aws/lib/redshift-cluster';
-import { SagemakerEndpoint } from '@cdktf/provider-aws/lib/sagemaker-endpoint';
+import type { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
+import type { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
+import type { KinesisStream } from '@cdktf/provider-aws/lib/kinesis-stream';
+import type { RedshiftCluster } from '@cdktf/provider-aws/lib/redshift-cluster';
+import type { SagemakerEndpoint } from '@cdktf/provider-aws/lib/sagemaker-endpoint';
 import { PROCESSOR_METRICS, PROCESSOR_METRICS_DIMENSION, PROCESSOR_METRICS_NAMESPACE } from '../../functions/stream-processor/metric-names';
-import { LakeReplication } from './lake-replication';
-import { SecureQueue } from './secure-queue';
-import { TypescriptFunction } from './typescript-function';
+import type { LakeReplication } from './lake-replication';
+import type { SecureQueue } from './secure-queue';
+import type { TypescriptFunction } from './typescript-function';
 
 /**
  * The platform's own CloudWatch metrics (embedded metric format, written by Powertools Metrics in

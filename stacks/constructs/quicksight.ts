@@ -1,16 +1,16 @@
-import { AthenaWorkgroup } from '@cdktf/provider-aws/lib/athena-workgroup';
+import type { AthenaWorkgroup } from '@cdktf/provider-aws/lib/athena-workgroup';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { QuicksightDataSource } from '@cdktf/provider-aws/lib/quicksight-data-source';
 import { QuicksightVpcConnection } from '@cdktf/provider-aws/lib/quicksight-vpc-connection';
-import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Construct } from 'constructs';
 import { policyDocument } from '../iam';
-import { PlatformContext } from '../platform-context';
-import { Network } from './network';
-import { REDSHIFT_PORT, RedshiftWarehouse } from './warehouse';
+import type { PlatformContext } from '../platform-context';
+import type { Network } from './network';
+import { REDSHIFT_PORT, type RedshiftWarehouse } from './warehouse';
 
 /** What the configured principal may do with each data source (the owner's set, as the console grants it). */
 export const DATA_SOURCE_OWNER_ACTIONS = [

@@ -5,10 +5,10 @@ import { KinesisFirehoseDeliveryStream } from '@cdktf/provider-aws/lib/kinesis-f
 import { Construct } from 'constructs';
 import { LAKE_PREFIXES } from '../../functions/shared/lake-layout';
 import { policyDocument, serviceTrustPolicy } from '../iam';
-import { PlatformContext } from '../platform-context';
-import { DataLake } from './data-lake';
-import { PlatformKey } from './encryption';
-import { IngestionStream } from './ingestion-stream';
+import type { PlatformContext } from '../platform-context';
+import type { DataLake } from './data-lake';
+import type { PlatformKey } from './encryption';
+import type { IngestionStream } from './ingestion-stream';
 import { EncryptedLogGroup } from './log-group';
 
 export interface RawArchiveProps {

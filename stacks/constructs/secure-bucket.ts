@@ -1,7 +1,7 @@
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import {
   S3BucketLifecycleConfiguration,
-  S3BucketLifecycleConfigurationRule,
+  type S3BucketLifecycleConfigurationRule,
 } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { S3BucketLoggingA } from '@cdktf/provider-aws/lib/s3-bucket-logging';
 import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
@@ -11,8 +11,8 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { Lazy } from 'cdktf';
 import { Construct } from 'constructs';
-import { policyDocument, PolicyStatement } from '../iam';
-import { PlatformKey } from './encryption';
+import { policyDocument, type PolicyStatement } from '../iam';
+import type { PlatformKey } from './encryption';
 
 export type BucketEncryption =
   | { readonly kind: 'kms'; readonly key: PlatformKey }

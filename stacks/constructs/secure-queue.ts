@@ -1,8 +1,8 @@
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { Construct } from 'constructs';
-import { policyDocument, PolicyStatement } from '../iam';
-import { PlatformKey } from './encryption';
+import { policyDocument, type PolicyStatement } from '../iam';
+import type { PlatformKey } from './encryption';
 import { formerLogicalId } from './former-address';
 
 export const DAY_SECONDS = 86_400;

@@ -5,12 +5,12 @@ import { STATE_PREFIX, ALERTS_PREFIX } from '../../functions/stream-aggregator/k
 import { ENV } from '../../functions/stream-aggregator/config';
 import { AGGREGATOR_SERVICE } from '../../functions/stream-aggregator/metric-names';
 import { WINDOW_SECONDS } from '../../functions/stream-aggregator/aggregator';
-import { PlatformContext } from '../platform-context';
-import { AlertTopic } from './alerting';
-import { DataLake } from './data-lake';
-import { PlatformKey } from './encryption';
-import { IngestionStream } from './ingestion-stream';
-import { Network } from './network';
+import type { PlatformContext } from '../platform-context';
+import type { AlertTopic } from './alerting';
+import type { DataLake } from './data-lake';
+import type { PlatformKey } from './encryption';
+import type { IngestionStream } from './ingestion-stream';
+import type { Network } from './network';
 import { SecureQueue } from './secure-queue';
 import { TypescriptFunction } from './typescript-function';
 import type { FunctionCodeSigning } from './code-signing';

@@ -1,19 +1,19 @@
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
-import { LambdaFunction, LambdaFunctionConfig } from '@cdktf/provider-aws/lib/lambda-function';
-import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { LambdaFunction, type LambdaFunctionConfig } from '@cdktf/provider-aws/lib/lambda-function';
+import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
-import { kmsUseStatement, policyDocument, PolicyStatement, serviceTrustPolicy } from '../iam';
+import { kmsUseStatement, policyDocument, type PolicyStatement, serviceTrustPolicy } from '../iam';
 import { POWERTOOLS_ENV } from '../../functions/shared/env';
 import type { ServiceIdentity } from '../../functions/shared/powertools';
-import { PlatformContext } from '../platform-context';
+import type { PlatformContext } from '../platform-context';
 import type { FunctionCodeSigning } from './code-signing';
-import { PlatformKey } from './encryption';
-import { FunctionBundle, functionBundle } from './function-bundle';
+import type { PlatformKey } from './encryption';
+import { type FunctionBundle, functionBundle } from './function-bundle';
 import { EncryptedLogGroup } from './log-group';
-import { Network } from './network';
+import type { Network } from './network';
 
 export interface TypescriptFunctionProps {
   readonly context: PlatformContext;

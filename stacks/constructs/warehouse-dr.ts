@@ -2,9 +2,9 @@ import { RedshiftSnapshotCopy } from '@cdktf/provider-aws/lib/redshift-snapshot-
 import { RedshiftSnapshotCopyGrant } from '@cdktf/provider-aws/lib/redshift-snapshot-copy-grant';
 import { Construct } from 'constructs';
 import { REDSHIFT_NODE_COUNTS } from '../config/validate';
-import { PlatformContext } from '../platform-context';
-import { PlatformKey } from './encryption';
-import { RedshiftWarehouse } from './warehouse';
+import type { PlatformContext } from '../platform-context';
+import type { PlatformKey } from './encryption';
+import type { RedshiftWarehouse } from './warehouse';
 
 /**
  * Nodes of the cluster a region runs, or undefined for none: the primary runs the configured

@@ -4,15 +4,15 @@ import { Construct } from 'constructs';
 import { ENV } from '../../functions/warehouse-loader/config';
 import { LOADER_SERVICE } from '../../functions/warehouse-loader/metric-names';
 import { TABLES } from '../../functions/shared/contract';
-import { LoadableTable, WAREHOUSE_SCHEMA, WAREHOUSE_TABLES } from '../../functions/warehouse-loader/sql';
-import { PlatformContext } from '../platform-context';
-import { DataLake } from './data-lake';
-import { PlatformKey } from './encryption';
-import { Network } from './network';
+import { type LoadableTable, WAREHOUSE_SCHEMA, WAREHOUSE_TABLES } from '../../functions/warehouse-loader/sql';
+import type { PlatformContext } from '../platform-context';
+import type { DataLake } from './data-lake';
+import type { PlatformKey } from './encryption';
+import type { Network } from './network';
 import { DAY_SECONDS, SecureQueue } from './secure-queue';
 import { TypescriptFunction } from './typescript-function';
-import { LOADED_PREFIXES, RedshiftWarehouse } from './warehouse';
-import { WarehouseSchema } from './warehouse-schema';
+import { LOADED_PREFIXES, type RedshiftWarehouse } from './warehouse';
+import type { WarehouseSchema } from './warehouse-schema';
 import type { FunctionCodeSigning } from './code-signing';
 
 export interface WarehouseLoaderProps {

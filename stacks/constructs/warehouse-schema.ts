@@ -1,7 +1,7 @@
 import { RedshiftdataStatement } from '@cdktf/provider-aws/lib/redshiftdata-statement';
 import { Construct } from 'constructs';
 import { LOADER_DB_USER, schemaStatements, WAREHOUSE_SCHEMA } from '../../functions/warehouse-loader/sql';
-import { RedshiftWarehouse } from './warehouse';
+import type { RedshiftWarehouse } from './warehouse';
 
 export interface WarehouseSchemaProps {
   /** The warehouse; it must have a cluster in this region. */

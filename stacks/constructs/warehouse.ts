@@ -7,18 +7,18 @@ import { RedshiftParameterGroup } from '@cdktf/provider-aws/lib/redshift-paramet
 import { RedshiftSnapshotSchedule } from '@cdktf/provider-aws/lib/redshift-snapshot-schedule';
 import { RedshiftSnapshotScheduleAssociation } from '@cdktf/provider-aws/lib/redshift-snapshot-schedule-association';
 import { RedshiftSubnetGroup } from '@cdktf/provider-aws/lib/redshift-subnet-group';
-import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Construct } from 'constructs';
 import { TABLES } from '../../functions/shared/contract';
-import { LoadableTable, WAREHOUSE_TABLES } from '../../functions/warehouse-loader/sql';
-import { kmsUseStatement, policyDocument, PolicyStatement } from '../iam';
-import { PlatformContext } from '../platform-context';
-import { DataLake } from './data-lake';
-import { PlatformKey } from './encryption';
+import { type LoadableTable, WAREHOUSE_TABLES } from '../../functions/warehouse-loader/sql';
+import { kmsUseStatement, policyDocument, type PolicyStatement } from '../iam';
+import type { PlatformContext } from '../platform-context';
+import type { DataLake } from './data-lake';
+import type { PlatformKey } from './encryption';
 import { EncryptedLogGroup } from './log-group';
-import { Network } from './network';
+import type { Network } from './network';
 import { SecureBucket } from './secure-bucket';
 
 /** Redshift's port; RA3 clusters may use others, but nothing gains from moving it. */

@@ -1,6 +1,6 @@
-import { Annotations, IAspect, TerraformResource, TerraformStack } from 'cdktf';
-import { IConstruct } from 'constructs';
-import { evaluatePolicy, POLICY_RULES, PolicyRule } from './rules';
+import { Annotations, type IAspect, TerraformResource, TerraformStack } from 'cdktf';
+import type { IConstruct } from 'constructs';
+import { evaluatePolicy, POLICY_RULES, type PolicyRule } from './rules';
 
 /**
  * Applies the policy pack to a stack. Findings become error annotations on the offending

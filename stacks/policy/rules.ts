@@ -1,4 +1,4 @@
-import { ResourceRef, SynthesizedStack, SynthesizedStackView } from '../synthesized-stack';
+import { type ResourceRef, type SynthesizedStack, SynthesizedStackView } from '../synthesized-stack';
 
 /**
  * The platform's policy pack (cdk-nag style, for CDKTF): small named rules over a stack's

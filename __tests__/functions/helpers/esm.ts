@@ -19,7 +19,7 @@ export function requireEsm(pkg: string): unknown {
     bundle: true,
     format: 'cjs',
     platform: 'node',
-    target: 'node20',
+    target: 'node22',
     write: false,
     logLevel: 'silent',
   });

@@ -11,7 +11,7 @@
 import type { DescribeStatementCommandOutput } from '@aws-sdk/client-redshift-data';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { StatementFailedError, SqlParameter } from '../../../functions/warehouse-loader/data-api';
+import { StatementFailedError, type SqlParameter } from '../../../functions/warehouse-loader/data-api';
 import { createHash } from 'node:crypto';
 import type { ManifestWriter, ObjectInspector, ObjectState, StatementRunner } from '../../../functions/warehouse-loader/loader';
 import { schemaStatements, WAREHOUSE_SCHEMA } from '../../../functions/warehouse-loader/sql';
@@ -95,14 +95,16 @@ export class PostgresWarehouse implements StatementRunner {
   /** Starting PostgreSQL takes seconds: create one per test file and `reset` it per test. */
   static async create(): Promise<PostgresWarehouse> {
     const db = new PgliteWorker();
-    let instance: PostgresWarehouse | undefined;
+    // The warehouse reads objects from the instance's S3, which exists only once the warehouse does.
+    const created: { instance?: PostgresWarehouse } = {};
     const warehouse = await RedshiftOnPostgres.open(db, {
-      readObject: async (bucket, key) => instance!.s3.get(bucket, key),
+      readObject: async (bucket, key) => created.instance!.s3.get(bucket, key),
       decodeParquet: parquetDecoder(requireEsm('hyparquet') as HyparquetReader),
       enforcePrimaryKeys: true,
       verifyContentLength: true,
     });
-    instance = new PostgresWarehouse(db, warehouse);
+    const instance = new PostgresWarehouse(db, warehouse);
+    created.instance = instance;
     await instance.reset();
     return instance;
   }
