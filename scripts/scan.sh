@@ -5,7 +5,7 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: scripts/scan.sh [--stacks-dir DIR] [--config FILE] [--help]
+Usage: scripts/scan.sh [--stacks-dir DIR] [--config FILE] [--toolchain auto|path|build] [--help]
 
 Runs checkov (pinned, installed by scripts/toolchain.sh) with
   --framework terraform_json --compact --config-file FILE -o json
@@ -28,7 +28,15 @@ block (required_version) and non-object top-level blocks ("moved" arrays), are
 replaced by {} in place: checkov 3.3.30 fails on them ("Failed to parse",
 0 checks). Line numbers are unchanged.
 
-Environment: DAML_STACKS_DIR, DAML_TOOLCHAIN_DIR, DAML_PYTHON (see toolchain.sh).
+--toolchain (default auto): which checkov runs.
+  path   the checkov on PATH, whatever its version (a NOTE when it is not the pin:
+         other versions run other checks, so findings and the skip list may differ)
+  build  the pinned checkov (scripts/toolchain.versions) in the toolchain's venv
+  auto   the checkov on PATH when it is the pinned version, else build
+
+Exits 1 on findings or errors, 2 on a bad argument, 3 when the checkov asked for is missing.
+Environment: DAML_STACKS_DIR, DAML_TOOLCHAIN (same as --toolchain), DAML_TOOLCHAIN_DIR,
+DAML_PYTHON (see toolchain.sh).
 EOF
 }
 
@@ -36,6 +44,7 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
 STACKS_DIR="${DAML_STACKS_DIR:-$REPO_ROOT/cdktf.out/stacks}"
 CONFIG="$REPO_ROOT/.checkov.yaml"
+TOOLCHAIN="${DAML_TOOLCHAIN:-auto}"
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -43,11 +52,17 @@ while [ $# -gt 0 ]; do
     --stacks-dir=*) STACKS_DIR="${1#--stacks-dir=}"; shift ;;
     --config) CONFIG="${2:?--config needs a file}"; shift 2 ;;
     --config=*) CONFIG="${1#--config=}"; shift ;;
+    --toolchain) TOOLCHAIN="${2:?--toolchain needs auto, path or build}"; shift 2 ;;
+    --toolchain=*) TOOLCHAIN="${1#--toolchain=}"; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "scan.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 
+case "$TOOLCHAIN" in
+  auto | path | build) ;;
+  *) echo "scan.sh: --toolchain must be auto, path or build, got '$TOOLCHAIN'" >&2; exit 2 ;;
+esac
 [ -f "$CONFIG" ] || { echo "scan.sh: config file $CONFIG not found" >&2; exit 1; }
 CONFIG="$(cd "$(dirname "$CONFIG")" && pwd)/$(basename "$CONFIG")"
 shopt -s nullglob
@@ -58,10 +73,28 @@ if [ "${#stack_files[@]}" -eq 0 ]; then
   exit 1
 fi
 
-env_lines="$(bash "$SCRIPT_DIR/toolchain.sh" --only checkov --print-env)"
-eval "$env_lines"
-CHECKOV="$DAML_CHECKOV"
-VPY="$(dirname "$CHECKOV")/python"   # the venv's python has PyYAML (a checkov dependency)
+# shellcheck disable=SC1091  # KEY=VALUE file next to this script
+source "$SCRIPT_DIR/toolchain.versions"
+CHECKOV="" VPY="" NOTE=""
+if [ "$TOOLCHAIN" != build ] && path_checkov="$(command -v checkov 2>/dev/null)"; then
+  path_version="$("$path_checkov" --version 2>/dev/null || true)"
+  if [ "$TOOLCHAIN" = path ] || [ "$path_version" = "$CHECKOV_VERSION" ]; then
+    CHECKOV="$path_checkov"
+    # The interpreter checkov runs with has PyYAML (a checkov dependency) for the normalizer.
+    VPY="$(sed -n '1s/^#! *\([^ ]*\).*/\1/p' "$CHECKOV")"
+    [ -x "$VPY" ] || VPY="${DAML_PYTHON:-python3}"
+    [ "$path_version" = "$CHECKOV_VERSION" ] || NOTE=" (NOTE: not the pinned $CHECKOV_VERSION: findings and the skip list may differ)"
+    SOURCE="on PATH"
+  fi
+fi
+if [ -z "$CHECKOV" ]; then
+  [ "$TOOLCHAIN" = path ] && { echo "scan.sh: --toolchain path: no checkov on PATH (pip install checkov==$CHECKOV_VERSION, or use --toolchain build)" >&2; exit 3; }
+  env_lines="$(bash "${DAML_TOOLCHAIN_SH:-$SCRIPT_DIR/toolchain.sh}" --only checkov --print-env)"
+  eval "$env_lines"
+  CHECKOV="$DAML_CHECKOV"
+  VPY="$(dirname "$CHECKOV")/python"   # the venv's python has PyYAML (a checkov dependency)
+  SOURCE="pinned, toolchain venv"
+fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/daml-scan.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
@@ -73,7 +106,7 @@ for f in "${stack_files[@]}"; do
   "$VPY" "$SCRIPT_DIR/lib/checkov-normalize.py" "$f" "$WORK/stacks/$stack/cdk.tf.json"
 done
 
-echo "scan: checkov $("$CHECKOV" --version), config $CONFIG, ${#stack_files[@]} stack(s) in $STACKS_DIR"
+echo "scan: toolchain $TOOLCHAIN: checkov $("$CHECKOV" --version) ($SOURCE: $CHECKOV)$NOTE, config $CONFIG, ${#stack_files[@]} stack(s) in $STACKS_DIR"
 rc=0
 # JSON only: with --quiet checkov drops passed checks from its JSON report too,
 # so the per-stack counts need a run without it; the listing below stays compact.

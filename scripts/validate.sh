@@ -1,29 +1,37 @@
 #!/usr/bin/env bash
 # Real `terraform init -backend=false` + `terraform validate` of every
-# synthesized stack (cdktf.out/stacks/*), with the Terraform CLI and the
-# hashicorp/aws provider that scripts/toolchain.sh builds from source.
+# synthesized stack (cdktf.out/stacks/*), with a Terraform on PATH and the pinned
+# hashicorp/aws from the registry, or the ones scripts/toolchain.sh builds from source.
 set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: scripts/validate.sh [--stacks-dir DIR] [--help]
+Usage: scripts/validate.sh [--stacks-dir DIR] [--toolchain auto|path|build] [--help]
 
 For each DIR/*/cdk.tf.json (default DIR: cdktf.out/stacks, i.e. run `cdktf synth`
 first) runs, in a temporary copy of the stack directory:
-  terraform init -backend=false -input=false   (provider from the local mirror)
+  terraform init -backend=false -input=false
   terraform validate -no-color
-and prints OK/FAIL and the time per stack. Exits non-zero if any stack fails.
+and prints which toolchain it used, OK/FAIL and the time per stack. Exits 1 if any
+stack fails, 2 on a bad argument, 3 when the toolchain asked for is missing.
 
-scripts/toolchain.sh runs first (a no-op when its cache is warm). No network is
-needed once the toolchain is cached.
+--toolchain (default auto):
+  path   a terraform >= 1.10 on PATH; terraform init fetches exactly the pinned
+         hashicorp/aws (scripts/toolchain.versions: AWS_PROVIDER_PINNED_VERSION)
+         from the registry, once, into the toolchain cache's plugin cache.
+  build  Terraform and hashicorp/aws built from Go source by scripts/toolchain.sh
+         (about 45 minutes cold, seconds when cached; no registry needed).
+  auto   path when it works; otherwise the source build of what is missing: the
+         provider when the registry cannot be reached, Terraform too when PATH
+         has none (or one older than 1.10).
 
-The stacks require hashicorp/aws at exactly the version the CDKTF bindings wrap
-(scripts/toolchain.versions: AWS_PROVIDER_PINNED_VERSION). When the built
-provider (AWS_PROVIDER_VERSION) differs, the copy's aws version constraint is set
-to the built version and a NOTE says so (docs/toolchain.md explains why).
+The stacks require hashicorp/aws at exactly the pinned version. When the source
+build's provider (AWS_PROVIDER_VERSION) differs, the copy's aws version constraint
+is set to the built version and a NOTE says so (docs/toolchain.md explains why).
 
 Environment:
   DAML_STACKS_DIR                  same as --stacks-dir
+  DAML_TOOLCHAIN                   same as --toolchain
   DAML_VALIDATE_STRICT_PROVIDER=1  fail instead of substituting the provider version
   DAML_TOOLCHAIN_DIR, DAML_PYTHON  see scripts/toolchain.sh --help
 EOF
@@ -33,15 +41,23 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
 STACKS_DIR="${DAML_STACKS_DIR:-$REPO_ROOT/cdktf.out/stacks}"
 PYTHON="${DAML_PYTHON:-python3}"
+TOOLCHAIN="${DAML_TOOLCHAIN:-auto}"
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --stacks-dir) STACKS_DIR="${2:?--stacks-dir needs a directory}"; shift 2 ;;
     --stacks-dir=*) STACKS_DIR="${1#--stacks-dir=}"; shift ;;
+    --toolchain) TOOLCHAIN="${2:?--toolchain needs auto, path or build}"; shift 2 ;;
+    --toolchain=*) TOOLCHAIN="${1#--toolchain=}"; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "validate.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
+
+case "$TOOLCHAIN" in
+  auto | path | build) ;;
+  *) echo "validate.sh: --toolchain must be auto, path or build, got '$TOOLCHAIN'" >&2; exit 2 ;;
+esac
 
 shopt -s nullglob
 stack_files=("$STACKS_DIR"/*/cdk.tf.json)
@@ -51,9 +67,12 @@ if [ "${#stack_files[@]}" -eq 0 ]; then
   exit 1
 fi
 
-env_lines="$(bash "$SCRIPT_DIR/toolchain.sh" --only terraform,provider --print-env)"
-eval "$env_lines"
-TF="$DAML_TERRAFORM"
+# shellcheck disable=SC1091  # KEY=VALUE file next to this script
+source "$SCRIPT_DIR/toolchain.versions"
+# shellcheck source=scripts/lib/terraform-toolchain.sh
+source "$SCRIPT_DIR/lib/terraform-toolchain.sh"
+resolve_terraform_toolchain "$TOOLCHAIN"
+export CHECKPOINT_DISABLE=1
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/daml-validate.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
@@ -61,7 +80,7 @@ trap 'rm -rf "$WORK"' EXIT
 now_ms() { date +%s%3N; }
 secs() { awk -v ms="$1" 'BEGIN { printf "%.1f", ms / 1000 }'; }
 
-echo "validate: $("$TF" version 2>/dev/null | sed -n 1p), hashicorp/aws $DAML_AWS_PROVIDER_VERSION (local build), ${#stack_files[@]} stack(s) in $STACKS_DIR"
+echo "validate: $TOOLCHAIN_SUMMARY; ${#stack_files[@]} stack(s) in $STACKS_DIR"
 
 ok=0
 failed=()
@@ -75,7 +94,7 @@ for f in "${stack_files[@]}"; do
   tar -C "$src" --exclude=./.terraform --exclude=./.terraform.lock.hcl \
     --exclude='./terraform.*.tfstate*' -cf - . | tar -C "$dst" -xf -
 
-  note="$("$PYTHON" - "$dst/cdk.tf.json" "$DAML_AWS_PROVIDER_VERSION" "${DAML_VALIDATE_STRICT_PROVIDER:-0}" <<'PY'
+  note="$("$PYTHON" - "$dst/cdk.tf.json" "$PROVIDER_VERSION" "${DAML_VALIDATE_STRICT_PROVIDER:-0}" <<'PY'
 import json, re, sys
 path, built, strict = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
 with open(path, encoding="utf-8") as fh:

@@ -8,8 +8,8 @@ load helpers
     echo "shellcheck is not installed: apt-get install -y shellcheck" >&2
     return 1
   }
-  run shellcheck -x "$REPO_ROOT/scripts/deploy.sh" "$REPO_ROOT/scripts/monitor.sh" "$REPO_ROOT/scripts/destroy.sh" "$REPO_ROOT/scripts/upgrade-check.sh" \
-    "$REPO_ROOT"/scripts/lib/*.sh "$BATS_TEST_DIRNAME/fakes/fake-command" "$BATS_TEST_DIRNAME/helpers.bash"
+  run shellcheck -x "$REPO_ROOT"/scripts/*.sh "$REPO_ROOT"/scripts/lib/*.sh "$REPO_ROOT"/ml/*.sh "$REPO_ROOT/.ci/run" \
+    "$BATS_TEST_DIRNAME"/fakes/* "$BATS_TEST_DIRNAME/helpers.bash"
   echo "$output"
   [ "$status" -eq 0 ]
 }

@@ -57,3 +57,27 @@ JSON
   read -r _ passed failed _ <<<"$row"
   [ $((passed + failed)) -gt 0 ]
 }
+
+@test "scan.sh --toolchain path: the checkov on PATH runs, and the summary says which" {
+  stacks="$BATS_TEST_TMPDIR/scan-stacks"
+  mkdir -p "$stacks/upgraded" "$BATS_TEST_TMPDIR/bin"
+  stack_with_moved_block "$stacks/upgraded/cdk.tf.json"
+  eval "$(bash "$REPO_ROOT/scripts/toolchain.sh" --only checkov --print-env 2>/dev/null)"
+  ln -sf "$DAML_CHECKOV" "$BATS_TEST_TMPDIR/bin/checkov"
+  PATH="$BATS_TEST_TMPDIR/bin:$PATH" run bash "$REPO_ROOT/scripts/scan.sh" --stacks-dir "$stacks" --toolchain path
+  [[ "$output" == *"scan: toolchain path: checkov 3.3.30 (on PATH: $BATS_TEST_TMPDIR/bin/checkov), config"* ]]
+  [[ "$output" != *"NOTE"* ]]
+  grep -qE '^upgraded ' <<<"$output"
+}
+
+@test "scan.sh --toolchain path without a checkov on PATH: one line, exit 3; a bad value: exit 2" {
+  stacks="$BATS_TEST_TMPDIR/scan-stacks"
+  mkdir -p "$stacks/upgraded"
+  stack_with_moved_block "$stacks/upgraded/cdk.tf.json"
+  PATH="$(path_without checkov)" run bash "$REPO_ROOT/scripts/scan.sh" --stacks-dir "$stacks" --toolchain path
+  [ "$status" -eq 3 ]
+  [ "$output" = "scan.sh: --toolchain path: no checkov on PATH (pip install checkov==3.3.30, or use --toolchain build)" ]
+  run bash "$REPO_ROOT/scripts/scan.sh" --stacks-dir "$stacks" --toolchain pip
+  [ "$status" -eq 2 ]
+  [ "$output" = "scan.sh: --toolchain must be auto, path or build, got 'pip'" ]
+}
