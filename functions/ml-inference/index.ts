@@ -12,12 +12,12 @@ import { INFERENCE_SERVICE } from './metric-names';
 import { PredictionLog } from './prediction-log';
 
 const settings = loadSettings();
-const { logger, metrics } = createPowertools(INFERENCE_SERVICE);
+const { logger, metrics, traceClient, traceHandler } = createPowertools(INFERENCE_SERVICE);
 
-const sagemaker = new SageMakerRuntimeClient(sagemakerClientOptions(settings.invoke));
+const sagemaker = traceClient(new SageMakerRuntimeClient(sagemakerClientOptions(settings.invoke)));
 
 // Prediction writes run off the critical path, but must not hold a batch forever either.
-const s3 = new S3Client(clientConfig(PREDICTION_LOG_S3));
+const s3 = traceClient(new S3Client(clientConfig(PREDICTION_LOG_S3)));
 
 const predictionLog = new PredictionLog({
   s3,
@@ -26,4 +26,4 @@ const predictionLog = new PredictionLog({
   onWriteError: (error, key) => logger.warn('prediction batch write failed; kept for retry', { key, errorName: (error as Error)?.name, errorMessage: (error as Error)?.message }),
 });
 
-export const handler = createHandler({ sagemaker, predictionLog, settings, logger, metrics });
+export const handler = traceHandler(createHandler({ sagemaker, predictionLog, settings, logger, metrics }));

@@ -18,12 +18,12 @@ import { AGGREGATOR_SERVICE, INVOCATION_METRICS as IM, METRIC_DIMENSIONS, WINDOW
 
 const config = readConfig(process.env);
 // `metrics` holds the per-invocation operational figures.
-const { logger, metrics, newMetrics } = createPowertools(AGGREGATOR_SERVICE);
+const { logger, metrics, newMetrics, traceClient, traceHandler } = createPowertools(AGGREGATOR_SERVICE);
 /** Window figures: a separate buffer, because each dimension value is its own EMF document with its own dimension set. */
 const windowMetrics = newMetrics();
 const TIMEOUTS = { connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000, maxAttempts: 3 } as const;
-const s3 = new S3Client({ ...clientConfig(TIMEOUTS), forcePathStyle: config.forcePathStyle });
-const sns = new SNSClient(clientConfig(TIMEOUTS));
+const s3 = traceClient(new S3Client({ ...clientConfig(TIMEOUTS), forcePathStyle: config.forcePathStyle }));
+const sns = traceClient(new SNSClient(clientConfig(TIMEOUTS)));
 
 /** The tumbling-window event carries the shard too (not in @types/aws-lambda). */
 export type AggregatorEvent = KinesisStreamTumblingWindowEvent & { shardId?: string };
@@ -66,7 +66,7 @@ function recordInvocationMetrics(r: InvocationResult): void {
   }
 }
 
-export async function handler(event: AggregatorEvent, context?: Context): Promise<KinesisStreamStateResponse> {
+async function processWindow(event: AggregatorEvent, context?: Context): Promise<KinesisStreamStateResponse> {
   if (context) logger.addContext(context);
   const records = event.Records ?? [];
   // A final invocation may carry no records; then only the state says which shard it is.
@@ -117,3 +117,5 @@ export async function handler(event: AggregatorEvent, context?: Context): Promis
     logger.resetKeys();
   }
 }
+
+export const handler = traceHandler(processWindow);

@@ -16,9 +16,9 @@ import { S3ObjectStore } from './s3-store';
 
 const config = readConfig(process.env);
 const S3_TIMEOUTS = { connectionTimeoutMs: 3_000, requestTimeoutMs: 15_000, maxAttempts: 1 } as const;
-const { logger, metrics } = createPowertools(PROCESSOR_SERVICE);
+const { logger, metrics, traceClient, traceHandler } = createPowertools(PROCESSOR_SERVICE);
 // One attempt per send: S3ObjectStore is the retry loop, and it retries only while the deadline allows.
-const s3 = new S3Client({ ...clientConfig(S3_TIMEOUTS), forcePathStyle: config.forcePathStyle });
+const s3 = traceClient(new S3Client({ ...clientConfig(S3_TIMEOUTS), forcePathStyle: config.forcePathStyle }));
 // Lives as long as the container, so repeated event ids are noticed across batches too.
 const duplicates = new DuplicateTracker();
 
@@ -35,7 +35,7 @@ function ratio(n: number, d: number): number {
   return d === 0 ? 1 : n / d;
 }
 
-export async function handler(event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse> {
+async function processBatch(event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse> {
   if (context) logger.addContext(context);
   const records = (event.Records ?? []).map(toStreamRecord);
   if (records.length === 0) return { batchItemFailures: [] };
@@ -100,3 +100,5 @@ export async function handler(event: KinesisStreamEvent, context?: Context): Pro
     logger.resetKeys();
   }
 }
+
+export const handler = traceHandler(processBatch);

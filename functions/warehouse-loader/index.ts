@@ -17,11 +17,11 @@ import { s3ManifestWriter, s3ObjectInspector } from './s3-adapters';
 
 // Created once per execution environment and reused across invocations.
 const settings = readConfig(process.env);
-const { logger, metrics } = createPowertools(LOADER_SERVICE);
+const { logger, metrics, traceClient, traceHandler } = createPowertools(LOADER_SERVICE);
 // Data API calls only submit and poll statements, so each attempt answers in well under a second
 // when the service is healthy; the request timeout cuts off a stuck attempt so the SDK can retry it.
-const redshiftData = new RedshiftDataClient(clientConfig({ connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000, maxAttempts: 5 }));
-const s3 = new S3Client(clientConfig({ connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000, maxAttempts: 3 }));
+const redshiftData = traceClient(new RedshiftDataClient(clientConfig({ connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000, maxAttempts: 5 })));
+const s3 = traceClient(new S3Client(clientConfig({ connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000, maxAttempts: 3 })));
 const dataApi = new DataApi(redshiftData, settings);
 
 
@@ -36,7 +36,7 @@ const batchMetrics: BatchMetrics = {
   milliseconds: (name, value) => metrics.addMetric(name, MetricUnit.Milliseconds, value),
 };
 
-export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+async function loadBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   // settings.timeReserveMs is kept back from the Lambda timeout to report the batch result after the last call.
   const deadline = Deadline.fromContext(context, settings.timeReserveMs);
   logger.appendKeys({ requestId: context.awsRequestId });
@@ -55,3 +55,5 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
     metrics.publishStoredMetrics();
   }
 }
+
+export const handler = traceHandler(loadBatch);
