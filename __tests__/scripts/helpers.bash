@@ -37,19 +37,26 @@ calls() { grep -E "$1" "$FAKE_CALLS" || true; }
 
 # PATH holding everything on the current PATH except the named commands (to test "X is missing").
 path_without() {
-  local dir="$BATS_TEST_TMPDIR/path-without" excluded=" $* " entry file name dirs
-  mkdir -p "$dir"
+  local excluded=("$@") entry name gone shadow out="" dirs i=0 files
   IFS=: read -r -a dirs <<<"$PATH"
   for entry in "${dirs[@]}"; do
     [ -d "$entry" ] || continue
-    for file in "$entry"/*; do
-      [ -x "$file" ] || continue
-      name="${file##*/}"
-      [[ "$excluded" == *" $name "* ]] && continue
-      [ -e "$dir/$name" ] || ln -s "$file" "$dir/$name"
+    # A directory without any of the commands stays on the PATH as it is; one with them is
+    # replaced by a copy of its entries (symlinks) without them.
+    for name in "${excluded[@]}"; do
+      if [ -e "$entry/$name" ]; then
+        shadow="$BATS_TEST_TMPDIR/path-without/$((i++))"
+        mkdir -p "$shadow"
+        files=("$entry"/*)
+        ln -s "${files[@]}" "$shadow/"
+        for gone in "${excluded[@]}"; do rm -f "$shadow/$gone"; done
+        entry="$shadow"
+        break
+      fi
     done
+    out+="${out:+:}$entry"
   done
-  printf '%s' "$dir"
+  printf '%s' "$out"
 }
 
 # in_terminal INPUT COMMAND...: runs COMMAND on a new pseudo-terminal (standard input, output and
