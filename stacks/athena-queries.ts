@@ -4,7 +4,8 @@
  * the catalog construct the views as Glue views; docs/data-flow.md shows them. Each saved query
  * filters on the dt partition so Athena reads only the days asked for.
  */
-import { PARTITION_KEYS, TABLES, type ColumnSpec, type EventType } from '../functions/shared/contract';
+import { PARTITION_KEYS, TABLES, type ColumnSpec } from '../functions/shared/contract';
+import type { EventType } from '../functions/shared/contract';
 
 export interface NamedQuerySpec {
   /** Stable id (also the resource id). */
@@ -97,14 +98,6 @@ export const UNIQUE_EVENTS_VIEW = 'events_unique';
 
 const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** The order copies of an event arrived in (Kinesis arrival time, then shard and numeric sequence position): the first is the one kept. */
-const ARRIVAL_ORDER = '"ingested_at", "source_shard_id", length("source_sequence_number"), "source_sequence_number", "processed_at"';
-
-/** The dt/hour partition keys as columns (strings, never null). */
-export function partitionColumns(): ColumnSpec[] {
-  return PARTITION_KEYS.map((k): ColumnSpec => ({ name: k.name, type: k.type, nullable: false, description: k.comment }));
-}
-
 /**
  * `events_unique`: the curated table with one row per event_id, across every object and batch
  * (the table itself may hold an event twice: a producer re-send in another batch, a redelivery
@@ -116,7 +109,7 @@ export function partitionColumns(): ColumnSpec[] {
  * whole table: for a bounded day range, the saved *Deduplicated events* query filters first.
  */
 export function uniqueEventsView(database: string): CatalogViewSpec {
-  const columns: ColumnSpec[] = [...TABLES.curated.columns, ...partitionColumns()];
+  const columns: ColumnSpec[] = [...TABLES.curated.columns, ...PARTITION_KEYS.map((k): ColumnSpec => ({ name: k.name, type: k.type, nullable: false, description: k.comment }))];
   const list = columns.map((c) => quoted(c.name)).join(', ');
   return {
     name: UNIQUE_EVENTS_VIEW,
@@ -124,12 +117,22 @@ export function uniqueEventsView(database: string): CatalogViewSpec {
     sql: `SELECT ${list}
 FROM (
   SELECT ${list},
-         row_number() OVER (PARTITION BY "event_id" ORDER BY ${ARRIVAL_ORDER}) AS "copy_number"
+         row_number() OVER (PARTITION BY "event_id" ORDER BY "ingested_at", "source_shard_id", length("source_sequence_number"), "source_sequence_number", "processed_at") AS "copy_number"
   FROM ${quoted(database)}.${quoted(TABLES.curated.name)}
 )
 WHERE "copy_number" = 1`,
     columns,
   };
+}
+
+// QuickSight data sets (stacks/constructs/quicksight/data-set-specs.ts): the lake queries they read.
+
+/** The order copies of an event arrived in, the first being the one kept: the ORDER BY of `events_unique`, which a test holds to the view's text. */
+export const ARRIVAL_ORDER = '"ingested_at", "source_shard_id", length("source_sequence_number"), "source_sequence_number", "processed_at"';
+
+/** The dt/hour partition keys as columns (strings, never null), as `events_unique` lists them. */
+export function partitionColumns(): ColumnSpec[] {
+  return PARTITION_KEYS.map((k): ColumnSpec => ({ name: k.name, type: k.type, nullable: false, description: k.comment }));
 }
 
 /** A query a QuickSight data set reads (Trino SQL, as a custom SQL table) and the columns it yields, in order. */
