@@ -109,7 +109,7 @@ export const TUNABLE_DEFAULTS: Omit<PlatformConfig, EnvironmentFields> = {
     redshiftImportMode: 'DIRECT_QUERY',
     refreshInterval: 'HOURLY',
     refreshTimeOfDay: '02:00',
-    lookbackDays: 30,
+    lookbackDays: 7,
   },
   aggregates: {
     enabled: true,

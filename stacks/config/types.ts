@@ -229,7 +229,7 @@ export interface QuickSightConfig {
   readonly refreshInterval: QuickSightRefreshInterval;
   /** Time of day (HH:MM, UTC) of a DAILY refresh; unused for HOURLY. @default "02:00" */
   readonly refreshTimeOfDay: string;
-  /** Days of events, predictions and aggregates the lake data sets hold, by the dt partition (1-90). @default 30 */
+  /** Days of events, predictions and aggregates the lake data sets hold, by the dt partition (1-90); each SPICE refresh scans these days. @default 7 */
   readonly lookbackDays: number;
 }
 

@@ -3,7 +3,7 @@
  * `definition` argument of aws_quicksight_analysis / _template / _dashboard is passed through as
  * written). One sheet: events per hour, conversion by category and country, the data-quality
  * rate against its alarm threshold, predictions per variant, the A/B comparison of predicted and
- * observed conversion, and the minutes since the newest event.
+ * observed conversion, and the minutes since the newest event arrived.
  */
 import type { ColumnSpec, EventType } from '../../../functions/shared/contract';
 import { quicksightColumnType, type DataSetKey } from './data-set-specs';
@@ -36,7 +36,8 @@ export interface CalculatedField {
 /** Calculated fields: the dashboard's measures that no column holds. */
 export const CALCULATED_FIELDS: readonly CalculatedField[] = [
   { data_set_identifier: 'events', name: 'conversion_rate', expression: `distinct_countIf({user_id}, {event_type} = "${PURCHASE}") / distinct_count({user_id})` },
-  { data_set_identifier: 'events', name: 'minutes_since_newest_event', expression: 'dateDiff(max({event_time}), now(), "MI")' },
+  // Per row (arrival time, not the producer's clock), so the freshness visual takes its minimum: QuickSight refuses an aggregate mixed with now().
+  { data_set_identifier: 'events', name: 'minutes_since_arrival', expression: 'dateDiff({ingested_at}, now(), "MI")' },
   { data_set_identifier: 'data_quality', name: 'hour_start', expression: 'parseDate(concat({dt}, " ", {hour}), "yyyy-MM-dd HH")' },
   { data_set_identifier: 'data_quality', name: 'valid_share', expression: 'sum({valid}) / (sum({valid}) + sum({quarantined}))' },
   { data_set_identifier: 'predictions', name: 'observed_conversion', expression: 'sum({session_converted}) / count({event_id})' },
@@ -52,8 +53,9 @@ const dimension = {
 };
 const measure = {
   count: (id: string, dataSet: DashboardDataSet, name: string): Block => ({ categorical_measure_field: [{ field_id: id, column: [column(dataSet, name)], aggregation_function: 'COUNT' }] }),
-  average: (id: string, dataSet: DashboardDataSet, name: string): Block => ({
-    numerical_measure_field: [{ field_id: id, column: [column(dataSet, name)], aggregation_function: [{ simple_numerical_aggregation: 'AVERAGE' }] }],
+  /** A numeric column (or per-row calculated field) aggregated by `aggregation` (AVERAGE, MIN, ...). */
+  numeric: (id: string, dataSet: DashboardDataSet, name: string, aggregation: string): Block => ({
+    numerical_measure_field: [{ field_id: id, column: [column(dataSet, name)], aggregation_function: [{ simple_numerical_aggregation: aggregation }] }],
   }),
   /** A calculated field that aggregates in its own expression. */
   calculated: (id: string, dataSet: DashboardDataSet, name: string): Block => ({ numerical_measure_field: [{ field_id: id, column: [column(dataSet, name)] }] }),
@@ -110,15 +112,15 @@ function visuals(threshold: number): Block[] {
     }),
     barChart('predictions-per-variant', 'Predictions per variant', dimension.category('predictions-variant', 'predictions', 'variant'), [measure.count('predictions-count', 'predictions', 'event_id')]),
     barChart('ab-predicted-vs-observed', 'A/B: predicted vs observed conversion per variant', dimension.category('ab-variant', 'predictions', 'variant'), [
-      measure.average('ab-predicted', 'predictions', 'score'),
+      measure.numeric('ab-predicted', 'predictions', 'score', 'AVERAGE'),
       measure.calculated('ab-observed', 'predictions', 'observed_conversion'),
     ]),
     {
       kpi_visual: [
         {
           visual_id: 'freshness',
-          title: title('Minutes since the newest event'),
-          chart_configuration: [{ field_wells: [{ values: [measure.calculated('freshness-minutes', 'events', 'minutes_since_newest_event')] }] }],
+          title: title('Minutes since the newest event arrived (refresh lag included)'),
+          chart_configuration: [{ field_wells: [{ values: [measure.numeric('freshness-minutes', 'events', 'minutes_since_arrival', 'MIN')] }] }],
         },
       ],
     },
