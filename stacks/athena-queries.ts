@@ -5,6 +5,7 @@
  * filters on the dt partition so Athena reads only the days asked for.
  */
 import { PARTITION_KEYS, TABLES, type ColumnSpec } from '../functions/shared/contract';
+import type { EventType } from '../functions/shared/contract';
 
 export interface NamedQuerySpec {
   /** Stable id (also the resource id). */
@@ -122,4 +123,104 @@ FROM (
 WHERE "copy_number" = 1`,
     columns,
   };
+}
+
+// QuickSight data sets (stacks/constructs/quicksight/data-set-specs.ts): the lake queries they read.
+
+/** The order copies of an event arrived in, the first being the one kept: the ORDER BY of `events_unique`, which a test holds to the view's text. */
+export const ARRIVAL_ORDER = '"ingested_at", "source_shard_id", length("source_sequence_number"), "source_sequence_number", "processed_at"';
+
+/** The dt/hour partition keys as columns (strings, never null), as `events_unique` lists them. */
+export function partitionColumns(): ColumnSpec[] {
+  return PARTITION_KEYS.map((k): ColumnSpec => ({ name: k.name, type: k.type, nullable: false, description: k.comment }));
+}
+
+/** A query a QuickSight data set reads (Trino SQL, as a custom SQL table) and the columns it yields, in order. */
+export interface DataSetQuerySpec {
+  readonly sql: string;
+  readonly columns: readonly ColumnSpec[];
+}
+
+/**
+ * Contract columns the BI data sets leave out: the feature CSV (up to 1,024 characters a row) is
+ * the model's input, not something to chart, and would be most of each row's SPICE size.
+ */
+export const BI_OMITTED_COLUMNS: readonly string[] = ['features'];
+
+/** `columns` without BI_OMITTED_COLUMNS, in order. */
+export const forBi = (columns: readonly ColumnSpec[]): ColumnSpec[] => columns.filter((c) => !BI_OMITTED_COLUMNS.includes(c.name));
+const PURCHASE: EventType = 'purchase';
+
+/**
+ * Curated events of the last `days` days, one row per event_id, kept by the same rule as
+ * `events_unique` (the earliest copy to arrive). The dt filter comes before the de-duplication,
+ * so Athena reads only those days' partitions; the view, filtered on dt, reads the whole table.
+ * Copies of a re-sent event share its event time and so its dt partition: only a producer
+ * reusing an id for another event's time can leave a copy outside the days read.
+ */
+export function biEventsQuery(database: string, days: number): DataSetQuerySpec {
+  const columns = forBi([...TABLES.curated.columns, ...partitionColumns()]);
+  const list = columns.map((c) => quoted(c.name)).join(', ');
+  return {
+    sql: `SELECT ${list}
+FROM (
+  SELECT ${list},
+         row_number() OVER (PARTITION BY "event_id" ORDER BY ${ARRIVAL_ORDER}) AS "copy_number"
+  FROM ${quoted(database)}.${quoted(TABLES.curated.name)}
+  WHERE ${sinceDays(days)}
+)
+WHERE "copy_number" = 1`,
+    columns,
+  };
+}
+
+/** The outcome column the predictions data set adds: what the A/B comparison sets against the score. */
+export const SESSION_CONVERTED_COLUMN: ColumnSpec = {
+  name: 'session_converted',
+  type: 'int',
+  nullable: false,
+  description: `1 when the prediction's session has a ${PURCHASE} event in the days read, else 0 (a session still open may convert later)`,
+};
+
+/** Predictions of the last `days` days, each with whether its session went on to purchase. */
+export function biPredictionsQuery(database: string, days: number): DataSetQuerySpec {
+  const columns = [...forBi([...TABLES.predictions.columns, ...partitionColumns()]), SESSION_CONVERTED_COLUMN];
+  const own = columns.filter((c) => c !== SESSION_CONVERTED_COLUMN).map((c) => `p.${quoted(c.name)}`);
+  return {
+    sql: `SELECT ${own.join(', ')},
+       CASE WHEN s."session_id" IS NULL THEN 0 ELSE 1 END AS ${quoted(SESSION_CONVERTED_COLUMN.name)}
+FROM ${quoted(database)}.${quoted(TABLES.predictions.name)} p
+LEFT JOIN (
+  SELECT DISTINCT "session_id" FROM ${quoted(database)}.${quoted(TABLES.curated.name)}
+  WHERE "event_type" = '${PURCHASE}' AND ${sinceDays(days)}
+) s ON p."session_id" = s."session_id"
+WHERE p.${sinceDays(days)}`,
+    columns,
+  };
+}
+
+/** Windowed aggregates of the last `days` days, as the aggregator wrote them. */
+export function biAggregatesQuery(database: string, days: number): DataSetQuerySpec {
+  const columns = forBi([...TABLES.aggregates.columns, ...partitionColumns()]);
+  return {
+    sql: `SELECT ${columns.map((c) => quoted(c.name)).join(', ')}
+FROM ${quoted(database)}.${quoted(TABLES.aggregates.name)}
+WHERE ${sinceDays(days)}`,
+    columns,
+  };
+}
+
+/** What the saved *Data-quality rate per hour* query yields, in its order. */
+export const DATA_QUALITY_RATE_COLUMNS: readonly ColumnSpec[] = [
+  ...partitionColumns(),
+  { name: 'valid', type: 'int', nullable: false, description: 'Curated records of the hour (by event time)' },
+  { name: 'quarantined', type: 'int', nullable: false, description: 'Quarantined records of the hour (by arrival time)' },
+  { name: 'quality_rate', type: 'double', nullable: false, description: 'valid / (valid + quarantined)' },
+];
+
+/** The saved data-quality query (last 7 days), unchanged, as a data set reads it. */
+export function biDataQualityQuery(database: string): DataSetQuerySpec {
+  const saved = namedQueries(database).find((q) => q.id === 'data-quality-rate');
+  if (!saved) throw new Error('biDataQualityQuery: the saved query "data-quality-rate" is missing from namedQueries()');
+  return { sql: saved.sql, columns: DATA_QUALITY_RATE_COLUMNS };
 }

@@ -54,7 +54,7 @@ export class RegionalPlatform extends Construct {
   readonly dataQuality: DataQualityAlarms;
   /** Redshift, its loader and DR (absent when config.redshift.enabled is false). */
   readonly warehouse?: DataWarehouse;
-  /** QuickSight data sources (primary only, when config.quicksight.enabled). */
+  /** QuickSight data sources, data sets and the platform dashboard (primary only, when config.quicksight.enabled). */
   readonly quicksight?: QuickSight;
   readonly mlEndpoint: MlEndpoint;
   readonly inferenceApi: InferenceApi;
@@ -118,7 +118,14 @@ export class RegionalPlatform extends Construct {
       this.warehouse = new DataWarehouse(this, 'warehouse', { ...base, codeSigning });
     }
     if (config.quicksight.enabled && context.role === 'primary') {
-      this.quicksight = new QuickSight(this, 'quicksight', { context, network: this.network, warehouse: this.warehouse?.warehouse, athenaWorkgroup: this.athena.workgroup });
+      this.quicksight = new QuickSight(this, 'quicksight', {
+        context,
+        network: this.network,
+        warehouse: this.warehouse?.warehouse,
+        athenaWorkgroup: this.athena.workgroup,
+        catalog: this.catalog,
+        warehouseSchema: this.warehouse?.schema,
+      });
     }
 
     this.mlEndpoint = new MlEndpoint(this, 'ml-endpoint', { ...base, alertTopic });

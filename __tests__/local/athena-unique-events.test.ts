@@ -12,7 +12,7 @@ import { TABLES, partitionPrefix, type CuratedRow } from '../../functions/shared
 import { encodeParquet } from '../../functions/shared/parquet';
 import { classify } from '../../functions/stream-processor/domain';
 import { AthenaStandin } from '../../local/standins/athena';
-import { UNIQUE_EVENTS_VIEW, uniqueEventsView } from '../../stacks/athena-queries';
+import { ARRIVAL_ORDER, BI_OMITTED_COLUMNS, UNIQUE_EVENTS_VIEW, biEventsQuery, uniqueEventsView } from '../../stacks/athena-queries';
 import { sequenceNumber } from '../functions/helpers/kinesis';
 
 const DATABASE = 'daml_test_lake';
@@ -99,5 +99,40 @@ describe(`the ${UNIQUE_EVENTS_VIEW} view`, () => {
       ),
       { numRuns: 25 },
     );
+  });
+});
+
+describe('the lake events data set (biEventsQuery)', () => {
+  /** Days back to the test events' day, and one more: the query's dt filter keeps them all. */
+  const days = Math.ceil((Date.now() - BASE) / 86_400_000) + 1;
+
+  it("keeps copies by the view's own order", () => {
+    expect(uniqueEventsView(DATABASE).sql).toContain(`ORDER BY ${ARRIVAL_ORDER})`);
+    expect(biEventsQuery(DATABASE, days).sql).toContain(`ORDER BY ${ARRIVAL_ORDER})`);
+  });
+
+  it('property: for the days it reads, the rows of the events_unique view, without the feature CSV', async () => {
+    const copyArb = fc.record({ id: fc.integer({ min: 0, max: 5 }), hour: fc.integer({ min: 9, max: 11 }), object: fc.integer({ min: 0, max: 3 }), shard: fc.integer({ min: 1, max: 2 }) });
+    const query = biEventsQuery(DATABASE, days);
+    const columns = query.columns.map((c) => `"${c.name}"`).join(', ');
+    await fc.assert(
+      fc.asyncProperty(fc.array(copyArb, { minLength: 1, maxLength: 25 }), async (copies) =>
+        withLake(copies, async (athena) => {
+          const dataSet = await athena.query(`SELECT * FROM (${query.sql}) ORDER BY event_id`);
+          const view = await athena.query(`SELECT ${columns} FROM "${UNIQUE_EVENTS_VIEW}" ORDER BY event_id`);
+          expect(dataSet).toEqual(view);
+          expect(Object.keys(dataSet[0]!)).toEqual(query.columns.map((c) => c.name));
+          expect(Object.keys(dataSet[0]!).filter((k) => BI_OMITTED_COLUMNS.includes(k))).toEqual([]);
+        }),
+      ),
+      { numRuns: 20 },
+    );
+  });
+
+  it('reads nothing older than its days', async () => {
+    await withLake([{ id: 1, hour: 10, object: 0, shard: 1 }], async (athena) => {
+      expect(await athena.query(biEventsQuery(DATABASE, 1).sql)).toEqual([]);
+      expect(await athena.query(biEventsQuery(DATABASE, days).sql)).toHaveLength(1);
+    });
   });
 });

@@ -101,7 +101,16 @@ export const TUNABLE_DEFAULTS: Omit<PlatformConfig, EnvironmentFields> = {
     },
   },
   dns: { hostedZoneId: '', apiRecordName: '' },
-  quicksight: { enabled: false, principalArn: '' },
+  quicksight: {
+    enabled: false,
+    principalArn: '',
+    dashboardViewerArns: [],
+    athenaImportMode: 'SPICE',
+    redshiftImportMode: 'DIRECT_QUERY',
+    refreshInterval: 'HOURLY',
+    refreshTimeOfDay: '02:00',
+    lookbackDays: 7,
+  },
   aggregates: {
     enabled: true,
     minConversionRate: 0.01,

@@ -209,11 +209,28 @@ export interface DnsConfig {
   readonly apiRecordName: string;
 }
 
+/** How a QuickSight data set reads its source: a copy in SPICE, or a query per visual. */
+export type QuickSightImportMode = 'SPICE' | 'DIRECT_QUERY';
+/** How often SPICE data sets are fully refreshed. */
+export type QuickSightRefreshInterval = 'HOURLY' | 'DAILY';
+
 export interface QuickSightConfig {
-  /** Create QuickSight data sources (needs an account subscription made by hand). @default false */
+  /** Create QuickSight data sources, data sets and the platform dashboard (needs an account subscription made by hand). @default false */
   readonly enabled: boolean;
-  /** QuickSight user or group ARN granted the data sources (required when enabled). @default "" */
+  /** QuickSight user or group ARN that owns the data sources, data sets, analysis, template and dashboard (required when enabled). @default "" */
   readonly principalArn: string;
+  /** QuickSight user or group ARNs that may view the dashboard (read only). @default [] */
+  readonly dashboardViewerArns: readonly string[];
+  /** Import mode of the lake (Athena) data sets; SPICE bounds Athena scans to one per refresh (docs/warehouse.md). @default "SPICE" */
+  readonly athenaImportMode: QuickSightImportMode;
+  /** Import mode of the warehouse (Redshift) data sets; the cluster answers each visual itself. @default "DIRECT_QUERY" */
+  readonly redshiftImportMode: QuickSightImportMode;
+  /** Full-refresh interval of every SPICE data set. @default "HOURLY" */
+  readonly refreshInterval: QuickSightRefreshInterval;
+  /** Time of day (HH:MM, UTC) of a DAILY refresh; unused for HOURLY. @default "02:00" */
+  readonly refreshTimeOfDay: string;
+  /** Days of events, predictions and aggregates the lake data sets hold, by the dt partition (1-90); each SPICE refresh scans these days. @default 7 */
+  readonly lookbackDays: number;
 }
 
 export interface AggregatesConfig extends LambdaSizing {

@@ -1,5 +1,7 @@
 import { ENVIRONMENT_DEFAULTS, TUNABLE_DEFAULTS } from './defaults';
+import { quicksightRules } from './quicksight-rules';
 import { KNOWN_REGIONS, LONGEST_REGION_SHORT_CODE } from './regions';
+import { type Rule, integerIn, numberIn, oneOf } from './rules';
 import type { PlatformConfig, SageMakerVariantConfig } from './types';
 
 /** One thing wrong with the configuration: which field, what it was, what is allowed. */
@@ -169,30 +171,6 @@ function cidrRange(value: string): [number, number] | undefined {
   return [start, start + size - 1];
 }
 
-interface Rule {
-  readonly field: string;
-  readonly value: unknown;
-  readonly ok: boolean;
-  readonly allowed: string;
-}
-
-function integerIn(field: string, value: number, min: number, max: number, extra = ''): Rule {
-  return {
-    field,
-    value,
-    ok: Number.isInteger(value) && value >= min && value <= max,
-    allowed: `must be an integer from ${min} to ${max}${extra}`,
-  };
-}
-
-function numberIn(field: string, value: number, min: number, max: number): Rule {
-  return { field, value, ok: value >= min && value <= max, allowed: `must be a number from ${min} to ${max}` };
-}
-
-function oneOf(field: string, value: unknown, allowed: readonly unknown[]): Rule {
-  return { field, value, ok: allowed.includes(value), allowed: `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}` };
-}
-
 function variantRules(variants: readonly unknown[]): { rules: Rule[]; parsed: SageMakerVariantConfig[] } {
   const rules: Rule[] = [];
   const parsed: SageMakerVariantConfig[] = [];
@@ -336,7 +314,7 @@ function semanticRules(c: PlatformConfig, variantCheck: Rule[]): Rule[] {
     integerIn('observability.alarms.replicationLatencySeconds', a.replicationLatencySeconds, 60, 86400),
     { field: 'dns.hostedZoneId', value: c.dns.hostedZoneId, ok: c.dns.hostedZoneId === '' || /^Z[A-Z0-9]{1,31}$/.test(c.dns.hostedZoneId), allowed: 'empty, or a Route 53 hosted zone id such as Z123EXAMPLE' },
     { field: 'dns.apiRecordName', value: c.dns.apiRecordName, ok: c.dns.hostedZoneId === '' || /^([a-z0-9-]+\.)+[a-z]{2,}$/.test(c.dns.apiRecordName), allowed: 'a DNS name such as api.example.com, required when dns.hostedZoneId is set' },
-    { field: 'quicksight.principalArn', value: c.quicksight.principalArn, ok: !c.quicksight.enabled || /^arn:aws:quicksight:[a-z0-9-]+:\d{12}:(user|group)\/.+$/.test(c.quicksight.principalArn), allowed: 'required when quicksight.enabled is true: a QuickSight user or group ARN, arn:aws:quicksight:<region>:<account>:user/<namespace>/<name>' },
+    ...quicksightRules(c),
     ratio('aggregates.minConversionRate', c.aggregates.minConversionRate),
     ratio('aggregates.maxTrafficDropRatio', c.aggregates.maxTrafficDropRatio),
     integerIn('aggregates.ruleMinEvents', c.aggregates.ruleMinEvents, 1, 1_000_000_000),

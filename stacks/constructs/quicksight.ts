@@ -9,8 +9,12 @@ import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-securit
 import { Construct } from 'constructs';
 import { policyDocument } from '../iam';
 import type { PlatformContext } from '../platform-context';
+import { type DataCatalog, catalogDatabaseName } from './catalog';
 import type { Network } from './network';
+import { PlatformBiDashboard } from './quicksight/dashboard';
+import { QuickSightDataSets } from './quicksight/data-sets';
 import { REDSHIFT_PORT, type RedshiftWarehouse } from './warehouse';
+import type { WarehouseSchema } from './warehouse-schema';
 
 /** What the configured principal may do with each data source (the owner's set, as the console grants it). */
 export const DATA_SOURCE_OWNER_ACTIONS = [
@@ -29,11 +33,17 @@ export interface QuickSightProps {
   readonly warehouse?: RedshiftWarehouse;
   /** The Athena workgroup of the lake tables; an Athena data source is created for it. @default none */
   readonly athenaWorkgroup?: AthenaWorkgroup;
+  /** The lake's catalog: the lake data sets query its database and are created after its tables. @default none (no lake data sets) */
+  readonly catalog?: DataCatalog;
+  /** The warehouse's tables: the warehouse data sets are created after them. @default none */
+  readonly warehouseSchema?: WarehouseSchema;
 }
 
 /**
  * QuickSight data sources for the lake (Athena) and the warehouse (Redshift, reached through a
- * QuickSight VPC connection in the private subnets), owned by `config.quicksight.principalArn`.
+ * QuickSight VPC connection in the private subnets), owned by `config.quicksight.principalArn`;
+ * the data sets over them (quicksight/data-sets.ts) and, over the lake data sets, the platform
+ * dashboard (quicksight/dashboard.ts).
  * The QuickSight account subscription, and QuickSight's access to S3, Athena and Secrets Manager,
  * are set up by hand (docs/warehouse.md): Terraform must not create a subscription.
  */
@@ -42,10 +52,13 @@ export class QuickSight extends Construct {
   readonly redshiftDataSource?: QuicksightDataSource;
   readonly vpcConnection?: QuicksightVpcConnection;
   readonly securityGroup?: SecurityGroup;
+  readonly dataSets: QuickSightDataSets;
+  /** The platform dashboard, when the lake data sets exist. */
+  readonly dashboard?: PlatformBiDashboard;
 
   constructor(scope: Construct, id: string, props: QuickSightProps) {
     super(scope, id);
-    const { context, network, warehouse, athenaWorkgroup } = props;
+    const { context, network, warehouse, athenaWorkgroup, catalog } = props;
     const { config, naming, region, accountId } = context;
     if (!config.quicksight.enabled) throw new Error('QuickSight is created only when config.quicksight.enabled is true');
     const permission = [{ principal: config.quicksight.principalArn, actions: [...DATA_SOURCE_OWNER_ACTIONS] }];
@@ -131,5 +144,16 @@ export class QuickSight extends Construct {
         permission,
       });
     }
+
+    const lakeSource = catalog ? this.athenaDataSource : undefined;
+    this.dataSets = new QuickSightDataSets(this, 'data-sets', {
+      context,
+      athenaDataSource: lakeSource,
+      redshiftDataSource: this.redshiftDataSource,
+      lakeDatabase: lakeSource ? catalogDatabaseName(context) : undefined,
+      lakeDependsOn: catalog ? Object.values(catalog.tables) : undefined,
+      warehouseDependsOn: props.warehouseSchema?.statements,
+    });
+    if (lakeSource) this.dashboard = new PlatformBiDashboard(this, 'dashboard', { context, dataSets: this.dataSets.dataSets, specs: this.dataSets.specs });
   }
 }
