@@ -18,7 +18,7 @@ const FAR_FUTURE = Date.now() + 3_600_000;
 
 const paused = () => new ValidationException({ message: `Cluster ${CLUSTER} is paused. Resume the cluster and try again.`, $metadata: { httpStatusCode: 400 } });
 const resuming = () => new ValidationException({ message: `Cluster ${CLUSTER} is resuming and is not available yet`, $metadata: { httpStatusCode: 400 } });
-const noConnection = () => new DatabaseConnectionException({ message: 'Connection to the database failed', $metadata: { httpStatusCode: 500 } });
+const noConnection = () => new DatabaseConnectionException({ message: 'Connection to the database failed', Message: 'Connection to the database failed', $metadata: { httpStatusCode: 500 } });
 
 function record(i: number): SQSRecord {
   const key = `curated/dt=2024-03-20/hour=10/part-${String(i).padStart(4, '0')}.parquet`;

@@ -69,6 +69,12 @@ describe('warehouse pause schedule', () => {
       expect(expected).toBe(receivesAcrossPause(5, 60 * 60, visibility));
     });
 
+    it('keeps the health alarm quiet while the cluster is paused (missing data is not breaching); by default silence breaches', () => {
+      const health = (stack: TerraformJson) => resourcesOf(stack, 'aws_cloudwatch_metric_alarm').map(([, a]) => a).find((a) => a.metric_name === 'HealthStatus')!;
+      expect(health(primary).treat_missing_data).toBe('notBreaching');
+      expect(health(synthPlatform().stacks.primary).treat_missing_data).toBe('breaching');
+    });
+
     it('has nothing to pause in a pilot-light DR region', () => {
       expect(resourcesOf(stacks.dr, 'aws_redshift_scheduled_action')).toHaveLength(0);
     });
