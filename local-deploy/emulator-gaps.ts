@@ -28,6 +28,16 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
     emulatorError: 'NotImplementedError: The describe_subscribers_for_notification action has not been implemented',
   },
   {
+    resourceType: 'aws_ce_anomaly_monitor',
+    operation: 'ce:CreateAnomalyMonitor (moto implements cost categories and GetCostAndUsage only)',
+    emulatorError: 'NotImplementedError: The create_anomaly_monitor action has not been implemented',
+  },
+  {
+    resourceType: 'aws_ce_cost_allocation_tag',
+    operation: 'ce:UpdateCostAllocationTagsStatus',
+    emulatorError: 'NotImplementedError: The update_cost_allocation_tags_status action has not been implemented',
+  },
+  {
     resourceType: 'aws_lambda_code_signing_config',
     operation: 'lambda:CreateCodeSigningConfig (observability.lambdaCodeSigning only)',
     emulatorError: 'HTTP 404 "Not yet implemented"',

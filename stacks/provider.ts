@@ -3,6 +3,12 @@ import type { Construct } from 'constructs';
 import type { PlatformConfig } from './config/types';
 import type { StackRole } from './naming';
 
+/**
+ * Default-tag keys activated as cost-allocation tags (Cost Explorer, AWS Budgets, Cost Anomaly
+ * Detection split and filter spend by them); in billing data they appear as `user:<key>`.
+ */
+export const ACTIVATED_COST_ALLOCATION_TAG_KEYS = ['project', 'environment', 'cost-center'] as const;
+
 export function costAllocationTags(config: PlatformConfig, role: StackRole): Record<string, string> {
   return {
     ...config.tags.extra,

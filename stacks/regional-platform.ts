@@ -146,6 +146,7 @@ export class RegionalPlatform extends Construct {
         ...(this.warehouse?.loader ? [{ label: 'warehouse-loader', fn: this.warehouse.loader.function }] : []),
       ],
       warehouse: this.warehouse?.warehouse.cluster,
+      warehousePausesOnSchedule: this.warehouse?.pauseSchedule !== undefined,
       deadLetterQueues: [
         { label: 'stream-processor', queue: this.streamProcessor.deadLetterQueue },
         ...(this.aggregator ? [{ label: 'stream-aggregator', queue: this.aggregator.onFailureQueue }] : []),

@@ -3,11 +3,14 @@
  * after another, so a function instance never runs two COPYs at once and the event source
  * mapping's maximum concurrency is the bound on concurrent COPYs). Failed messages are reported
  * individually (ReportBatchItemFailures): SQS redelivers only those, and after the queue's
- * maxReceiveCount moves them to the dead-letter queue, so nothing is lost.
+ * maxReceiveCount moves them to the dead-letter queue, so nothing is lost. A paused or resuming
+ * warehouse fails the message it was loading and leaves the rest of the batch untried: all of them
+ * are reported as failed and wait in the queue until the cluster resumes (the queue allows enough
+ * deliveries for the longest scheduled pause).
  */
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { isDeadlineExceeded } from '../shared/deadline';
-import { isTransient, StatementFailedError } from './data-api';
+import { isTransient, isWarehouseUnavailable, StatementFailedError } from './data-api';
 import { type LoaderDependencies, loadObject } from './loader';
 import { LOADER_METRICS, type LoaderCountMetric } from './metric-names';
 import { parseS3Notification } from './s3-event';
@@ -42,6 +45,7 @@ function errorFields(error: unknown): Record<string, unknown> {
     error: error instanceof Error ? error.message : String(error),
     errorName: (error as { name?: string })?.name,
     transient: isTransient(error),
+    warehouseUnavailable: isWarehouseUnavailable(error),
     deadlineExceeded: isDeadlineExceeded(error),
   };
 }
@@ -51,9 +55,16 @@ export async function processBatch(records: readonly SQSRecord[], deadline: numb
   const { logger, metrics } = deps;
   const failures: string[] = [];
   const minMillisPerMessage = deps.minMillisPerMessage ?? MIN_MILLIS_PER_MESSAGE;
+  let warehouseUnavailable = false;
 
   for (const record of records) {
     const correlation = { messageId: record.messageId, receiveCount: record.attributes?.ApproximateReceiveCount };
+    if (warehouseUnavailable) {
+      // The cluster answered that it is paused or resuming: the message would fail the same way.
+      metrics.count(LOADER_METRICS.warehouseUnavailable, 1);
+      failures.push(record.messageId);
+      continue;
+    }
     if (deps.now() + minMillisPerMessage > deadline) {
       // Not started, not lost: SQS makes it visible again after the visibility timeout.
       logger.warn('not enough time left to load this message; deferring it', correlation);
@@ -94,9 +105,15 @@ export async function processBatch(records: readonly SQSRecord[], deadline: numb
           metrics.milliseconds(LOADER_METRICS.loadDuration, deps.now() - started);
         }
       } catch (error) {
+        failures.push(record.messageId);
+        if (isWarehouseUnavailable(error)) {
+          warehouseUnavailable = true;
+          logger.warn('warehouse is paused or resuming; this message and the rest of the batch wait in the queue', { ...context, ...errorFields(error) });
+          metrics.count(LOADER_METRICS.warehouseUnavailable, 1);
+          break;
+        }
         logger.error('load failed; the message will be redelivered', { ...context, ...errorFields(error) });
         metrics.count(LOADER_METRICS.loadFailures, 1);
-        failures.push(record.messageId);
         // The message's remaining objects are retried with it; loading them now would only repeat work.
         break;
       }

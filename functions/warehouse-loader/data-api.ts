@@ -3,7 +3,9 @@
  * DescribeStatement with exponential backoff until it ends, and turn every failure into an error
  * that says which statement failed and why. Transient failures (a serialization conflict with a
  * concurrent load, too many active statements, throttling) are retried here; anything else is
- * surfaced to the caller, which reports the message as failed so SQS redelivers it. Every call
+ * surfaced to the caller, which reports the message as failed so SQS redelivers it. A cluster that
+ * is paused or resuming (isWarehouseUnavailable) is not retried here: it is so for minutes or
+ * hours, and its messages wait in the queue. Every call
  * carries the deadline's signal, so a Data API connection that never answers ends at the deadline
  * like a statement that runs too long.
  */
@@ -79,6 +81,25 @@ const TRANSIENT_API_ERRORS = new Set([
   'InternalServerException',
   'ServiceUnavailableException',
 ]);
+
+/**
+ * A cluster that cannot take statements for now: paused on its schedule, pausing or resuming. The
+ * Data API answers DatabaseConnectionException when it cannot connect to the database, and a
+ * ValidationException naming the cluster's state when the cluster is not available.
+ */
+const UNAVAILABLE_API_ERRORS = new Set(['DatabaseConnectionException']);
+const UNAVAILABLE_STATE = /\b(paused|pausing|resuming)\b|\bnot (currently |yet )?available\b|\bis unavailable\b/i;
+
+/**
+ * Whether the warehouse itself is not available (paused or resuming): it will be again, but not
+ * within seconds, so the caller leaves the message in the queue rather than retrying now.
+ */
+export function isWarehouseUnavailable(error: unknown): boolean {
+  if (error instanceof StatementFailedError || error instanceof StatementTimeoutError) return false;
+  const { name, message } = (error ?? {}) as { name?: string; message?: string };
+  if (name !== undefined && UNAVAILABLE_API_ERRORS.has(name)) return true;
+  return name === 'ValidationException' && typeof message === 'string' && UNAVAILABLE_STATE.test(message);
+}
 
 /** Whether retrying the same statement can succeed. */
 export function isTransient(error: unknown): boolean {

@@ -21,6 +21,8 @@ export const LOADER_METRICS = {
   invalidMessages: 'InvalidMessages',
   /** Messages left for redelivery because the invocation was running out of time. */
   deferred: 'Deferred',
+  /** Messages left waiting in the queue because the warehouse was paused, pausing or resuming. */
+  warehouseUnavailable: 'WarehouseUnavailable',
   /** Milliseconds from audit look-up to commit, per loaded object. */
   loadDuration: 'LoadDuration',
 } as const;

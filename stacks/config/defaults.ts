@@ -54,6 +54,7 @@ export const TUNABLE_DEFAULTS: Omit<PlatformConfig, EnvironmentFields> = {
     drSnapshotRetentionDays: 7,
     maintenanceWindow: 'sun:05:00-sun:05:30',
     loaderMaxConcurrency: 2,
+    schedule: { enabled: false, pauseCron: 'cron(0 20 ? * MON-FRI *)', resumeCron: 'cron(0 8 ? * MON-FRI *)', allowInProduction: false },
   },
   sagemaker: {
     xgboostImageTag: '1.7-1',
@@ -79,6 +80,8 @@ export const TUNABLE_DEFAULTS: Omit<PlatformConfig, EnvironmentFields> = {
     alertEmails: [],
     logRetentionDays: 365,
     monthlyBudgetUsd: 2000,
+    activateCostAllocationTags: true,
+    costAnomaly: { enabled: true, thresholdUsd: 100, frequency: 'DAILY' },
     guardDuty: true,
     securityHub: true,
     lambdaCodeSigning: false,

@@ -90,6 +90,22 @@ export interface AthenaConfig {
   readonly bytesScannedCutoffPerQuery: number;
 }
 
+export interface RedshiftPauseScheduleConfig {
+  /**
+   * Pause the cluster and resume it on the schedule below (Redshift scheduled actions): a paused
+   * cluster bills storage only. Off by default; a production environment (protected, or named
+   * prod/production) also needs allowInProduction.
+   * @default false
+   */
+  readonly enabled: boolean;
+  /** When the cluster pauses, as a Redshift scheduler cron expression in UTC. @default "cron(0 20 ? * MON-FRI *)" */
+  readonly pauseCron: string;
+  /** When the cluster resumes, as a Redshift scheduler cron expression in UTC. @default "cron(0 8 ? * MON-FRI *)" */
+  readonly resumeCron: string;
+  /** Let a production environment pause its warehouse on the schedule. @default false */
+  readonly allowInProduction: boolean;
+}
+
 export interface RedshiftConfig {
   /** Create the warehouse (the stream processor runs without it). @default true */
   readonly enabled: boolean;
@@ -111,6 +127,8 @@ export interface RedshiftConfig {
   readonly maintenanceWindow: string;
   /** Concurrent COPY statements the loader may run (2-5; 2 is the SQS event source mapping's minimum). @default 2 */
   readonly loaderMaxConcurrency: number;
+  /** Scheduled pause and resume (weekdays 08:00-20:00 UTC running when enabled). */
+  readonly schedule: RedshiftPauseScheduleConfig;
 }
 
 export interface SageMakerVariantConfig {
@@ -185,6 +203,17 @@ export interface AlarmThresholds {
   readonly replicationLatencySeconds: number;
 }
 
+export type CostAnomalyFrequency = 'DAILY' | 'WEEKLY';
+
+export interface CostAnomalyConfig {
+  /** Watch the platform's spend (the project cost-allocation tag) with Cost Anomaly Detection. @default true */
+  readonly enabled: boolean;
+  /** Total impact in USD of an anomaly that is e-mailed to observability.alertEmails (>= 1). @default 100 */
+  readonly thresholdUsd: number;
+  /** How often the anomaly e-mails are sent (e-mail subscribers allow DAILY or WEEKLY). @default "DAILY" */
+  readonly frequency: CostAnomalyFrequency;
+}
+
 export interface ObservabilityConfig {
   /** Addresses subscribed to the alert topic and budget notifications. @default [] */
   readonly alertEmails: readonly string[];
@@ -192,6 +221,15 @@ export interface ObservabilityConfig {
   readonly logRetentionDays: number;
   /** Monthly cost budget in USD, above the ~1,790 estimated at the defaults (docs/cost.md). @default 2000 */
   readonly monthlyBudgetUsd: number;
+  /**
+   * Activate project, environment and cost-center as cost-allocation tags (Cost Explorer, from the
+   * primary stack). Set false where the stack cannot: in an AWS Organizations member account (the
+   * management account activates tags) or before the tags first appear in billing data.
+   * @default true
+   */
+  readonly activateCostAllocationTags: boolean;
+  /** Cost Anomaly Detection on the platform's spend (primary stack; Cost Explorer is global). */
+  readonly costAnomaly: CostAnomalyConfig;
   /** Enable a GuardDuty detector. @default true */
   readonly guardDuty: boolean;
   /** Enable Security Hub with AWS Foundational Security Best Practices. @default true */

@@ -1,3 +1,4 @@
+import { costControlRules } from './cost-rules';
 import { ENVIRONMENT_DEFAULTS, TUNABLE_DEFAULTS } from './defaults';
 import { quicksightRules } from './quicksight-rules';
 import { KNOWN_REGIONS, LONGEST_REGION_SHORT_CODE } from './regions';
@@ -330,6 +331,7 @@ function semanticRules(c: PlatformConfig, variantCheck: Rule[]): Rule[] {
     integerIn('aggregates.batchSize', c.aggregates.batchSize, 1, 10000),
     integerIn('aggregates.maximumRetryAttempts', c.aggregates.maximumRetryAttempts, 0, 10000, ' (-1, retry forever, would hold a shard\'s windows back for the whole retention)'),
     integerIn('aggregates.maximumRecordAgeSeconds', c.aggregates.maximumRecordAgeSeconds, 60, 604800, ' (-1, forever, is not allowed)'),
+    ...costControlRules(c),
     { field: 'TF_STATE_REGION', value: c.remoteState.region, ok: KNOWN_REGIONS.includes(c.remoteState.region), allowed: 'a known AWS region' },
   ];
 }

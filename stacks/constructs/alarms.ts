@@ -279,8 +279,10 @@ export function alarmDefinitions(c: ObservedNames, t: AlarmThresholds, streamCon
         periodSeconds: 60,
         evaluationPeriods: 5,
         datapointsToAlarm: 5,
-        treatMissingData: 'breaching',
-        missingDataReason: 'a running cluster reports health every minute; silence means it is down or paused',
+        // On a pause schedule the cluster is silent every night; an unhealthy report (0) still fires.
+        ...(c.clusterPausesOnSchedule
+          ? { treatMissingData: 'notBreaching' as const, missingDataReason: 'the cluster pauses on its schedule (redshift.schedule) and reports nothing while paused; a reported 0 still fires' }
+          : { treatMissingData: 'breaching' as const, missingDataReason: 'a running cluster reports health every minute; silence means it is down or paused' }),
       },
     );
   }

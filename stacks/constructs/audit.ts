@@ -1,4 +1,5 @@
-import { BudgetsBudget, type BudgetsBudgetNotification } from '@cdktf/provider-aws/lib/budgets-budget';
+import { BudgetsBudget, type BudgetsBudgetCostFilter, type BudgetsBudgetNotification } from '@cdktf/provider-aws/lib/budgets-budget';
+import type { CeCostAllocationTag } from '@cdktf/provider-aws/lib/ce-cost-allocation-tag';
 import { Cloudtrail } from '@cdktf/provider-aws/lib/cloudtrail';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
@@ -13,6 +14,7 @@ import { Construct } from 'constructs';
 import { policyDocument, serviceTrustPolicy } from '../iam';
 import type { PlatformContext } from '../platform-context';
 import type { AlertTopic } from './alerting';
+import { CostAllocationTagActivation, CostAnomalyAlerts } from './cost-controls';
 import type { PlatformKey } from './encryption';
 import { EncryptedLogGroup } from './log-group';
 import { SecureBucket } from './secure-bucket';
@@ -181,6 +183,13 @@ export interface CostBudgetProps {
   readonly monthlyLimitUsd?: number;
   /** Percentages of the limit that notify, each for forecasted and actual cost. @default [80, 100] */
   readonly thresholdsPercent?: readonly number[];
+  /** The project tag's activation, which the budget's filter relies on. @default none (activated outside this stack) */
+  readonly tagActivation?: readonly CeCostAllocationTag[];
+}
+
+/** The budget's cost filter: spend carrying the platform's project cost-allocation tag. */
+export function projectCostFilter(projectName: string): BudgetsBudgetCostFilter {
+  return { name: 'TagKeyValue', values: [`user:project$${projectName}`] };
 }
 
 /** The notifications of a monthly cost budget: each threshold, for forecasted and for actual spend. */
@@ -198,9 +207,10 @@ export function budgetNotifications(thresholdsPercent: readonly number[], emails
 }
 
 /**
- * AWS Budgets monthly cost budget (a global service: the primary stack owns it). It covers the
- * whole account: a tag filter would silently match nothing until the cost-allocation tags are
- * activated in the Billing console (docs/cost.md says how to narrow it).
+ * AWS Budgets monthly cost budget (a global service: the primary stack owns it) of the spend that
+ * carries the platform's project tag, so other workloads in the account do not count against it.
+ * The filter matches spend only once `project` is an active cost-allocation tag
+ * (CostAllocationTagActivation, or the management account of an organization).
  */
 export class CostBudget extends Construct {
   readonly budget: BudgetsBudget;
@@ -216,6 +226,8 @@ export class CostBudget extends Construct {
       limitUnit: 'USD',
       timeUnit: 'MONTHLY',
       notification: budgetNotifications(props.thresholdsPercent ?? [80, 100], config.observability.alertEmails, topic.arn),
+      costFilter: [projectCostFilter(config.projectName)],
+      dependsOn: props.tagActivation ? [...props.tagActivation] : undefined,
     });
   }
 }
@@ -229,12 +241,15 @@ export interface AuditProps {
 
 /**
  * Audit, threat detection and cost guardrails of one region: GuardDuty and Security Hub in every
- * region; the account-wide CloudTrail trail and the cost budget in the primary stack only.
+ * region; the account-wide CloudTrail trail, the cost budget, the cost-allocation tags and Cost
+ * Anomaly Detection in the primary stack only (Budgets and Cost Explorer are global services).
  */
 export class Audit extends Construct {
   readonly trail?: AuditTrail;
   readonly threatDetection: ThreatDetection;
   readonly budget?: CostBudget;
+  readonly costAllocationTags?: CostAllocationTagActivation;
+  readonly costAnomalies?: CostAnomalyAlerts;
 
   constructor(scope: Construct, id: string, props: AuditProps) {
     super(scope, id);
@@ -242,7 +257,11 @@ export class Audit extends Construct {
     this.threatDetection = new ThreatDetection(this, 'threat-detection', { context, alertTopic });
     if (context.role === 'primary') {
       this.trail = new AuditTrail(this, 'trail', { context, platformKey, accessLogs });
-      this.budget = new CostBudget(this, 'budget', { context, alertTopic });
+      const observability = context.config.observability;
+      if (observability.activateCostAllocationTags) this.costAllocationTags = new CostAllocationTagActivation(this, 'cost-allocation-tags', { context });
+      const tagActivation = this.costAllocationTags?.tags;
+      this.budget = new CostBudget(this, 'budget', { context, alertTopic, tagActivation });
+      if (observability.costAnomaly.enabled) this.costAnomalies = new CostAnomalyAlerts(this, 'cost-anomalies', { context, dependsOn: tagActivation });
     }
   }
 }

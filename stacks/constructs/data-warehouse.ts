@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { pauseWindows } from '../config/pause-schedule';
 import type { PlatformContext } from '../platform-context';
 import type { DataLake } from './data-lake';
 import type { PlatformKey } from './encryption';
@@ -6,6 +7,7 @@ import type { Network } from './network';
 import { RedshiftWarehouse } from './warehouse';
 import { warehouseNodesInRegion, WarehouseSnapshotCopy, WarehouseSnapshotCopyGrant } from './warehouse-dr';
 import { WarehouseLoader } from './warehouse-loader';
+import { WarehousePauseSchedule } from './warehouse-pause-schedule';
 import { WarehouseSchema } from './warehouse-schema';
 import type { FunctionCodeSigning } from './code-signing';
 
@@ -24,6 +26,7 @@ export interface DataWarehouseProps {
  * - DR, pilot-light: the snapshot-copy grant and what a restore needs, no cluster;
  * - DR, warm-standby: the grant plus a minimal cluster with schema and loader, fed by the
  *   replicated lake.
+ * Wherever a cluster runs, config.redshift.schedule can pause it outside working hours.
  * Instantiate only when config.redshift.enabled.
  */
 export class DataWarehouse extends Construct {
@@ -32,6 +35,8 @@ export class DataWarehouse extends Construct {
   readonly loader?: WarehouseLoader;
   readonly snapshotCopy?: WarehouseSnapshotCopy;
   readonly snapshotCopyGrant?: WarehouseSnapshotCopyGrant;
+  /** Scheduled pause and resume of the cluster (config.redshift.schedule.enabled). */
+  readonly pauseSchedule?: WarehousePauseSchedule;
 
   constructor(scope: Construct, id: string, props: DataWarehouseProps) {
     super(scope, id);
@@ -42,8 +47,11 @@ export class DataWarehouse extends Construct {
     if (context.role === 'dr') this.snapshotCopyGrant = new WarehouseSnapshotCopyGrant(this, 'snapshot-copy-grant', { context, platformKey });
     this.warehouse = new RedshiftWarehouse(this, 'redshift', { context, platformKey, network, dataLake, numberOfNodes: nodes, createCluster: nodes !== undefined });
     if (this.warehouse.cluster) {
+      const schedule = context.config.redshift.schedule;
+      const longestPauseMinutes = schedule.enabled ? (pauseWindows(schedule.pauseCron, schedule.resumeCron)?.longestPauseMinutes ?? 0) : 0;
       this.schema = new WarehouseSchema(this, 'schema', { warehouse: this.warehouse });
-      this.loader = new WarehouseLoader(this, 'loader', { context, platformKey, network, dataLake, warehouse: this.warehouse, schema: this.schema, codeSigning: props.codeSigning });
+      this.loader = new WarehouseLoader(this, 'loader', { context, platformKey, network, dataLake, warehouse: this.warehouse, schema: this.schema, codeSigning: props.codeSigning, longestPauseMinutes });
+      if (schedule.enabled) this.pauseSchedule = new WarehousePauseSchedule(this, 'pause-schedule', { context, warehouse: this.warehouse });
     }
     if (context.role === 'primary') this.snapshotCopy = new WarehouseSnapshotCopy(this, 'snapshot-copy', { context, warehouse: this.warehouse });
   }

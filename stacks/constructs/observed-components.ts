@@ -67,6 +67,8 @@ export interface ObservedComponents {
   readonly endpoint?: { readonly endpoint: SagemakerEndpoint; readonly variantNames: readonly string[] };
   /** The Redshift cluster. @default no Redshift widgets or alarms */
   readonly warehouse?: RedshiftCluster;
+  /** The cluster pauses on a schedule (config.redshift.schedule), so its metrics stop while paused. @default false */
+  readonly warehousePausesOnSchedule?: boolean;
   /** The inference HTTP API and its stage. @default no API widgets or alarms */
   readonly api?: { readonly api: Apigatewayv2Api; readonly stage: Apigatewayv2Stage };
   /** Cross-region replication of the lake (primary only). @default no replication widgets or alarms */
@@ -86,6 +88,8 @@ export interface ObservedNames {
   readonly deadLetterQueues: readonly { readonly label: string; readonly queueName: string }[];
   readonly endpoint?: { readonly endpointName: string; readonly variantNames: readonly string[] };
   readonly clusterIdentifier?: string;
+  /** The cluster pauses on a schedule: silence is expected while paused. */
+  readonly clusterPausesOnSchedule?: boolean;
   readonly api?: { readonly apiId: string; readonly stage: string };
   readonly replication?: { readonly sourceBucket: string; readonly destinationBucket: string; readonly ruleId: string };
   readonly platformMetrics?: PlatformMetricsSpec;
@@ -107,6 +111,7 @@ export function observedNames(components: ObservedComponents): ObservedNames {
     deadLetterQueues: (components.deadLetterQueues ?? []).map(({ label, queue }) => ({ label, queueName: queue.name })),
     endpoint: components.endpoint && { endpointName: components.endpoint.endpoint.name, variantNames: components.endpoint.variantNames },
     clusterIdentifier: components.warehouse?.clusterIdentifier,
+    clusterPausesOnSchedule: components.warehousePausesOnSchedule ?? false,
     api: components.api && { apiId: components.api.api.id, stage: components.api.stage.name },
     replication: replication && {
       sourceBucket: replication.configuration.bucket,

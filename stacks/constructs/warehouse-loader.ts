@@ -15,6 +15,19 @@ import { LOADED_PREFIXES, type RedshiftWarehouse } from './warehouse';
 import type { WarehouseSchema } from './warehouse-schema';
 import type { FunctionCodeSigning } from './code-signing';
 
+/** Minutes a resumed cluster may take before it accepts statements again. */
+export const RESUME_MARGIN_MINUTES = 30;
+
+/**
+ * Deliveries a message is allowed: `base` while the warehouse runs, plus one per visibility
+ * timeout of the longest pause (and the time a resume takes), when a paused cluster fails every
+ * delivery.
+ */
+export function receivesAcrossPause(base: number, longestPauseMinutes: number, visibilityTimeoutSeconds: number): number {
+  if (longestPauseMinutes <= 0) return base;
+  return base + Math.ceil(((longestPauseMinutes + RESUME_MARGIN_MINUTES) * 60) / visibilityTimeoutSeconds);
+}
+
 export interface WarehouseLoaderProps {
   readonly context: PlatformContext;
   readonly platformKey: PlatformKey;
@@ -30,8 +43,15 @@ export interface WarehouseLoaderProps {
   readonly maxConcurrency?: number;
   /** Messages per invocation; they are loaded one after another. @default 5 */
   readonly batchSize?: number;
-  /** Deliveries of a message before it moves to the dead-letter queue. @default 5 */
+  /** Deliveries of a message before it moves to the dead-letter queue, while the warehouse runs. @default 5 */
   readonly maxReceiveCount?: number;
+  /**
+   * Longest time, in minutes, the warehouse is paused on its schedule (config/pause-schedule.ts).
+   * Messages wait in the queue meanwhile and are received once per visibility timeout, so the
+   * queue allows that many more deliveries before dead-lettering a message.
+   * @default 0 (the warehouse never pauses)
+   */
+  readonly longestPauseMinutes?: number;
   /** Function timeout in seconds. @default 300 */
   readonly timeoutSeconds?: number;
   /** Function memory in MB (the function waits on the Data API; it computes little). @default 256 */
@@ -68,7 +88,7 @@ export class WarehouseLoader extends Construct {
       retentionSeconds: 4 * DAY_SECONDS,
       // AWS's guidance for SQS event sources: at least six times the function timeout, so a batch in flight is never redelivered.
       visibilityTimeoutSeconds: 6 * timeoutSeconds,
-      deadLetter: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
+      deadLetter: { queue: this.deadLetterQueue, maxReceiveCount: receivesAcrossPause(props.maxReceiveCount ?? 5, props.longestPauseMinutes ?? 0, 6 * timeoutSeconds) },
       senders: [dataLake.objectCreatedSender('LakeNotifications')],
       formerPolicyId: 'queue-policy',
     });
