@@ -2,7 +2,8 @@
  * The platform's saved Athena queries and catalog views (Trino SQL), generated from the event
  * contract's table names and columns. The Athena construct saves the queries as named queries,
  * the catalog construct the views as Glue views; docs/data-flow.md shows them. Each saved query
- * filters on the dt partition so Athena reads only the days asked for.
+ * filters on dt: over a table, Athena then reads only the days asked for; over a view, the whole
+ * table (deduplication and sessions span days), bounded by the workgroup's bytes-scanned cutoff.
  */
 import { EVENT_TYPES, PARTITION_KEYS, TABLES, type ColumnSpec, type EventType } from '../functions/shared/contract';
 import { FUNNEL_STAGE } from '../functions/shared/features';

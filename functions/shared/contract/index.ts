@@ -67,6 +67,7 @@ export {
   decodeBase64Event,
   decodeEvent,
   describeProblems,
+  PROBLEM_CODES,
   validateEvent,
   type DecodeResult,
   type EventValidator,
