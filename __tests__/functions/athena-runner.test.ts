@@ -1,4 +1,4 @@
-import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, StopQueryExecutionCommand, type QueryExecution } from '@aws-sdk/client-athena';
+import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, StopQueryExecutionCommand, type GetQueryExecutionCommandOutput, type QueryExecution, type QueryExecutionStatus } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { ATHENA_PRICING, AthenaQueryError, billedBytes, queryCostUsd, runAthenaQuery, type QueryProgress } from '../../functions/shared/athena-runner';
@@ -14,7 +14,7 @@ function fakeTime(start = 1_000_000) {
   return { clock: () => now, sleep: async (ms: number) => void (waits.push(ms), (now += ms)), waits };
 }
 
-const execution = (State: string, extra: Partial<QueryExecution> = {}) => ({ QueryExecution: { QueryExecutionId: 'q-1', StatementType: 'DML', Status: { State }, Statistics: { DataScannedInBytes: 5 * 2 ** 20, TotalExecutionTimeInMillis: 1200 }, ...extra } });
+const execution = (State: string, extra: Partial<QueryExecution> = {}): GetQueryExecutionCommandOutput => ({ $metadata: {}, QueryExecution: { QueryExecutionId: 'q-1', StatementType: 'DML', Status: { State }, Statistics: { DataScannedInBytes: 5 * 2 ** 20, TotalExecutionTimeInMillis: 1200 }, ...extra } as QueryExecution });
 
 beforeEach(() => {
   athena.reset();
@@ -43,7 +43,7 @@ describe('runAthenaQuery', () => {
   });
 
   it('stops reading at maxRows and says so', async () => {
-    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED', { StatementType: 'DDL' }));
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED', { StatementType: 'DDL' as QueryExecution['StatementType'] }));
     athena.on(GetQueryResultsCommand).resolves({ ResultSet: { ResultSetMetadata: { ColumnInfo: [{ Name: 'x', Type: 'integer' }] }, Rows: [1, 2, 3].map((n) => ({ Data: [{ VarCharValue: String(n) }] })) }, NextToken: 'more' });
     const time = fakeTime();
     const result = await runAthenaQuery(athena as unknown as AthenaClient, QUERY, { deadline: Deadline.at(time.clock() + 60_000, time.clock), ...time, maxRows: 2 });
@@ -60,7 +60,7 @@ describe('runAthenaQuery', () => {
     expect((error as Error).message).toBe("query q-1 FAILED: line 1:8: Column 'nope' cannot be resolved; error type 1006, category 2");
   });
 
-  it.each([
+  it.each<[string, QueryExecutionStatus, number | undefined]>([
     ['by its wording', { State: 'CANCELLED', StateChangeReason: 'Bytes scanned limit was exceeded' }, undefined],
     ['by the bytes scanned reaching the known cutoff', { State: 'CANCELLED' }, 5 * 2 ** 20],
   ])('tells the workgroup cutoff apart %s', async (_label, status, cutoff) => {

@@ -1,4 +1,4 @@
-import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, GetWorkGroupCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, GetWorkGroupCommand, StartQueryExecutionCommand, type QueryExecution } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -32,7 +32,7 @@ beforeEach(() => {
   athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-42' });
 });
 
-const succeeded = { QueryExecution: { QueryExecutionId: 'q-42', StatementType: 'DML', Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 3 * 2 ** 30, TotalExecutionTimeInMillis: 4200 } } };
+const succeeded = { QueryExecution: { QueryExecutionId: 'q-42', StatementType: 'DML', Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 3 * 2 ** 30, TotalExecutionTimeInMillis: 4200 } } as QueryExecution };
 const columns = [{ Name: 'hour', Type: 'varchar' }, { Name: 'events', Type: 'integer' }, { Name: 'conversion_rate', Type: 'double' }];
 
 describe('query CLI against Athena', () => {
