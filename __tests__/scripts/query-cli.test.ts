@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { loadConfig } from '../../stacks/config/load';
 import { PlatformNaming } from '../../stacks/naming';
 import { main, parseQueryArgs, placeholderCount, resolveQuery } from '../../scripts/query';
+import { formatResult } from '../../scripts/query-output';
 
 const athena = mockClient(AthenaClient);
 const ENV = { ENVIRONMENT: 'analytics' };
@@ -159,5 +160,14 @@ describe('placeholders and parameters', () => {
   it("quotes a file parameter's single quotes", () => {
     const q = resolveQuery('x.sql', new Map([['1', "O'Brien"]]), 'db', () => 'SELECT * FROM t WHERE name = ?');
     expect(q.parameters[0]!.literal).toBe("'O''Brien'");
+  });
+});
+
+describe('output', () => {
+  it('right-aligns untyped columns holding only numbers (DuckDB results), quotes CSV cells that need it', () => {
+    const result = { columns: [{ name: 'stage' }, { name: 'label' }], rows: [[0, 'a, "b"'], [12, null]] };
+    expect(formatResult(result, 'table')).toBe('stage | label\n------+-------\n    0 | a, "b"\n   12 | NULL\n');
+    expect(formatResult(result, 'csv')).toBe('stage,label\r\n0,"a, ""b"""\r\n12,\r\n');
+    expect(JSON.parse(formatResult(result, 'json'))).toEqual([{ stage: 0, label: 'a, "b"' }, { stage: 12, label: null }]);
   });
 });

@@ -142,19 +142,7 @@ export class DataCatalog extends Construct {
     if (tables.curated) {
       // The SQL names the database in plain text (a token cannot go inside the base64); the view reads the curated table.
       const database = catalogDatabaseName(context);
-      const view = uniqueEventsView(database);
-      this.uniqueEvents = new GlueCatalogTable(this, 'view-events-unique', {
-        databaseName: this.database.name,
-        name: view.name,
-        description: view.description,
-        tableType: 'VIRTUAL_VIEW',
-        parameters: { presto_view: 'true', comment: 'Presto View' },
-        viewOriginalText: prestoViewOriginalText(view, database),
-        viewExpandedText: '/* Presto View */',
-        storageDescriptor: { columns: toGlueColumns(view.columns) },
-        dependsOn: [tables.curated],
-      });
-      const uniqueEvents = this.uniqueEvents;
+      const uniqueEvents = (this.uniqueEvents = this.view(uniqueEventsView(database), database, [tables.curated]));
       this.derivedViews = [sessionsView(database), hourlyConversionView(database)].map((v) => this.view(v, database, [uniqueEvents]));
     }
 
