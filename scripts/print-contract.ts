@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EVENT_FIELDS, MAX_EVENT_BYTES, PARTITION_KEYS, TABLES, glueColumns, type TableId } from '../functions/shared/contract';
 import { FEATURE_NAMES } from '../functions/shared/features';
-import { namedQueries } from '../stacks/athena-queries';
+import { catalogViews, namedQueries } from '../stacks/athena-queries';
 import { commandLineOrExit, parseCommandLine } from './lib/cli-args';
 
 /** docs/data-flow.md, from scripts/ (ts-node) or dist/scripts/ (compiled). */
@@ -56,7 +56,10 @@ export function generatedBlocks(): Record<string, string> {
     tables: (Object.keys(TABLES) as TableId[]).map(tableColumns).join('\n\n'),
     features: FEATURE_NAMES.map((n, i) => `${i}. \`${n}\``).join('\n'),
     queries: namedQueries('<database>')
-      .map((q) => `**${q.name}**: ${q.description}.\n\n\`\`\`sql\n${q.sql}\n\`\`\``)
+      .map((q) => `**${q.name}**${q.parameters ? ` (\`npm run query -- ${q.id} ${q.parameters.map((p) => `--param ${p.name}=${p.example}`).join(' ')}\`)` : ` (\`npm run query -- ${q.id}\`)`}: ${q.description}.\n\n\`\`\`sql\n${q.sql}\n\`\`\``)
+      .join('\n\n'),
+    views: catalogViews('<database>')
+      .map((v) => [`**\`${v.name}\`**: ${v.description}.`, '', '| column | type | description |', '|---|---|---|', ...v.columns.map((c) => `| \`${c.name}\` | ${c.type} | ${cell(c.description)} |`)].join('\n'))
       .join('\n\n'),
   };
 }
@@ -74,7 +77,7 @@ export function renderDoc(doc: string, blocks: Record<string, string> = generate
 
 export const USAGE = `Usage: print-contract [--write]
 
-Prints the generated blocks of docs/data-flow.md (event contract, tables, features, saved queries).
+Prints the generated blocks of docs/data-flow.md (event contract, tables, features, saved queries, catalog views).
   --write      rewrite those blocks in docs/data-flow.md instead
   -h, --help   show this help`;
 

@@ -2,10 +2,23 @@
  * The platform's saved Athena queries and catalog views (Trino SQL), generated from the event
  * contract's table names and columns. The Athena construct saves the queries as named queries,
  * the catalog construct the views as Glue views; docs/data-flow.md shows them. Each saved query
- * filters on the dt partition so Athena reads only the days asked for.
+ * filters on dt: over a table, Athena then reads only the days asked for; over a view, the whole
+ * table (deduplication and sessions span days), bounded by the workgroup's bytes-scanned cutoff.
  */
-import { PARTITION_KEYS, TABLES, type ColumnSpec } from '../functions/shared/contract';
-import type { EventType } from '../functions/shared/contract';
+import { EVENT_TYPES, PARTITION_KEYS, TABLES, type ColumnSpec, type EventType } from '../functions/shared/contract';
+import { FUNNEL_STAGE } from '../functions/shared/features';
+
+/** A `?` placeholder of a saved query, in the order they appear in its SQL. */
+export interface QueryParameterSpec {
+  readonly name: string;
+  /** 'string' values go to Athena as quoted literals, 'integer' ones as digits. */
+  readonly type: 'string' | 'integer';
+  readonly description: string;
+  /** A value that runs, shown in the usage and the docs. */
+  readonly example: string;
+  /** What a value must look like (checked before the query starts). @default any text */
+  readonly pattern?: RegExp;
+}
 
 export interface NamedQuerySpec {
   /** Stable id (also the resource id). */
@@ -13,7 +26,12 @@ export interface NamedQuerySpec {
   readonly name: string;
   readonly description: string;
   readonly sql: string;
+  /** Its `?` placeholders, in order. @default none */
+  readonly parameters?: readonly QueryParameterSpec[];
 }
+
+/** A UTC day, the dt partition value. */
+export const DAY_PARAMETER: QueryParameterSpec = { name: 'day', type: 'string', description: 'UTC day, YYYY-MM-DD', example: '2024-03-20', pattern: /^\d{4}-\d{2}-\d{2}$/ };
 
 /** `dt >= <N days ago>` as Trino SQL on the yyyy-MM-dd partition string. */
 function sinceDays(days: number): string {
@@ -21,6 +39,11 @@ function sinceDays(days: number): string {
 }
 
 export function namedQueries(database: string): NamedQuerySpec[] {
+  return [...tableQueries(database), ...viewQueries(database)];
+}
+
+/** The saved queries over the lake tables (their SQL is deployed: never edit it, add a query instead). */
+function tableQueries(database: string): NamedQuerySpec[] {
   const events = `"${database}"."${TABLES.curated.name}"`;
   const quarantine = `"${database}"."${TABLES.quarantine.name}"`;
   return [
@@ -223,4 +246,121 @@ export function biDataQualityQuery(database: string): DataSetQuerySpec {
   const saved = namedQueries(database).find((q) => q.id === 'data-quality-rate');
   if (!saved) throw new Error('biDataQualityQuery: the saved query "data-quality-rate" is missing from namedQueries()');
   return { sql: saved.sql, columns: DATA_QUALITY_RATE_COLUMNS };
+}
+
+export const SESSIONS_VIEW = 'sessions';
+export const HOURLY_CONVERSION_VIEW = 'hourly_conversion';
+
+const column = (name: string, type: ColumnSpec['type'], description: string, nullable = false): ColumnSpec => ({ name, type, nullable, description });
+
+/**
+ * `sessions`: one row per (user_id, session_id) of `events_unique`, so a re-sent event counts once.
+ * The funnel stage is the furthest step the session reached (features.ts FUNNEL_STAGE, the model's
+ * funnel_stage feature times 4), and a session converted when it holds a purchase.
+ */
+export function sessionsView(database: string): CatalogViewSpec {
+  const stage = EVENT_TYPES.map((t) => `WHEN '${t}' THEN ${FUNNEL_STAGE[t]}`).join(' ');
+  return {
+    name: SESSIONS_VIEW,
+    description: 'One row per browsing session (deduplicated events): first and last event time, furthest funnel stage, converted',
+    sql: `SELECT "user_id", "session_id", min("dt") AS "dt",
+       min("event_time") AS "first_event_time", max("event_time") AS "last_event_time",
+       CAST(count(*) AS integer) AS "events",
+       CAST(max(CASE "event_type" ${stage} END) AS integer) AS "funnel_stage",
+       bool_or("event_type" = '${PURCHASE}') AS "converted"
+FROM ${quoted(database)}.${quoted(UNIQUE_EVENTS_VIEW)}
+GROUP BY "user_id", "session_id"`,
+    columns: [
+      column('user_id', 'string', 'User of the session'),
+      column('session_id', 'string', 'Browsing session id'),
+      column('dt', 'string', 'UTC date (YYYY-MM-DD) of the session\'s first event'),
+      column('first_event_time', 'timestamp', 'event_time of the session\'s first event'),
+      column('last_event_time', 'timestamp', 'event_time of the session\'s last event'),
+      column('events', 'int', 'Distinct events in the session'),
+      column('funnel_stage', 'int', `Furthest funnel stage reached: ${Object.entries(FUNNEL_STAGE).map(([t, n]) => `${t} ${n}`).join(', ')}`),
+      column('converted', 'boolean', 'True when the session holds a purchase'),
+    ],
+  };
+}
+
+/**
+ * `hourly_conversion`: per event-time hour, events, sessions and users of `events_unique`, and the
+ * share of users who purchased (the stream aggregator's conversion_rate, exact instead of a sketch).
+ */
+export function hourlyConversionView(database: string): CatalogViewSpec {
+  const purchaser = (key: string) => `count(DISTINCT CASE WHEN "event_type" = '${PURCHASE}' THEN ${key} END)`;
+  return {
+    name: HOURLY_CONVERSION_VIEW,
+    description: 'Per event-time hour (deduplicated events): events, sessions, users, purchasing users and conversion rate',
+    sql: `SELECT "dt", "hour", CAST(count(*) AS integer) AS "events",
+       CAST(count(DISTINCT "session_id") AS integer) AS "sessions",
+       CAST(${purchaser('"session_id"')} AS integer) AS "converting_sessions",
+       CAST(count(DISTINCT "user_id") AS integer) AS "users",
+       CAST(${purchaser('"user_id"')} AS integer) AS "purchasing_users",
+       CAST(${purchaser('"user_id"')} AS double) / count(DISTINCT "user_id") AS "conversion_rate"
+FROM ${quoted(database)}.${quoted(UNIQUE_EVENTS_VIEW)}
+GROUP BY "dt", "hour"`,
+    columns: [
+      column('dt', 'string', PARTITION_KEYS[0].comment.replace('partitioning time', 'event time')),
+      column('hour', 'string', PARTITION_KEYS[1].comment.replace('partitioning time', 'event time')),
+      column('events', 'int', 'Distinct events in the hour'),
+      column('sessions', 'int', 'Sessions with an event in the hour'),
+      column('converting_sessions', 'int', 'Sessions with a purchase in the hour'),
+      column('users', 'int', 'Distinct users with an event in the hour'),
+      column('purchasing_users', 'int', 'Distinct users with a purchase in the hour'),
+      column('conversion_rate', 'double', 'purchasing_users / users'),
+    ],
+  };
+}
+
+/** Every catalog view, each after the views it reads (the order the catalog and DuckDB create them in). */
+export function catalogViews(database: string): CatalogViewSpec[] {
+  return [uniqueEventsView(database), sessionsView(database), hourlyConversionView(database)];
+}
+
+/**
+ * The saved queries over the catalog views. The views read the whole curated table (deduplication
+ * and sessions span partitions), so these scan it all, whatever day they ask for.
+ */
+function viewQueries(database: string): NamedQuerySpec[] {
+  const sessions = `${quoted(database)}.${quoted(SESSIONS_VIEW)}`;
+  const hourly = `${quoted(database)}.${quoted(HOURLY_CONVERSION_VIEW)}`;
+  return [
+    {
+      id: 'session-funnel-day',
+      name: 'Session funnel for a day',
+      description: 'Sessions starting on a UTC day by furthest funnel stage, with conversions (parameter: day, YYYY-MM-DD)',
+      parameters: [DAY_PARAMETER],
+      sql: `SELECT funnel_stage, count(*) AS sessions,
+       sum(CASE WHEN converted THEN 1 ELSE 0 END) AS converted_sessions,
+       avg(events) AS mean_events,
+       avg(date_diff('second', first_event_time, last_event_time)) AS mean_duration_seconds
+FROM ${sessions}
+WHERE dt = ?
+GROUP BY funnel_stage
+ORDER BY funnel_stage`,
+    },
+    {
+      id: 'hourly-conversion-day',
+      name: 'Hourly conversion for a day',
+      description: 'Events, sessions, users and conversion rate per event-time hour of a UTC day (parameter: day, YYYY-MM-DD)',
+      parameters: [DAY_PARAMETER],
+      sql: `SELECT hour, events, sessions, converting_sessions, users, purchasing_users, conversion_rate
+FROM ${hourly}
+WHERE dt = ?
+ORDER BY hour`,
+    },
+    {
+      id: 'session-conversion-7d',
+      name: 'Session conversion per day (last 7 days)',
+      description: 'Sessions, converted sessions and their share per UTC day of the first event',
+      sql: `SELECT dt, count(*) AS sessions,
+       sum(CASE WHEN converted THEN 1 ELSE 0 END) AS converted_sessions,
+       CAST(sum(CASE WHEN converted THEN 1 ELSE 0 END) AS double) / count(*) AS session_conversion_rate
+FROM ${sessions}
+WHERE ${sinceDays(7)}
+GROUP BY dt
+ORDER BY dt`,
+    },
+  ];
 }

@@ -43,6 +43,11 @@ export class PlatformNaming {
     return `arn:aws:kms:${region}:${accountId}:${this.keyAlias(region)}`;
   }
 
+  /** Glue database of the lake: the same in both regions, so queries work unchanged after a failover. */
+  lakeDatabase(): string {
+    return `${this.prefix}_lake`.replace(/[^a-z0-9_]/g, '_');
+  }
+
   /** Name of the Redshift snapshot-copy grant that the DR stack creates for the primary cluster. */
   snapshotCopyGrantName(drRegion: string): string {
     return this.regional('snapshot-copy', drRegion);

@@ -10,6 +10,7 @@ import { DataWarehouse } from './constructs/data-warehouse';
 import { PlatformKey } from './constructs/encryption';
 import { IngestionStream } from './constructs/ingestion-stream';
 import { RawArchive } from './constructs/raw-archive';
+import { LogInsightsQueries } from './constructs/log-queries';
 import { LakeReplication } from './constructs/lake-replication';
 import { Network } from './constructs/network';
 import { HEALTH_PATH, InferenceApi } from './constructs/inference-api';
@@ -67,6 +68,8 @@ export class RegionalPlatform extends Construct {
   /** The paging alarms over every component above. */
   readonly alarms: PlatformAlarms;
   readonly dashboard: PlatformDashboard;
+  /** Logs Insights saved queries over the functions' log groups. */
+  readonly logQueries: LogInsightsQueries;
   /** Route 53 failover of the inference API (when config.dns.hostedZoneId is set). */
   readonly dnsFailover?: DnsFailover;
 
@@ -132,6 +135,12 @@ export class RegionalPlatform extends Construct {
     this.inferenceApi = new InferenceApi(this, 'inference-api', { ...base, endpoint: this.mlEndpoint, codeSigning });
 
     // Last: the alarms and the dashboard watch every component above through typed references.
+    const functions = [
+      { label: 'stream-processor' as const, fn: this.streamProcessor.function },
+      { label: 'ml-inference' as const, fn: this.inferenceApi.fn },
+      ...(this.aggregator ? [{ label: 'stream-aggregator' as const, fn: this.aggregator.function }] : []),
+      ...(this.warehouse?.loader ? [{ label: 'warehouse-loader' as const, fn: this.warehouse.loader.function }] : []),
+    ];
     const components: ObservedComponents = {
       replication: this.replication,
       stream: this.ingestion.stream,
@@ -139,12 +148,7 @@ export class RegionalPlatform extends Construct {
       platformMetrics: streamProcessorMetrics(STREAM_PROCESSOR_SERVICE, this.inferenceApi.predictionMetrics),
       endpoint: { endpoint: this.mlEndpoint.endpoint, variantNames: this.mlEndpoint.variants.map((v) => v.name) },
       api: { api: this.inferenceApi.api, stage: this.inferenceApi.stage },
-      functions: [
-        { label: 'stream-processor', fn: this.streamProcessor.function },
-        { label: 'ml-inference', fn: this.inferenceApi.fn },
-        ...(this.aggregator ? [{ label: 'stream-aggregator', fn: this.aggregator.function }] : []),
-        ...(this.warehouse?.loader ? [{ label: 'warehouse-loader', fn: this.warehouse.loader.function }] : []),
-      ],
+      functions,
       warehouse: this.warehouse?.warehouse.cluster,
       warehousePausesOnSchedule: this.warehouse?.pauseSchedule !== undefined,
       deadLetterQueues: [
@@ -154,6 +158,7 @@ export class RegionalPlatform extends Construct {
       ],
     };
     this.alarms = new PlatformAlarms(observability, 'alarms', { context, alertTopic, components });
+    this.logQueries = new LogInsightsQueries(observability, 'log-queries', { context, functions });
     const otherAlarms = [...this.mlEndpoint.rollbackAlarms, ...this.dataQuality.alarms];
     this.dashboard = new PlatformDashboard(observability, 'dashboard', { context, components, alarmArns: [...this.alarms.arns, ...otherAlarms.map((a) => a.arn)] });
     if (config.dns.hostedZoneId) {

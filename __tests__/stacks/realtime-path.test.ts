@@ -181,7 +181,7 @@ describe.each(Object.entries(configurations))('configuration: %s', (_name, file)
       for (const q of queries) {
         expect(q.workgroup).toMatch(/^\$\{aws_athena_workgroup\./);
         expect(q.database).toMatch(/^\$\{aws_glue_catalog_database\./);
-        expect(q.query).toMatch(/WHERE[\s\S]*dt >= /);
+        expect(q.query).toMatch(/WHERE[\s\S]*dt (>=|=) /);
       }
     });
   });

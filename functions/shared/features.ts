@@ -36,8 +36,8 @@ export function regionOf(countryCode: string): Region {
   return Object.hasOwn(REGION_OF_COUNTRY, code) ? REGION_OF_COUNTRY[code]! : 'other';
 }
 
-/** Funnel position; remove_from_cart sits with product_view (interest, no intent yet). */
-const FUNNEL_STAGE: Readonly<Record<EventType, number>> = {
+/** Funnel position; remove_from_cart sits with product_view (interest, no intent yet). The catalog's sessions view uses it too. */
+export const FUNNEL_STAGE: Readonly<Record<EventType, number>> = {
   page_view: 0,
   search: 0,
   product_view: 1,

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TABLES } from '../../functions/shared/contract';
 import { LOAD_AUDIT_TABLE, qualified, WAREHOUSE_SCHEMA, WAREHOUSE_TABLES } from '../../functions/warehouse-loader/sql';
-import { namedQueries, UNIQUE_EVENTS_VIEW } from '../../stacks/athena-queries';
+import { DAY_PARAMETER, namedQueries, UNIQUE_EVENTS_VIEW } from '../../stacks/athena-queries';
 import type { QueryReport } from '../report/model';
 import { AthenaStandin } from '../standins/athena';
 import type { LocalResources } from './create-resources';
@@ -74,8 +74,8 @@ export async function queryLake(run: LocalRun, aws: StartedStandins): Promise<La
   const athena = await AthenaStandin.open(lakeDir, p.catalogDatabase, ['curated', 'quarantine', 'predictions']);
   aws.info.push({ name: 'Athena stand-in (DuckDB)', replaces: "Athena and the Glue catalog's tables and views (SQL over the lake's Parquet objects)", startMs: Math.round(performance.now() - openedAt) });
   const queries: QueryReport[] = [];
-  const lakeQuery = async (name: string, sql: string, description?: string) => {
-    const rows = await athena.query(sql);
+  const lakeQuery = async (name: string, sql: string, description?: string, parameters: readonly string[] = []) => {
+    const rows = await athena.query(sql, parameters);
     queries.push({ engine: 'athena (DuckDB)', name, ...(description ? { description } : {}), sql, rowCount: rows.length, rows: rows.slice(0, REPORT_ROWS_PER_QUERY) });
     return rows;
   };
@@ -98,7 +98,12 @@ export async function queryLake(run: LocalRun, aws: StartedStandins): Promise<La
   }
   // The platform's saved Athena queries, their SQL text exactly as the Athena construct saves it.
   const named = new Map<string, Row[]>();
-  for (const q of namedQueries(p.catalogDatabase)) named.set(q.id, await lakeQuery(`${q.name} (named query ${q.id})`, q.sql, q.description));
+  // A query asking for a day gets the run's latest one (the events' own days, not the example's).
+  const [latest] = await athena.query(`SELECT max(dt) AS day FROM ${ev}`);
+  for (const q of namedQueries(p.catalogDatabase)) {
+    const values = (q.parameters ?? []).map((param) => (param === DAY_PARAMETER && typeof latest?.day === 'string' ? latest.day : param.example));
+    named.set(q.id, await lakeQuery(`${q.name} (named query ${q.id})`, q.sql, q.description, values));
+  }
   const perBatch = await lakeQuery(
     'data-quality rate per batch',
     `WITH rows AS (SELECT source_shard_id AS shard, source_sequence_number AS seq, 1 AS ok FROM ${ev} UNION ALL SELECT source_shard_id, source_sequence_number, 0 FROM ${qu}),

@@ -4,7 +4,7 @@
  * named like its Glue table, in a schema named like the Glue database, reading
  * `<table prefix>**\/*.parquet` with Hive partitioning, so `dt` and `hour` are columns exactly as
  * partition projection presents them to Athena. The catalog's views (`events_unique`) run from
- * the SQL text their Glue definitions store.
+ * the SQL text their Glue definitions store (events_unique, sessions, hourly_conversion).
  *
  * Differences from Athena (Trino): DuckDB's SQL dialect (most ANSI queries run unchanged; Trino
  * functions such as date_format or from_iso8601_timestamp do not exist), no bytes-scanned
@@ -14,7 +14,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TABLES, type ColumnType, type TableId } from '../../functions/shared/contract';
-import { uniqueEventsView } from '../../stacks/athena-queries';
+import { catalogViews } from '../../stacks/athena-queries';
 
 const DUCKDB_TYPES: Readonly<Record<ColumnType, string>> = {
   string: 'VARCHAR',
@@ -82,17 +82,24 @@ export class AthenaStandin {
     }
     // The catalog's views, from the SQL text the Glue view stores (it reads the tables qualified with the database).
     if (tables.includes('curated')) {
-      const view = uniqueEventsView(database);
-      await connection.run(`CREATE VIEW ${quote(database)}.${quote(view.name)} AS ${view.sql}`);
+      for (const view of catalogViews(database)) await connection.run(`CREATE VIEW ${quote(database)}.${quote(view.name)} AS ${view.sql}`);
     }
     await connection.run(`SET schema = ${literal(database)}`);
     return standin;
   }
 
-  /** Runs a query; rows as plain objects (BIGINT/HUGEINT as number, timestamps, dates and decimals as text). */
-  async query(sql: string): Promise<Record<string, unknown>[]> {
-    const reader = await this.connection.runAndReadAll(sql);
-    return reader.getRowObjects().map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plain(v)])));
+  /**
+   * Runs a query, `parameters` bound to its `?` placeholders in order; rows as plain objects
+   * (BIGINT/HUGEINT as number, timestamps, dates and decimals as text).
+   */
+  async query(sql: string, parameters: readonly (string | number)[] = []): Promise<Record<string, unknown>[]> {
+    return (await this.select(sql, parameters)).rows;
+  }
+
+  /** `query`, with the result's column names in order (known even when no row comes back). */
+  async select(sql: string, parameters: readonly (string | number)[] = []): Promise<{ columns: string[]; rows: Record<string, unknown>[] }> {
+    const reader = await this.connection.runAndReadAll(sql, parameters.length > 0 ? [...parameters] : undefined);
+    return { columns: reader.columnNames(), rows: reader.getRowObjects().map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plain(v)]))) };
   }
 
   close(): void {

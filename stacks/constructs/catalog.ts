@@ -2,8 +2,19 @@ import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-databa
 import { GlueCatalogTable } from '@cdktf/provider-aws/lib/glue-catalog-table';
 import { GlueDataCatalogEncryptionSettings } from '@cdktf/provider-aws/lib/glue-data-catalog-encryption-settings';
 import { Construct } from 'constructs';
-import { PARTITION_KEYS, TABLES, glueColumns, gluePartitionKeys, partitionProjectionParameters, toGlueColumns, trinoType, type TableId } from '../../functions/shared/contract';
-import { uniqueEventsView, type CatalogViewSpec } from '../athena-queries';
+import {
+  PARTITION_KEYS,
+  RAW_EVENTS_TABLE,
+  TABLES,
+  glueColumns,
+  gluePartitionKeys,
+  partitionProjectionParameters,
+  rawEventGlueColumns,
+  toGlueColumns,
+  trinoType,
+  type TableId,
+} from '../../functions/shared/contract';
+import { hourlyConversionView, sessionsView, uniqueEventsView, type CatalogViewSpec } from '../athena-queries';
 import type { PlatformContext } from '../platform-context';
 import type { DataLake } from './data-lake';
 import type { PlatformKey } from './encryption';
@@ -28,11 +39,13 @@ export interface DataCatalogProps {
    * turn off if another stack in the account already manages them). @default true
    */
   readonly manageCatalogEncryption?: boolean;
+  /** Describe the Firehose archive under raw/ as the `raw_events` table. @default config.kinesis.rawArchiveEnabled */
+  readonly rawArchive?: boolean;
 }
 
 /** Glue database name: the same in both regions, so queries work unchanged after a failover. */
 export function catalogDatabaseName(context: PlatformContext): string {
-  return `${context.naming.prefix}_lake`.replace(/[^a-z0-9_]/g, '_');
+  return context.naming.lakeDatabase();
 }
 
 /** Athena's own catalog name for the Glue Data Catalog. */
@@ -47,6 +60,13 @@ export function prestoViewOriginalText(view: CatalogViewSpec, database: string):
   return `/* Presto View: ${Buffer.from(JSON.stringify(definition), 'utf8').toString('base64')} */`;
 }
 
+/** Gzip JSON lines, one record per line; a line that is not JSON reads as a row of nulls instead of failing the query. */
+const JSON_LINES = {
+  inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+  outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+  serde: 'org.openx.data.jsonserde.JsonSerDe',
+} as const;
+
 const PARQUET = {
   inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
   outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
@@ -58,13 +78,18 @@ const PARQUET = {
  * one table per event-contract table. Columns come from the contract (functions/shared/
  * contract/), and dt/hour partitions are projected, so Athena needs no crawler and no
  * MSCK REPAIR TABLE: a partition exists as soon as the processor writes an object into it.
- * Over the curated table, the `events_unique` view gives one row per event_id.
+ * Over the curated table, the `events_unique` view gives one row per event_id, and the `sessions`
+ * and `hourly_conversion` views read it. The raw archive is the `raw_events` table (JSON lines).
  */
 export class DataCatalog extends Construct {
   readonly database: GlueCatalogDatabase;
   readonly tables: Readonly<Partial<Record<TableId, GlueCatalogTable>>>;
   /** `events_unique` (athena-queries.ts), when the curated table is described. */
   readonly uniqueEvents?: GlueCatalogTable;
+  /** `sessions` and `hourly_conversion` (athena-queries.ts), over `events_unique`. */
+  readonly derivedViews: readonly GlueCatalogTable[] = [];
+  /** `raw_events`, when the raw archive is on. */
+  readonly rawEvents?: GlueCatalogTable;
   readonly encryption?: GlueDataCatalogEncryptionSettings;
 
   constructor(scope: Construct, id: string, props: DataCatalogProps) {
@@ -117,18 +142,47 @@ export class DataCatalog extends Construct {
     if (tables.curated) {
       // The SQL names the database in plain text (a token cannot go inside the base64); the view reads the curated table.
       const database = catalogDatabaseName(context);
-      const view = uniqueEventsView(database);
-      this.uniqueEvents = new GlueCatalogTable(this, 'view-events-unique', {
+      const uniqueEvents = (this.uniqueEvents = this.view(uniqueEventsView(database), database, [tables.curated]));
+      this.derivedViews = [sessionsView(database), hourlyConversionView(database)].map((v) => this.view(v, database, [uniqueEvents]));
+    }
+
+    if (props.rawArchive ?? context.config.kinesis.rawArchiveEnabled) {
+      const location = `s3://${lake.name}/${RAW_EVENTS_TABLE.prefix}`;
+      this.rawEvents = new GlueCatalogTable(this, 'table-raw-events', {
         databaseName: this.database.name,
-        name: view.name,
-        description: view.description,
-        tableType: 'VIRTUAL_VIEW',
-        parameters: { presto_view: 'true', comment: 'Presto View' },
-        viewOriginalText: prestoViewOriginalText(view, database),
-        viewExpandedText: '/* Presto View */',
-        storageDescriptor: { columns: toGlueColumns(view.columns) },
-        dependsOn: [tables.curated],
+        name: RAW_EVENTS_TABLE.name,
+        description: `${RAW_EVENTS_TABLE.description}. Partitioned by Firehose arrival time (UTC); raw/_errors/ and objects already in Glacier are not read.`,
+        tableType: 'EXTERNAL_TABLE',
+        parameters: {
+          EXTERNAL: 'TRUE',
+          classification: 'json',
+          compressionType: 'gzip',
+          ...keepTemplateVariablesLiteral(partitionProjectionParameters(location)),
+        },
+        partitionKeys: gluePartitionKeys(),
+        storageDescriptor: {
+          location,
+          inputFormat: JSON_LINES.inputFormat,
+          outputFormat: JSON_LINES.outputFormat,
+          serDeInfo: { name: 'json', serializationLibrary: JSON_LINES.serde, parameters: { 'ignore.malformed.json': 'true' } },
+          columns: rawEventGlueColumns(),
+        },
       });
     }
+  }
+
+  /** A Glue view Athena reads (`prestoViewOriginalText`), created after what it reads. */
+  private view(view: CatalogViewSpec, database: string, reads: GlueCatalogTable[]): GlueCatalogTable {
+    return new GlueCatalogTable(this, `view-${view.name.replace(/_/g, '-')}`, {
+      databaseName: this.database.name,
+      name: view.name,
+      description: view.description,
+      tableType: 'VIRTUAL_VIEW',
+      parameters: { presto_view: 'true', comment: 'Presto View' },
+      viewOriginalText: prestoViewOriginalText(view, database),
+      viewExpandedText: '/* Presto View */',
+      storageDescriptor: { columns: toGlueColumns(view.columns) },
+      dependsOn: reads,
+    });
   }
 }

@@ -77,6 +77,9 @@ export class RawArchive extends Construct {
         bufferingInterval: props.bufferSeconds ?? config.kinesis.rawArchiveBufferSeconds,
         bufferingSize: props.bufferMb ?? 64,
         compressionFormat: 'GZIP',
+        // One record per line (Firehose concatenates records otherwise): the catalog's raw_events
+        // table reads JSON lines, and a replay splits an object back into its records at the newlines.
+        processingConfiguration: { enabled: true, processors: [{ type: 'AppendDelimiterToRecord' }] },
         kmsKeyArn: platformKey.arn,
         cloudwatchLoggingOptions: { enabled: true, logGroupName: logGroup.name, logStreamName: logStream.name },
       },

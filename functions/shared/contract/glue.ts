@@ -1,5 +1,7 @@
 /** Glue / Hive view of the lake tables, and the Athena partition projection over dt/hour. */
+import { LAKE_PREFIXES } from '../lake-layout';
 import type { ColumnSpec, ColumnType } from './columns';
+import { EVENT_FIELDS } from './event-fields';
 import { PARTITION_KEYS, PARTITION_PROJECTION_START_DATE } from './partitions';
 import { TABLES, type TableId } from './tables';
 
@@ -71,4 +73,45 @@ export function partitionProjectionParameters(location: string): Record<string, 
     'projection.hour.digits': '2',
     'storage.location.template': `${location}dt=\${dt}/hour=\${hour}/`,
   };
+}
+
+/** The raw archive (raw/, gzip JSON lines as producers sent them) as a Glue table. */
+export const RAW_EVENTS_TABLE = {
+  name: 'raw_events',
+  prefix: LAKE_PREFIXES.raw,
+  description: 'Every record as producers sent it (Firehose archive, gzip JSON lines, partitioned by arrival time)',
+} as const;
+
+type FieldTree = Map<string, FieldTree | null>;
+
+function hiveType(tree: FieldTree): string {
+  return `struct<${[...tree].map(([k, v]) => `${k}:${v ? hiveType(v) : 'string'}`).join(',')}>`;
+}
+
+/**
+ * Columns of the raw archive: the raw event's top-level JSON keys, nested objects as structs,
+ * every leaf a string (a record as sent may hold any JSON type where the contract wants text,
+ * and the JSON SerDe reads numbers and booleans as their text). Derived from EVENT_FIELDS paths.
+ */
+export function rawEventGlueColumns(): GlueColumn[] {
+  const root: FieldTree = new Map();
+  const descriptions = new Map<string, string>();
+  for (const field of EVENT_FIELDS) {
+    let node = root;
+    field.path.forEach((key, i) => {
+      if (i === field.path.length - 1) {
+        if (!node.has(key)) node.set(key, null);
+        return;
+      }
+      let child = node.get(key);
+      if (!child) node.set(key, (child = new Map()));
+      node = child;
+    });
+    if (field.path.length === 1) descriptions.set(field.path[0], `${field.description} (as sent)`);
+  }
+  return [...root].map(([name, sub]) => ({
+    name,
+    type: sub ? hiveType(sub) : 'string',
+    comment: (descriptions.get(name) ?? `The record's ${name} object, as sent (${[...(sub ?? new Map()).keys()].join(', ')})`).slice(0, GLUE_COMMENT_MAX_CHARS),
+  }));
 }

@@ -11,19 +11,9 @@ import { EVENT_FIELDS, MAX_EVENT_BYTES, MAX_EVENT_DEPTH, MAX_FUTURE_SKEW_MS, MIN
 import { ISO_TIMESTAMP_ALLOWED, parseIsoTimestamp } from './iso-timestamp';
 import { firstInvalidUtf8, isPlainObject, jsonNestingDepth, nestsDeeperThan, previewValue } from './json';
 
-export type ProblemCode =
-  | 'not_json'
-  | 'too_large'
-  | 'too_deep'
-  | 'not_object'
-  | 'missing'
-  | 'empty'
-  | 'type'
-  | 'format'
-  | 'enum'
-  | 'max_length'
-  | 'range'
-  | 'duplicate';
+/** Every problem code, in the order checks run; a quarantine row's error_kind is one of them. */
+export const PROBLEM_CODES = ['not_json', 'too_large', 'too_deep', 'not_object', 'missing', 'empty', 'type', 'format', 'enum', 'max_length', 'range', 'duplicate'] as const;
+export type ProblemCode = (typeof PROBLEM_CODES)[number];
 
 export interface Problem {
   /** Dotted path in the raw event ('(record)' for the whole record). */
