@@ -16,6 +16,8 @@ export type TerraformJson = {
 export interface SynthesizedPair {
   readonly config: PlatformConfig;
   readonly stacks: Record<StackRole, TerraformJson>;
+  /** The same stacks as the JSON text CDKTF's Testing matchers read (`toHaveResource`, `toHaveResourceWithProperties`). */
+  readonly synthesized: Record<StackRole, string>;
 }
 
 /** Builds a validated config from a partial config file and environment, as main.ts does. */
@@ -33,8 +35,9 @@ export function synthPlatform(file: unknown = {}, env: Record<string, string> = 
   const config = testConfig(file, env);
   const app = Testing.app();
   const stacks = buildApp(app, config);
-  const byRole = Object.fromEntries(stacks.map((stack) => [stack.context.role, JSON.parse(Testing.synth(stack, false)) as TerraformJson])) as Record<StackRole, TerraformJson>;
-  const pair = { config, stacks: byRole };
+  const synthesized = Object.fromEntries(stacks.map((stack) => [stack.context.role, Testing.synth(stack, false)])) as Record<StackRole, string>;
+  const byRole = Object.fromEntries(Object.entries(synthesized).map(([role, text]) => [role, JSON.parse(text) as TerraformJson])) as Record<StackRole, TerraformJson>;
+  const pair = { config, stacks: byRole, synthesized };
   cache.set(key, pair);
   return pair;
 }

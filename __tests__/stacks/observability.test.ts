@@ -1,3 +1,12 @@
+import { BudgetsBudget } from '@cdktf/provider-aws/lib/budgets-budget';
+import { Cloudtrail } from '@cdktf/provider-aws/lib/cloudtrail';
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import { GuarddutyDetector } from '@cdktf/provider-aws/lib/guardduty-detector';
+import { Route53HealthCheck } from '@cdktf/provider-aws/lib/route53-health-check';
+import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
+import { SecurityhubAccount } from '@cdktf/provider-aws/lib/securityhub-account';
+import { SecurityhubStandardsSubscription } from '@cdktf/provider-aws/lib/securityhub-standards-subscription';
+import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
@@ -91,11 +100,12 @@ describe.each(ROLES)('%s stack observability', (role) => {
 });
 
 describe('account-wide guardrails live in the primary stack only', () => {
-  const { stacks } = synthPlatform(configured);
+  const { stacks, synthesized } = synthPlatform(configured);
 
   test('the DR stack has no trail and no budget (a multi-region trail already records the DR region)', () => {
-    expect(resourcesOf(stacks.dr, 'aws_cloudtrail')).toHaveLength(0);
-    expect(resourcesOf(stacks.dr, 'aws_budgets_budget')).toHaveLength(0);
+    expect(synthesized.dr).not.toHaveResource(Cloudtrail);
+    expect(synthesized.dr).not.toHaveResource(BudgetsBudget);
+    expect(synthesized.primary).toHaveResourceWithProperties(Cloudtrail, { is_multi_region_trail: true });
   });
 
   test('multi-region trail with log file validation, KMS and CloudWatch Logs delivery', () => {
@@ -152,17 +162,17 @@ describe('account-wide guardrails live in the primary stack only', () => {
 });
 
 test('GuardDuty and Security Hub can be switched off', () => {
-  const { stacks } = synthPlatform({ observability: { guardDuty: false, securityHub: false } });
+  const { synthesized } = synthPlatform({ observability: { guardDuty: false, securityHub: false } });
   for (const role of ROLES) {
-    for (const type of ['aws_guardduty_detector', 'aws_securityhub_account', 'aws_securityhub_standards_subscription', 'aws_cloudwatch_event_rule']) {
-      expect(resourcesOf(stacks[role], type)).toHaveLength(0);
+    for (const type of [GuarddutyDetector, SecurityhubAccount, SecurityhubStandardsSubscription, CloudwatchEventRule]) {
+      expect(synthesized[role]).not.toHaveResource(type);
     }
   }
 });
 
 test('no subscriptions and a topic-only budget when no e-mail is configured', () => {
-  const { stacks } = synthPlatform();
-  expect(resourcesOf(stacks.primary, 'aws_sns_topic_subscription')).toHaveLength(0);
+  const { stacks, synthesized } = synthPlatform();
+  expect(synthesized.primary).not.toHaveResource(SnsTopicSubscription);
   for (const n of only(stacks.primary, 'aws_budgets_budget')[1].notification) {
     expect(n.subscriber_email_addresses).toBeUndefined();
     expect(n.subscriber_sns_topic_arns).toHaveLength(1);
@@ -170,7 +180,9 @@ test('no subscriptions and a topic-only budget when no e-mail is configured', ()
 });
 
 test('with a hosted zone, the platform fails the inference API over: PRIMARY gated by /health, DR SECONDARY', () => {
-  const { stacks } = synthPlatform({ dns: { hostedZoneId: 'Z0EXAMPLE123', apiRecordName: 'api.example.com' } });
+  const { stacks, synthesized } = synthPlatform({ dns: { hostedZoneId: 'Z0EXAMPLE123', apiRecordName: 'api.example.com' } });
+  expect(synthesized.primary).toHaveResourceWithProperties(Route53Record, { zone_id: 'Z0EXAMPLE123', failover_routing_policy: { type: 'PRIMARY' } });
+  expect(synthesized.dr).toHaveResourceWithProperties(Route53Record, { zone_id: 'Z0EXAMPLE123', failover_routing_policy: { type: 'SECONDARY' } });
   const failover = (stack: TerraformJson) => resourcesOf(stack, 'aws_route53_record').map(([, r]) => r).filter((r) => r.failover_routing_policy);
   const [primary] = failover(stacks.primary);
   const [secondary] = failover(stacks.dr);
@@ -183,7 +195,7 @@ test('with a hosted zone, the platform fails the inference API over: PRIMARY gat
   // Route 53 health checkers cannot sign requests: the health route the check calls must be open.
   const healthRoute = resourcesOf(stacks.primary, 'aws_apigatewayv2_route').map(([, r]) => r).find((r) => r.route_key === 'GET /health');
   expect(healthRoute?.authorization_type).toBe('NONE');
-  expect(resourcesOf(stacks.dr, 'aws_route53_health_check')).toHaveLength(0);
+  expect(synthesized.dr).not.toHaveResource(Route53HealthCheck);
 });
 
 describe('DnsFailover', () => {
