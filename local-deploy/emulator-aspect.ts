@@ -1,7 +1,25 @@
-import { DefaultTokenResolver, type IAspect, StringConcat, TerraformDataSource, TerraformElement, TerraformOutput, TerraformResource, TerraformStack, Tokenization } from 'cdktf';
+import {
+  DefaultTokenResolver,
+  type IAspect,
+  StringConcat,
+  TerraformDataSource,
+  TerraformElement,
+  TerraformOutput,
+  TerraformResource,
+  TerraformStack,
+  Tokenization,
+} from 'cdktf';
 import type { IConstruct } from 'constructs';
 import { addressesReferencedBy, replaceReferences } from '../stacks/synthesized-stack';
-import { EMULATOR_ADAPTATIONS, EMULATOR_GAPS, EMULATOR_READBACK_GAPS, type EmulatorAdaptation, type EmulatorGap, OBSERVER_TYPES, type ReadBackGap } from './emulator-gaps';
+import {
+  EMULATOR_ADAPTATIONS,
+  EMULATOR_GAPS,
+  EMULATOR_READBACK_GAPS,
+  type EmulatorAdaptation,
+  type EmulatorGap,
+  OBSERVER_TYPES,
+  type ReadBackGap,
+} from './emulator-gaps';
 
 /**
  * The one mechanism that works around what the local emulator cannot do (emulator-gaps.ts). Only
@@ -105,7 +123,7 @@ export class LocalEmulatorAspect implements IAspect {
     // Anything that mentions a removed address would no longer be valid Terraform: remove it too (or, for an
     // observer, name the removed resource literally), until nothing changes.
     const inlined = new Map<string, { overrides: Map<string, unknown>; names: Set<string> }>();
-    for (let grew = removed.size > 0; grew; ) {
+    for (let grew = removed.size > 0; grew;) {
       grew = false;
       // What this pass removes is looked for in the next one.
       const excluded = new Set(removed.keys());
@@ -171,7 +189,10 @@ export class LocalEmulatorAspect implements IAspect {
       const logicalId = stack.getLogicalId(construct);
       let address: string;
       let synthesized: Record<string, unknown> = {};
-      const json = Tokenization.resolve(construct.toTerraform(), { scope: stack, resolver, preparing: false }) as Record<string, Record<string, Record<string, Record<string, unknown>>>>;
+      const json = Tokenization.resolve(construct.toTerraform(), { scope: stack, resolver, preparing: false }) as Record<
+        string,
+        Record<string, Record<string, Record<string, unknown>>>
+      >;
       if (construct instanceof TerraformResource) {
         address = `${construct.terraformResourceType}.${logicalId}`;
         synthesized = json.resource?.[construct.terraformResourceType]?.[logicalId] ?? {};

@@ -38,6 +38,11 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
     emulatorError: 'NotImplementedError: The update_cost_allocation_tags_status action has not been implemented',
   },
   {
+    resourceType: 'aws_cloudwatch_query_definition',
+    operation: 'logs:PutQueryDefinition (the saved Logs Insights queries)',
+    emulatorError: 'NotImplementedError: The put_query_definition action has not been implemented',
+  },
+  {
     resourceType: 'aws_lambda_code_signing_config',
     operation: 'lambda:CreateCodeSigningConfig (observability.lambdaCodeSigning only)',
     emulatorError: 'HTTP 404 "Not yet implemented"',
@@ -80,7 +85,8 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
   {
     resourceType: 'aws_sqs_queue_redrive_allow_policy',
     operation: 'sqs:GetQueueAttributes returning RedriveAllowPolicy (the provider waits until it reads back)',
-    emulatorError: "moto's GetQueueAttributes never returns RedriveAllowPolicy: \"timeout while waiting for state to become 'equal' (last state: 'notequal', ...)\" after 20 minutes",
+    emulatorError:
+      "moto's GetQueueAttributes never returns RedriveAllowPolicy: \"timeout while waiting for state to become 'equal' (last state: 'notequal', ...)\" after 20 minutes",
   },
 ];
 
@@ -141,8 +147,16 @@ export const EMULATOR_READBACK_GAPS: readonly ReadBackGap[] = [
   { resourceType: 'aws_kms_key', attributes: ['rotation_period_in_days'], emulatorBehaviour: 'GetKeyRotationStatus has no RotationPeriodInDays' },
   { resourceType: 'aws_lambda_function', attributes: ['logging_config'], emulatorBehaviour: 'GetFunction has no LoggingConfig' },
   { resourceType: 'aws_redshift_snapshot_copy_grant', attributes: ['tags_all'], emulatorBehaviour: 'CreateSnapshotCopyGrant ignores Tags' },
-  { resourceType: 'aws_s3_bucket', attributes: ['tags_all'], emulatorBehaviour: 'CreateBucket ignores the bucket tags; S3 Control ListTagsForResource returns none' },
-  { resourceType: 'aws_s3_bucket_notification', attributes: ['eventbridge'], emulatorBehaviour: 'GetBucketNotificationConfiguration has no EventBridgeConfiguration' },
+  {
+    resourceType: 'aws_s3_bucket',
+    attributes: ['tags_all'],
+    emulatorBehaviour: 'CreateBucket ignores the bucket tags; S3 Control ListTagsForResource returns none',
+  },
+  {
+    resourceType: 'aws_s3_bucket_notification',
+    attributes: ['eventbridge'],
+    emulatorBehaviour: 'GetBucketNotificationConfiguration has no EventBridgeConfiguration',
+  },
   {
     resourceType: 'aws_s3_bucket_replication_configuration',
     attributes: ['rule'],

@@ -23,9 +23,35 @@ export function localEndpointFrom(env: Readonly<Record<string, string | undefine
 
 /** Services whose endpoints are redirected to the emulator (moto serves them all on one port). */
 export const LOCAL_ENDPOINT_SERVICES = [
-  'acm', 'apigatewayv2', 'applicationautoscaling', 'athena', 'budgets', 'cloudtrail', 'cloudwatch', 'cloudwatchlogs', 'ec2', 'events',
-  'firehose', 'glue', 'guardduty', 'iam', 'kinesis', 'kms', 'lambda', 'quicksight', 'redshift', 'redshiftdata', 'route53', 's3',
-  's3Control', 'sagemaker', 'secretsmanager', 'securityhub', 'sns', 'sqs', 'sts',
+  'acm',
+  'apigatewayv2',
+  'applicationautoscaling',
+  'athena',
+  'budgets',
+  'cloudtrail',
+  'cloudwatch',
+  'cloudwatchlogs',
+  'ec2',
+  'events',
+  'firehose',
+  'glue',
+  'guardduty',
+  'iam',
+  'kinesis',
+  'kms',
+  'lambda',
+  'quicksight',
+  'redshift',
+  'redshiftdata',
+  'route53',
+  's3',
+  's3Control',
+  'sagemaker',
+  'secretsmanager',
+  'securityhub',
+  'sns',
+  'sqs',
+  'sts',
 ] as const satisfies readonly (keyof AwsProviderEndpoints)[];
 
 /**

@@ -40,9 +40,7 @@ export interface EventSourceMappingSettings {
 }
 
 /** What one invocation returned, as the poller sees it. */
-export type InvocationOutcome =
-  | { readonly kind: 'response'; readonly response: unknown }
-  | { readonly kind: 'error'; readonly error: unknown };
+export type InvocationOutcome = { readonly kind: 'response'; readonly response: unknown } | { readonly kind: 'error'; readonly error: unknown };
 
 export type FailureCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
 
@@ -93,7 +91,17 @@ export interface MappingStats {
 }
 
 export function emptyStats(): MappingStats {
-  return { invocations: 0, recordsDelivered: 0, recordsRetried: 0, partialFailures: 0, functionErrors: 0, invalidResponses: 0, bisections: 0, recordsToOnFailure: 0, onFailureMessages: 0 };
+  return {
+    invocations: 0,
+    recordsDelivered: 0,
+    recordsRetried: 0,
+    partialFailures: 0,
+    functionErrors: 0,
+    invalidResponses: 0,
+    bisections: 0,
+    recordsToOnFailure: 0,
+    onFailureMessages: 0,
+  };
 }
 
 export function addStats(into: MappingStats, from: MappingStats): MappingStats {
@@ -107,9 +115,7 @@ export function compareSequenceNumbers(a: string, b: string): number {
 }
 
 export type ResponseVerdict =
-  | { readonly kind: 'success' }
-  | { readonly kind: 'partial'; readonly retryFromIndex: number }
-  | { readonly kind: 'invalid'; readonly reason: string };
+  { readonly kind: 'success' } | { readonly kind: 'partial'; readonly retryFromIndex: number } | { readonly kind: 'invalid'; readonly reason: string };
 
 /**
  * Interprets a function response for a batch. Without ReportBatchItemFailures any response is a

@@ -6,7 +6,16 @@
  */
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { addStats, deliverShardRecords, emptyStats, type EventSourceMappingSettings, type InvocationOutcome, type MappingStats, type OnFailureMessage, type ShardRecord } from './event-source-mapping';
+import {
+  addStats,
+  deliverShardRecords,
+  emptyStats,
+  type EventSourceMappingSettings,
+  type InvocationOutcome,
+  type MappingStats,
+  type OnFailureMessage,
+  type ShardRecord,
+} from './event-source-mapping';
 
 export interface KinesisSourceOptions {
   readonly client: KinesisClient;
@@ -55,7 +64,8 @@ export async function consumeStream(o: KinesisSourceOptions): Promise<{ stats: M
 
   await Promise.all(
     shards.map(async (shardId) => {
-      let iterator = (await o.client.send(new GetShardIteratorCommand({ StreamName: o.streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+      let iterator = (await o.client.send(new GetShardIteratorCommand({ StreamName: o.streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' })))
+        .ShardIterator;
       // A read that comes back empty after the producer finished means the shard is drained.
       for (;;) {
         const doneBeforeRead = o.producerDone();
@@ -69,11 +79,16 @@ export async function consumeStream(o: KinesisSourceOptions): Promise<{ stats: M
         }));
         if (records.length > 0) {
           recordsRead += records.length;
-          const { stats } = await deliverShardRecords(records, o.mapping, { shardId, streamArn: o.streamArn, functionArn: o.functionArn }, {
-            invoke: (batch) => o.invoke(kinesisEvent(batch, shardId, o.streamArn, o.region), batch),
-            onFailure: o.onFailure,
-            now: Date.now,
-          });
+          const { stats } = await deliverShardRecords(
+            records,
+            o.mapping,
+            { shardId, streamArn: o.streamArn, functionArn: o.functionArn },
+            {
+              invoke: (batch) => o.invoke(kinesisEvent(batch, shardId, o.streamArn, o.region), batch),
+              onFailure: o.onFailure,
+              now: Date.now,
+            },
+          );
           addStats(total, stats);
           o.onProgress?.(records.length);
           continue;

@@ -116,7 +116,11 @@ export function localPlatform(config: PlatformConfig = loadConfig(process.env)):
       functionName: naming.regional(STREAM_PROCESSOR_SERVICE, region),
       timeoutSeconds: sp.timeoutSeconds,
       // LAKE_KMS_KEY_ARN is left out: KMS is not emulated, objects get the bucket's default encryption.
-      environment: { [PROCESSOR_ENV.serviceName]: STREAM_PROCESSOR_SERVICE, [PROCESSOR_ENV.lakeBucket]: lakeBucket, [PROCESSOR_ENV.metricsNamespace]: PROCESSOR_METRICS_NAMESPACE },
+      environment: {
+        [PROCESSOR_ENV.serviceName]: STREAM_PROCESSOR_SERVICE,
+        [PROCESSOR_ENV.lakeBucket]: lakeBucket,
+        [PROCESSOR_ENV.metricsNamespace]: PROCESSOR_METRICS_NAMESPACE,
+      },
       mapping: {
         batchSize: sp.batchSize,
         bisectBatchOnFunctionError: true,

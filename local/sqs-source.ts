@@ -60,7 +60,9 @@ export function sqsEvent(messages: readonly Message[], queueArn: string, region:
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function queueEmpty(o: SqsSourceOptions): Promise<boolean> {
-  const a = await o.client.send(new GetQueueAttributesCommand({ QueueUrl: o.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+  const a = await o.client.send(
+    new GetQueueAttributesCommand({ QueueUrl: o.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+  );
   return Number(a.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) === 0;
 }
 
@@ -70,7 +72,9 @@ export async function consumeQueue(o: SqsSourceOptions): Promise<SqsSourceStats>
   const worker = async () => {
     for (;;) {
       const doneBefore = o.upstreamDone();
-      const received = await o.client.send(new ReceiveMessageCommand({ QueueUrl: o.queueUrl, MaxNumberOfMessages: o.batchSize, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }));
+      const received = await o.client.send(
+        new ReceiveMessageCommand({ QueueUrl: o.queueUrl, MaxNumberOfMessages: o.batchSize, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }),
+      );
       const messages = received.Messages ?? [];
       if (messages.length === 0) {
         if (doneBefore && (await queueEmpty(o))) return;
@@ -94,10 +98,17 @@ export async function consumeQueue(o: SqsSourceOptions): Promise<SqsSourceStats>
       const failed = messages.filter((m) => failedIds.has(m.MessageId!));
       stats.failedMessages += failed.length;
       if (done.length > 0) {
-        await o.client.send(new DeleteMessageBatchCommand({ QueueUrl: o.queueUrl, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+        await o.client.send(
+          new DeleteMessageBatchCommand({ QueueUrl: o.queueUrl, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),
+        );
       }
       if (failed.length > 0) {
-        await o.client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: o.queueUrl, Entries: failed.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })) }));
+        await o.client.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: o.queueUrl,
+            Entries: failed.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })),
+          }),
+        );
       }
       o.onBatch?.(messages.length, failed.length);
     }

@@ -38,7 +38,11 @@ export interface BenchOptions {
 export function parseBenchArgs(argv: readonly string[]): BenchOptions | { help: true } {
   const { values } = parseCommandLine(argv, { records: { type: 'string' }, iterations: { type: 'string' }, json: { type: 'boolean' } });
   if (values.help) return { help: true };
-  return { records: integerOption(values.records, 'records', 10_000), iterations: integerOption(values.iterations, 'iterations', 9), json: values.json ?? false };
+  return {
+    records: integerOption(values.records, 'records', 10_000),
+    iterations: integerOption(values.iterations, 'iterations', 9),
+    json: values.json ?? false,
+  };
 }
 
 // Imported (by a test), the module runs nothing: the defaults stand in for the command line.
@@ -125,7 +129,10 @@ async function main(): Promise<void> {
   });
   let stateBytes = 0;
   const invocationMs = await timeIt(async () => {
-    const r = await handleWindowInvocation({ window, shardId: 'shardId-000000000000', state: {}, records, isFinalInvokeForWindow: false }, deps(new MemoryStore()));
+    const r = await handleWindowInvocation(
+      { window, shardId: 'shardId-000000000000', state: {}, records, isFinalInvokeForWindow: false },
+      deps(new MemoryStore()),
+    );
     stateBytes = r.stateBytes;
   });
   const batch = Math.ceil(records.length / 10);
@@ -134,13 +141,19 @@ async function main(): Promise<void> {
     let state: unknown = {};
     for (let i = 0; i < records.length; i += batch) {
       // Lambda hands the state back as parsed JSON: round-trip it the same way.
-      const r = await handleWindowInvocation({ window, shardId: 'shardId-000000000000', state, records: records.slice(i, i + batch), isFinalInvokeForWindow: false }, d);
+      const r = await handleWindowInvocation(
+        { window, shardId: 'shardId-000000000000', state, records: records.slice(i, i + batch), isFinalInvokeForWindow: false },
+        d,
+      );
       state = JSON.parse(JSON.stringify(r.state));
     }
     await handleWindowInvocation({ window, shardId: 'shardId-000000000000', state, records: [], isFinalInvokeForWindow: true }, d);
   });
   // A provisioned shard takes at most 1,000 records/s: 60,000 is the busiest possible minute.
-  const busy = await handleWindowInvocation({ window, shardId: 'shardId-000000000000', state: {}, records: toRecords(60_000, 7), isFinalInvokeForWindow: false }, deps(new MemoryStore()));
+  const busy = await handleWindowInvocation(
+    { window, shardId: 'shardId-000000000000', state: {}, records: toRecords(60_000, 7), isFinalInvokeForWindow: false },
+    deps(new MemoryStore()),
+  );
 
   const perSecond = (ms: number) => Math.round((records.length / ms) * 1000);
   const result = {
@@ -161,7 +174,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
   }
-  const row = (label: string, r: { ms: number; recordsPerSecond: number }) => `${label.padEnd(16)} ${r.ms.toFixed(1).padStart(8)} ms ${r.recordsPerSecond.toLocaleString('en-US').padStart(12)} records/s`;
+  const row = (label: string, r: { ms: number; recordsPerSecond: number }) =>
+    `${label.padEnd(16)} ${r.ms.toFixed(1).padStart(8)} ms ${r.recordsPerSecond.toLocaleString('en-US').padStart(12)} records/s`;
   process.stdout.write(
     [
       `stream aggregator, ${result.records} records (${result.validRecords} valid), median of ${ITERATIONS}, node ${process.version}, ${result.cpus} CPUs, load average ${result.loadAverage1m}`,

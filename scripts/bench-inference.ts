@@ -74,10 +74,11 @@ async function startFakeS3(): Promise<{ url: string; puts: () => number; close: 
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     puts: () => puts,
-    close: () => new Promise((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -122,7 +123,12 @@ export interface InferenceBenchOptions {
 
 /** Reads the command line (pure); throws UsageError naming a bad argument. */
 export function parseInferenceBenchArgs(argv: readonly string[]): InferenceBenchOptions | { help: true } {
-  const { values } = parseCommandLine(argv, { requests: { type: 'string' }, warmup: { type: 'string' }, rounds: { type: 'string' }, json: { type: 'boolean' } });
+  const { values } = parseCommandLine(argv, {
+    requests: { type: 'string' },
+    warmup: { type: 'string' },
+    rounds: { type: 'string' },
+    json: { type: 'boolean' },
+  });
   if (values.help) return { help: true };
   return {
     requests: integerOption(values.requests, 'requests', 4000),
@@ -141,9 +147,26 @@ async function main(argv: readonly string[]): Promise<void> {
     variants: VARIANTS.map((v) => ({ ...v, model: loadModelArchive(fs.readFileSync(path.join(MODEL_DIR, v.modelVersion, 'model.tar.gz'))) })),
   });
   const s3Server = await startFakeS3();
-  const sagemaker = new SageMakerRuntimeClient({ region: 'us-east-1', endpoint: endpoint.endpoint, credentials: CREDENTIALS, ...sagemakerClientOptions(DEFAULT_INVOKE_BUDGET) });
-  const bare = new SageMakerRuntimeClient({ region: 'us-east-1', endpoint: endpoint.endpoint, credentials: CREDENTIALS, ...sagemakerClientOptions(DEFAULT_INVOKE_BUDGET) });
-  const s3 = new S3Client({ region: 'us-east-1', endpoint: s3Server.url, forcePathStyle: true, credentials: CREDENTIALS, maxAttempts: 2, requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000, throwOnRequestTimeout: true } });
+  const sagemaker = new SageMakerRuntimeClient({
+    region: 'us-east-1',
+    endpoint: endpoint.endpoint,
+    credentials: CREDENTIALS,
+    ...sagemakerClientOptions(DEFAULT_INVOKE_BUDGET),
+  });
+  const bare = new SageMakerRuntimeClient({
+    region: 'us-east-1',
+    endpoint: endpoint.endpoint,
+    credentials: CREDENTIALS,
+    ...sagemakerClientOptions(DEFAULT_INVOKE_BUDGET),
+  });
+  const s3 = new S3Client({
+    region: 'us-east-1',
+    endpoint: s3Server.url,
+    forcePathStyle: true,
+    credentials: CREDENTIALS,
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
+  });
   const settings: InferenceSettings = {
     endpointName: ENDPOINT_NAME,
     variantModelVersions: Object.fromEntries(VARIANTS.map((v) => [v.name, v.modelVersion])),
@@ -191,7 +214,9 @@ async function main(argv: readonly string[]): Promise<void> {
   };
   const runBare = async (i: number, record: boolean) => {
     const t0 = performance.now();
-    const out = await bare.send(new InvokeEndpointCommand({ EndpointName: ENDPOINT_NAME, Body: Buffer.from(rows[i % rows.length]!), ContentType: 'text/csv', Accept: 'text/csv' }));
+    const out = await bare.send(
+      new InvokeEndpointCommand({ EndpointName: ENDPOINT_NAME, Body: Buffer.from(rows[i % rows.length]!), ContentType: 'text/csv', Accept: 'text/csv' }),
+    );
     const dt = performance.now() - t0;
     if (!out.Body) failures++;
     if (record) bareMs.push(dt);

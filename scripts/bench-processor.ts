@@ -46,7 +46,11 @@ export interface BenchOptions {
 export function parseBenchArgs(argv: readonly string[]): BenchOptions | { help: true } {
   const { values } = parseCommandLine(argv, { records: { type: 'string' }, iterations: { type: 'string' }, json: { type: 'boolean' } });
   if (values.help) return { help: true };
-  return { records: integerOption(values.records, 'records', 10_000), iterations: integerOption(values.iterations, 'iterations', 15), json: values.json ?? false };
+  return {
+    records: integerOption(values.records, 'records', 10_000),
+    iterations: integerOption(values.iterations, 'iterations', 15),
+    json: values.json ?? false,
+  };
 }
 
 // Imported (by a test), the module runs nothing: the defaults stand in for the command line.
@@ -91,7 +95,9 @@ async function timeAsync(iterations: number, fn: () => Promise<unknown>): Promis
 /** Replaces the SDK's HTTP send with an immediate 200: everything above the socket still runs. */
 function answerS3InProcess(): { puts: () => number; bytes: () => number } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { NodeHttpHandler } = require('@smithy/node-http-handler') as { NodeHttpHandler: { prototype: { handle: (req: { body?: unknown; method: string }) => Promise<unknown> } } };
+  const { NodeHttpHandler } = require('@smithy/node-http-handler') as {
+    NodeHttpHandler: { prototype: { handle: (req: { body?: unknown; method: string }) => Promise<unknown> } };
+  };
   let puts = 0;
   let bytes = 0;
   NodeHttpHandler.prototype.handle = async (req) => {
@@ -118,7 +124,13 @@ function kinesisEvent(n: number): KinesisStreamEvent {
         eventSourceARN: 'arn:aws:kinesis:us-east-1:123456789012:stream/bench',
         eventVersion: '1.0',
         invokeIdentityArn: 'arn:aws:iam::123456789012:role/bench',
-        kinesis: { approximateArrivalTimestamp: Date.now() / 1000, data: g.data.toString('base64'), kinesisSchemaVersion: '1.0', partitionKey: g.partitionKey, sequenceNumber: seq },
+        kinesis: {
+          approximateArrivalTimestamp: Date.now() / 1000,
+          data: g.data.toString('base64'),
+          kinesisSchemaVersion: '1.0',
+          partitionKey: g.partitionKey,
+          sequenceNumber: seq,
+        },
       };
     }),
   };
@@ -146,7 +158,11 @@ function coldNode(args: string[], cwd: string, runs = 15): Timing {
   const t: number[] = [];
   for (let i = 0; i < runs; i++) {
     const s = performance.now();
-    const r = spawnSync(process.execPath, args, { cwd, env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', [PROCESSOR_ENV.lakeBucket]: 'bench-bucket', NODE_NO_WARNINGS: '1' }, stdio: 'ignore' });
+    const r = spawnSync(process.execPath, args, {
+      cwd,
+      env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', [PROCESSOR_ENV.lakeBucket]: 'bench-bucket', NODE_NO_WARNINGS: '1' },
+      stdio: 'ignore',
+    });
     t.push(performance.now() - s);
     if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status} in ${cwd}`);
   }
@@ -164,7 +180,16 @@ function extractIndex(zipPath: string, dir: string): void {
 
 function bundleBytes(entry: string): number {
   const esbuild = require('esbuild') as typeof Esbuild; // eslint-disable-line @typescript-eslint/no-require-imports -- loaded only when measuring bundles
-  const out = esbuild.buildSync({ stdin: { contents: entry, resolveDir: ROOT, loader: 'ts' }, bundle: true, minify: true, platform: 'node', target: 'node22', format: 'cjs', write: false, logLevel: 'silent' });
+  const out = esbuild.buildSync({
+    stdin: { contents: entry, resolveDir: ROOT, loader: 'ts' },
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    write: false,
+    logLevel: 'silent',
+  });
   return out.outputFiles[0]!.contents.length;
 }
 
@@ -208,7 +233,15 @@ async function main(): Promise<void> {
 
   // Format choice: the batch's curated rows as Parquet (Snappy) vs gzip NDJSON.
   const rows = event.Records.map((r) =>
-    classify({ shardId: 'shardId-000000000000', sequenceNumber: r.kinesis.sequenceNumber, data: r.kinesis.data, arrivalMs: r.kinesis.approximateArrivalTimestamp * 1000 }, Date.now()),
+    classify(
+      {
+        shardId: 'shardId-000000000000',
+        sequenceNumber: r.kinesis.sequenceNumber,
+        data: r.kinesis.data,
+        arrivalMs: r.kinesis.approximateArrivalTimestamp * 1000,
+      },
+      Date.now(),
+    ),
   )
     .filter((c) => c.table === 'curated')
     .map((c) => c.row as unknown as Record<string, unknown>);
@@ -225,7 +258,10 @@ async function main(): Promise<void> {
   const bare = coldNode(['-e', '0'], BENCH_DIR);
   const functionsDir = path.join(ROOT, 'dist', 'functions');
   const bundles: { name: string; zipBytes: number; jsBytes: number; coldRequireMs: Timing }[] = [];
-  for (const f of fs.readdirSync(functionsDir).filter((n) => n.endsWith('.zip')).sort()) {
+  for (const f of fs
+    .readdirSync(functionsDir)
+    .filter((n) => n.endsWith('.zip'))
+    .sort()) {
     const name = f.replace(/\.zip$/, '');
     const dir = path.join(BENCH_DIR, name);
     extractIndex(path.join(functionsDir, f), dir);
@@ -235,7 +271,10 @@ async function main(): Promise<void> {
   }
   // The stream processor with the SDK left to node_modules (as the Lambda runtime's copy would be).
   const extOut = path.join(BENCH_DIR, 'sdk-external-zip');
-  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'bundle-functions.js'), '--out', extOut, 'stream-processor'], { env: { ...process.env, BUNDLE_SDK_EXTERNAL: '1' }, stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'bundle-functions.js'), '--out', extOut, 'stream-processor'], {
+    env: { ...process.env, BUNDLE_SDK_EXTERNAL: '1' },
+    stdio: 'ignore',
+  });
   const extDir = path.join(BENCH_DIR, 'stream-processor-sdk-external');
   extractIndex(path.join(extOut, 'stream-processor.zip'), extDir);
   const external = {
@@ -249,7 +288,12 @@ async function main(): Promise<void> {
     records: RECORDS,
     malformedShare: 0.05,
     iterations: ITERATIONS,
-    handler: { msPerBatch: handlerMs, recordsPerSecond: Math.round((RECORDS / handlerMs.median) * 1000), putsPerBatch, bytesPerBatch: Math.round(bytesPerBatch) },
+    handler: {
+      msPerBatch: handlerMs,
+      recordsPerSecond: Math.round((RECORDS / handlerMs.median) * 1000),
+      putsPerBatch,
+      bytesPerBatch: Math.round(bytesPerBatch),
+    },
     bareDecodeParse: { msPerBatch: bareMs, recordsPerSecond: Math.round((RECORDS / bareMs.median) * 1000) },
     handlerToBareRatio: handlerMs.median / bareMs.median,
     format: {

@@ -176,7 +176,8 @@ function parseBundleArgs(argv, known = functionNames()) {
   const { values, positionals } = parseCommandLine(argv, { out: { type: 'string' } }, { positionals: true });
   if (values.help) return { help: true };
   if (values.out !== undefined && values.out.trim() === '') throw new UsageError('--out must name a directory, got ""');
-  for (const n of positionals) if (!known.includes(n)) throw new UsageError(`unknown function "${n}": allowed are ${known.join(', ') || '(none)'} (functions/<name>/index.ts)`);
+  for (const n of positionals)
+    if (!known.includes(n)) throw new UsageError(`unknown function "${n}": allowed are ${known.join(', ') || '(none)'} (functions/<name>/index.ts)`);
   return { outDir: values.out === undefined ? path.join(ROOT, 'dist', 'functions') : path.resolve(values.out), names: positionals };
 }
 

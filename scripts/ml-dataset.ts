@@ -100,7 +100,12 @@ function main(argv: string[]): void {
     splits.push(summary);
     process.stdout.write(`${spec.name}: ${summary.rows} rows, positive rate ${summary.positiveRate}\n`);
   }
-  const manifest = { generator: 'functions/shared/generator.ts generateLabelledDataset', label: 'session converted to a purchase', featureNames: FEATURE_NAMES, splits };
+  const manifest = {
+    generator: 'functions/shared/generator.ts generateLabelledDataset',
+    label: 'session converted to a purchase',
+    featureNames: FEATURE_NAMES,
+    splits,
+  };
   writeFileSync(join(values.out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 

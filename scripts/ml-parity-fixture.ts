@@ -39,12 +39,24 @@ export const EDGE_CASES: readonly { readonly name: string; readonly event: RawEv
   { name: 'category with case and spaces', event: { ...base, event_id: 'evt-edge-03', data: { ...base.data, category: '  GROCERY ' } } },
   { name: 'unknown device (other)', event: { ...base, event_id: 'evt-edge-04', data: { ...base.data, device_type: 'smart-fridge' } } },
   { name: 'UK mapped to GB, lower case', event: { ...base, event_id: 'evt-edge-05', data: { ...base.data, location: { country: 'uk' } } } },
-  { name: 'country outside the region table', event: { ...base, event_id: 'evt-edge-06', data: { ...base.data, location: { country: 'KE', city: 'Nairobi' } } } },
+  {
+    name: 'country outside the region table',
+    event: { ...base, event_id: 'evt-edge-06', data: { ...base.data, location: { country: 'KE', city: 'Nairobi' } } },
+  },
   { name: 'local time with offset across midnight UTC', event: { ...base, event_id: 'evt-edge-07', timestamp: '2024-04-06T20:30:00-05:00' } },
-  { name: 'fractional seconds', event: { ...base, event_id: 'evt-edge-08', timestamp: '2024-04-03T12:34:56.789Z', event_type: 'page_view', data: { ...base.data, product_id: undefined } } },
+  {
+    name: 'fractional seconds',
+    event: { ...base, event_id: 'evt-edge-08', timestamp: '2024-04-03T12:34:56.789Z', event_type: 'page_view', data: { ...base.data, product_id: undefined } },
+  },
   { name: 'path deeper than the cap', event: { ...base, event_id: 'evt-edge-09', data: { ...base.data, page_url: '/a/b/c/d/e/f/g/h/i/j/k/l?x=1#frag' } } },
-  { name: 'relative path, query only', event: { ...base, event_id: 'evt-edge-10', event_type: 'search', data: { ...base.data, page_url: '/?q=lamp', product_id: undefined } } },
-  { name: 'purchase on a tablet, weekend', event: { ...base, event_id: 'evt-edge-11', event_type: 'purchase', timestamp: '2024-04-07T19:00:00Z', data: { ...base.data, device_type: 'iPad' } } },
+  {
+    name: 'relative path, query only',
+    event: { ...base, event_id: 'evt-edge-10', event_type: 'search', data: { ...base.data, page_url: '/?q=lamp', product_id: undefined } },
+  },
+  {
+    name: 'purchase on a tablet, weekend',
+    event: { ...base, event_id: 'evt-edge-11', event_type: 'purchase', timestamp: '2024-04-07T19:00:00Z', data: { ...base.data, device_type: 'iPad' } },
+  },
   { name: 'remove_from_cart without event_id (derived)', event: { ...base, event_id: undefined, event_type: 'remove_from_cart' } },
 ];
 
@@ -63,10 +75,13 @@ function main(): void {
     const p = predictWithArchive(join(MODEL_DIR, version, 'model.tar.gz'), rows);
     predictions[version] = { trees: p.trees, scores: p.scores };
   }
-  writeFileSync(EVENTS_FIXTURE, `${JSON.stringify({ description: 'Raw events for the model parity test (200 generated, seed 4242, then the edge cases)', edgeCases: EDGE_CASES.map((c) => c.name), events }, null, 1)}\n`);
+  writeFileSync(
+    EVENTS_FIXTURE,
+    `${JSON.stringify({ description: 'Raw events for the model parity test (200 generated, seed 4242, then the edge cases)', edgeCases: EDGE_CASES.map((c) => c.name), events }, null, 1)}\n`,
+  );
   writeFileSync(
     PREDICTIONS_FIXTURE,
-    `${JSON.stringify({ description: 'Feature rows (toCsvRow) of parity-events.json and each shipped model\'s scores for them, from the sagemaker-xgboost 1.7-1 serving path in xgboost 1.7.4', featureRows: rows, predictions }, null, 1)}\n`,
+    `${JSON.stringify({ description: "Feature rows (toCsvRow) of parity-events.json and each shipped model's scores for them, from the sagemaker-xgboost 1.7-1 serving path in xgboost 1.7.4", featureRows: rows, predictions }, null, 1)}\n`,
   );
   process.stdout.write(`recorded ${events.length} events, models ${versions.join(', ')}\n`);
 }

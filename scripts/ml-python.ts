@@ -34,7 +34,11 @@ export interface ContainerPrediction {
 
 /** Scores text/csv rows (one per line, as the inference function sends them) with a model archive. */
 export function predictWithArchive(archive: string, rows: readonly string[]): ContainerPrediction {
-  const run = spawnSync(mlPython(), [join(REPO_ROOT, 'ml', 'predict.py'), '--model', archive], { input: rows.join('\n'), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const run = spawnSync(mlPython(), [join(REPO_ROOT, 'ml', 'predict.py'), '--model', archive], {
+    input: rows.join('\n'),
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (run.error) throw run.error;
   if (run.status !== 0) throw new Error(`ml/predict.py exited ${run.status}: ${run.stderr}`);
   return JSON.parse(run.stdout) as ContainerPrediction;

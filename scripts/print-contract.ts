@@ -15,7 +15,9 @@ import { catalogViews, namedQueries } from '../stacks/athena-queries';
 import { commandLineOrExit, parseCommandLine } from './lib/cli-args';
 
 /** docs/data-flow.md, from scripts/ (ts-node) or dist/scripts/ (compiled). */
-export const DATA_FLOW_DOC = [path.resolve(__dirname, '..', 'docs', 'data-flow.md'), path.resolve(__dirname, '..', '..', 'docs', 'data-flow.md')].find((p) => fs.existsSync(p)) ?? path.resolve(__dirname, '..', 'docs', 'data-flow.md');
+export const DATA_FLOW_DOC =
+  [path.resolve(__dirname, '..', 'docs', 'data-flow.md'), path.resolve(__dirname, '..', '..', 'docs', 'data-flow.md')].find((p) => fs.existsSync(p)) ??
+  path.resolve(__dirname, '..', 'docs', 'data-flow.md');
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -56,10 +58,21 @@ export function generatedBlocks(): Record<string, string> {
     tables: (Object.keys(TABLES) as TableId[]).map(tableColumns).join('\n\n'),
     features: FEATURE_NAMES.map((n, i) => `${i}. \`${n}\``).join('\n'),
     queries: namedQueries('<database>')
-      .map((q) => `**${q.name}**${q.parameters ? ` (\`npm run query -- ${q.id} ${q.parameters.map((p) => `--param ${p.name}=${p.example}`).join(' ')}\`)` : ` (\`npm run query -- ${q.id}\`)`}: ${q.description}.\n\n\`\`\`sql\n${q.sql}\n\`\`\``)
+      .map(
+        (q) =>
+          `**${q.name}**${q.parameters ? ` (\`npm run query -- ${q.id} ${q.parameters.map((p) => `--param ${p.name}=${p.example}`).join(' ')}\`)` : ` (\`npm run query -- ${q.id}\`)`}: ${q.description}.\n\n\`\`\`sql\n${q.sql}\n\`\`\``,
+      )
       .join('\n\n'),
     views: catalogViews('<database>')
-      .map((v) => [`**\`${v.name}\`**: ${v.description}.`, '', '| column | type | description |', '|---|---|---|', ...v.columns.map((c) => `| \`${c.name}\` | ${c.type} | ${cell(c.description)} |`)].join('\n'))
+      .map((v) =>
+        [
+          `**\`${v.name}\`**: ${v.description}.`,
+          '',
+          '| column | type | description |',
+          '|---|---|---|',
+          ...v.columns.map((c) => `| \`${c.name}\` | ${c.type} | ${cell(c.description)} |`),
+        ].join('\n'),
+      )
       .join('\n\n'),
   };
 }

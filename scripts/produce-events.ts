@@ -89,7 +89,8 @@ export function parseCli(argv: readonly string[], now = Date.now()): CliOptions 
   let start = now - spanHours * 3600_000;
   if (v.start !== undefined) {
     start = Date.parse(v.start);
-    if (!/^\d{4}-\d{2}-\d{2}T/.test(v.start) || Number.isNaN(start)) throw new UsageError(`--start must be an ISO-8601 date-time such as 2024-03-20T10:00:00Z, got "${v.start}"`);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(v.start) || Number.isNaN(start))
+      throw new UsageError(`--start must be an ISO-8601 date-time such as 2024-03-20T10:00:00Z, got "${v.start}"`);
   }
   const opts: CliOptions = {
     stream: v.stream,
@@ -121,7 +122,8 @@ export async function awsConfigurationProblem(client: KinesisClient, env: NodeJS
     region = await client.config.region();
   } catch (e) {
     const message = (e as Error).message;
-    if (/region is missing/i.test(message)) return 'no AWS region: pass --region <region>, export AWS_REGION (or AWS_DEFAULT_REGION), or set region in the AWS profile';
+    if (/region is missing/i.test(message))
+      return 'no AWS region: pass --region <region>, export AWS_REGION (or AWS_DEFAULT_REGION), or set region in the AWS profile';
     return `AWS region not usable: ${message}`;
   }
   try {
@@ -132,7 +134,8 @@ export async function awsConfigurationProblem(client: KinesisClient, env: NodeJS
   for (const name of ['AWS_ENDPOINT_URL_KINESIS', 'AWS_ENDPOINT_URL'] as const) {
     const url = env[name];
     if (url === undefined || url === '') continue;
-    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) return `${name}="${url}" is not an http(s) URL (for a local emulator: http://127.0.0.1:<port>)`;
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+      return `${name}="${url}" is not an http(s) URL (for a local emulator: http://127.0.0.1:<port>)`;
     break;
   }
   try {
@@ -147,7 +150,11 @@ export async function awsConfigurationProblem(client: KinesisClient, env: NodeJS
  * Progress of the send: one rewritten line (\r) on a terminal; on a pipe or a log file, where
  * carriage returns pile up into one unreadable line, a plain line every 10 seconds instead.
  */
-export function progressReporter(err: NodeJS.WritableStream & { isTTY?: boolean }, total: number, now: () => number = Date.now): { update(sent: number): void; done(): void } {
+export function progressReporter(
+  err: NodeJS.WritableStream & { isTTY?: boolean },
+  total: number,
+  now: () => number = Date.now,
+): { update(sent: number): void; done(): void } {
   const tty = err.isTTY === true;
   const interval = tty ? 1_000 : 10_000;
   const started = now();

@@ -40,13 +40,29 @@ export function formatResult(result: PrintableResult, format: OutputFormat): str
     const objects = rows.map((r) => Object.fromEntries(columns.map((c, i) => [c.name, jsonValue(r[i], c.type)])));
     return `${JSON.stringify(objects, null, 2)}\n`;
   }
-  if (format === 'csv') return [columns.map((c) => csvCell(c.name)).join(','), ...rows.map((r) => columns.map((_, i) => csvCell(r[i])).join(','))].map((l) => `${l}\r\n`).join('');
+  if (format === 'csv')
+    return [columns.map((c) => csvCell(c.name)).join(','), ...rows.map((r) => columns.map((_, i) => csvCell(r[i])).join(','))].map((l) => `${l}\r\n`).join('');
   const cells = rows.map((r) => columns.map((_, i) => (r[i] === null || r[i] === undefined ? 'NULL' : text(r[i]).replace(/\s+/g, ' '))));
   const widths = columns.map((c, i) => Math.max(c.name.length, ...cells.map((r) => r[i]!.length)));
   // Athena names each column's type; DuckDB's values carry theirs.
-  const numeric = columns.map((c, i) => (c.type !== undefined ? NUMERIC.test(c.type) : rows.some((r) => typeof r[i] === 'number') && rows.every((r) => r[i] === null || r[i] === undefined || typeof r[i] === 'number')));
-  const line = (values: readonly string[], header: boolean) => values.map((v, i) => (numeric[i] && !header ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join(' | ').trimEnd();
-  return `${[line(columns.map((c) => c.name), true), widths.map((w) => '-'.repeat(w)).join('-+-'), ...cells.map((r) => line(r, false))].join('\n')}\n`;
+  const numeric = columns.map((c, i) =>
+    c.type !== undefined
+      ? NUMERIC.test(c.type)
+      : rows.some((r) => typeof r[i] === 'number') && rows.every((r) => r[i] === null || r[i] === undefined || typeof r[i] === 'number'),
+  );
+  const line = (values: readonly string[], header: boolean) =>
+    values
+      .map((v, i) => (numeric[i] && !header ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .join(' | ')
+      .trimEnd();
+  return `${[
+    line(
+      columns.map((c) => c.name),
+      true,
+    ),
+    widths.map((w) => '-'.repeat(w)).join('-+-'),
+    ...cells.map((r) => line(r, false)),
+  ].join('\n')}\n`;
 }
 
 /** "3 rows; scanned 12.0 MB (billed 12.0 MB): $0.000057 at $5 per TB" (Athena's list price). */

@@ -31,7 +31,9 @@ export const USAGE = `Usage: query <named-query | file.sql> [--param name=value 
 Runs a saved query of the platform (or the SQL in a file) in the platform's Athena workgroup and
 prints the result, then the bytes scanned and their cost at Athena's list price. The workgroup's
 bytes-scanned cutoff stops a query that reads too much.
-  <named-query>        ${namedQueries('<database>').map((q) => q.id).join(', ')}
+  <named-query>        ${namedQueries('<database>')
+    .map((q) => q.id)
+    .join(', ')}
   <file.sql>           one SQL statement; unqualified table names resolve in the lake database,
                        its ? placeholders take --param 1=<value>, 2=<value>, ... (digits go as numbers)
   --param name=value   a value of the query's parameter (repeat for each)
@@ -72,7 +74,10 @@ export function parseQueryArgs(argv: readonly string[]): QueryOptions | { help: 
     { positionals: true },
   );
   if (values.help) return { help: true };
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name a saved query or a .sql file' : `one query at a time, got ${positionals.map((p) => `"${p}"`).join(' ')}`);
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length === 0 ? 'name a saved query or a .sql file' : `one query at a time, got ${positionals.map((p) => `"${p}"`).join(' ')}`,
+    );
   const format = values.format ?? 'table';
   if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}, got "${format}"`);
   if (values.lake !== undefined && !values.local) throw new UsageError('--lake needs --local');
@@ -126,7 +131,12 @@ export function placeholderCount(sql: string): number {
 }
 
 /** The saved query or SQL file `target` names, its parameters bound from `params`; throws UsageError. */
-export function resolveQuery(target: string, params: ReadonlyMap<string, string>, database: string, readFile: (file: string) => string = (f) => fs.readFileSync(f, 'utf8')): ResolvedQuery {
+export function resolveQuery(
+  target: string,
+  params: ReadonlyMap<string, string>,
+  database: string,
+  readFile: (file: string) => string = (f) => fs.readFileSync(f, 'utf8'),
+): ResolvedQuery {
   let specs: readonly ParameterSpec[];
   let query: Pick<NamedQuerySpec, 'name' | 'sql'>;
   if (target.endsWith('.sql')) {
@@ -138,7 +148,11 @@ export function resolveQuery(target: string, params: ReadonlyMap<string, string>
     }
     if (sql === '') throw new UsageError(`"${target}" holds no SQL`);
     query = { name: target, sql };
-    specs = Array.from({ length: placeholderCount(sql) }, (_, i) => ({ name: String(i + 1), type: 'string' as const, description: `value for placeholder ${i + 1}` }));
+    specs = Array.from({ length: placeholderCount(sql) }, (_, i) => ({
+      name: String(i + 1),
+      type: 'string' as const,
+      description: `value for placeholder ${i + 1}`,
+    }));
   } else {
     const all = namedQueries(database);
     const found = all.find((q) => q.id === target);
@@ -148,9 +162,13 @@ export function resolveQuery(target: string, params: ReadonlyMap<string, string>
   }
   const known = new Set(specs.map((s) => s.name));
   const unknown = [...params.keys()].filter((k) => !known.has(k));
-  if (unknown.length > 0) throw new UsageError(`--param ${unknown[0]}: ${query.name} takes ${specs.length === 0 ? 'no parameters' : `only ${specs.map((s) => s.name).join(', ')}`}`);
+  if (unknown.length > 0)
+    throw new UsageError(`--param ${unknown[0]}: ${query.name} takes ${specs.length === 0 ? 'no parameters' : `only ${specs.map((s) => s.name).join(', ')}`}`);
   const missing = specs.filter((s) => !params.has(s.name));
-  if (missing.length > 0) throw new UsageError(`${query.name} needs ${missing.map((s) => `--param ${s.name}=<${s.description}>${s.example !== undefined ? ` (e.g. ${s.example})` : ''}`).join(', ')}`);
+  if (missing.length > 0)
+    throw new UsageError(
+      `${query.name} needs ${missing.map((s) => `--param ${s.name}=<${s.description}>${s.example !== undefined ? ` (e.g. ${s.example})` : ''}`).join(', ')}`,
+    );
   const parameters = specs.map((s) => {
     const value = params.get(s.name)!;
     return target.endsWith('.sql') && /^-?\d{1,15}$/.test(value) ? bind({ ...s, type: 'integer' }, value) : bind(s, value);
@@ -183,13 +201,18 @@ async function runLocally(options: QueryOptions, query: ResolvedQuery, database:
     io.err(`running ${query.label} on DuckDB over ${options.lake}\n`);
     let result;
     try {
-      result = await standin.select(query.sql, query.parameters.map((p) => p.value));
+      result = await standin.select(
+        query.sql,
+        query.parameters.map((p) => p.value),
+      );
     } catch (e) {
       throw new AthenaQueryError('failed', 'local', 'FAILED', (e as Error).message.split('\n')[0]!, 0);
     }
     const rows = result.rows.slice(0, options.maxRows).map((r) => result.columns.map((c) => r[c]));
     io.out(formatResult({ columns: result.columns.map((name) => ({ name })), rows }, options.format));
-    io.err(`${rows.length} row${rows.length === 1 ? '' : 's'}${result.rows.length > rows.length ? ` of ${result.rows.length} (raise --max-rows)` : ''}; DuckDB, no bytes-scanned billing\n`);
+    io.err(
+      `${rows.length} row${rows.length === 1 ? '' : 's'}${result.rows.length > rows.length ? ` of ${result.rows.length} (raise --max-rows)` : ''}; DuckDB, no bytes-scanned billing\n`,
+    );
   } finally {
     standin.close();
   }
@@ -212,7 +235,9 @@ function progressPrinter(io: QueryIo): { update: (p: QueryProgress) => void; end
 
 async function runInAthena(options: QueryOptions, query: ResolvedQuery, naming: PlatformNaming, region: string, io: QueryIo): Promise<void> {
   const workgroup = naming.regional('analytics', region);
-  const client = io.athena ? io.athena(region) : new AthenaClient({ region, ...clientConfig({ connectionTimeoutMs: 5_000, requestTimeoutMs: 30_000, maxAttempts: 3 }) });
+  const client = io.athena
+    ? io.athena(region)
+    : new AthenaClient({ region, ...clientConfig({ connectionTimeoutMs: 5_000, requestTimeoutMs: 30_000, maxAttempts: 3 }) });
   const clock = io.clock ?? Date.now;
   const deadline = Deadline.at(clock() + options.timeoutSeconds * 1000, clock);
   let cutoff: number | undefined;
@@ -235,7 +260,14 @@ async function runInAthena(options: QueryOptions, query: ResolvedQuery, naming: 
     const result = await runAthenaQuery(
       client,
       { sql: query.sql, workgroup, database: naming.lakeDatabase(), executionParameters: query.parameters.map((p) => p.literal) },
-      { deadline, onProgress: progress.update, maxRows: options.maxRows, ...(cutoff ? { bytesScannedCutoff: cutoff } : {}), clock, ...(io.sleep ? { sleep: io.sleep } : {}) },
+      {
+        deadline,
+        onProgress: progress.update,
+        maxRows: options.maxRows,
+        ...(cutoff ? { bytesScannedCutoff: cutoff } : {}),
+        clock,
+        ...(io.sleep ? { sleep: io.sleep } : {}),
+      },
     );
     progress.end();
     io.out(formatResult(result, options.format));
@@ -286,7 +318,12 @@ export async function main(argv: readonly string[], io: QueryIo): Promise<number
 if (require.main === module) {
   // --help and bad flags the usual way (cli-args); everything else through main.
   commandLineOrExit('query', USAGE, () => parseQueryArgs(process.argv.slice(2)));
-  main(process.argv.slice(2), { env: process.env, out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), progressTty: process.stderr.isTTY === true }).then(
+  main(process.argv.slice(2), {
+    env: process.env,
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    progressTty: process.stderr.isTTY === true,
+  }).then(
     (code) => {
       process.exitCode = code;
     },

@@ -47,10 +47,20 @@ export function parseFailureMessage(body: string): KinesisBatchInfo {
 export async function readRange(kinesis: KinesisClient, info: KinesisBatchInfo, streamArn = info.streamArn, maxCalls = 10_000): Promise<_Record[]> {
   let iterator: string | undefined;
   try {
-    const it = await kinesis.send(new GetShardIteratorCommand({ StreamARN: streamArn, ShardId: info.shardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: info.startSequenceNumber }));
+    const it = await kinesis.send(
+      new GetShardIteratorCommand({
+        StreamARN: streamArn,
+        ShardId: info.shardId,
+        ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+        StartingSequenceNumber: info.startSequenceNumber,
+      }),
+    );
     iterator = it.ShardIterator;
   } catch (e) {
-    throw new Error(`cannot read ${info.shardId} from ${info.startSequenceNumber}: ${(e as Error).name}: ${(e as Error).message} (records older than the stream's retention are gone)`, { cause: e });
+    throw new Error(
+      `cannot read ${info.shardId} from ${info.startSequenceNumber}: ${(e as Error).name}: ${(e as Error).message} (records older than the stream's retention are gone)`,
+      { cause: e },
+    );
   }
   const out: _Record[] = [];
   for (let calls = 0; iterator && calls < maxCalls; calls++) {
@@ -76,10 +86,24 @@ Puts the records of batches in the stream processor's dead-letter queue back on 
   --dry-run              only print what would be replayed; delete nothing
   -h, --help             this help`;
 
-export async function main(argv: readonly string[], clients?: { sqs: SQSClient; kinesis: KinesisClient }, log: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  clients?: { sqs: SQSClient; kinesis: KinesisClient },
+  log: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
+): Promise<number> {
   let v;
   try {
-    v = parseArgs({ args: [...argv], strict: true, options: { 'queue-url': { type: 'string' }, stream: { type: 'string' }, 'max-messages': { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values;
+    v = parseArgs({
+      args: [...argv],
+      strict: true,
+      options: {
+        'queue-url': { type: 'string' },
+        stream: { type: 'string' },
+        'max-messages': { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
   } catch (e) {
     log(`replay-dlq: ${(e as Error).message}\n\n${USAGE}`);
     return 2;
@@ -98,7 +122,14 @@ export async function main(argv: readonly string[], clients?: { sqs: SQSClient; 
   let handled = 0;
   let failed = 0;
   while (handled + failed < max) {
-    const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: v['queue-url'], MaxNumberOfMessages: Math.min(10, max - handled - failed), WaitTimeSeconds: 1, VisibilityTimeout: 300 }));
+    const got = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: v['queue-url'],
+        MaxNumberOfMessages: Math.min(10, max - handled - failed),
+        WaitTimeSeconds: 1,
+        VisibilityTimeout: 300,
+      }),
+    );
     const messages = got.Messages ?? [];
     if (messages.length === 0) break;
     for (const m of messages) {
@@ -106,13 +137,20 @@ export async function main(argv: readonly string[], clients?: { sqs: SQSClient; 
         const info = parseFailureMessage(m.Body ?? '');
         const records = await readRange(kinesis, info);
         const target = v.stream ?? info.streamArn;
-        log(`${info.shardId} ${info.startSequenceNumber}..${info.endSequenceNumber}: ${records.length} records${v['dry-run'] ? ' (dry run)' : ` -> ${target}`}`);
+        log(
+          `${info.shardId} ${info.startSequenceNumber}..${info.endSequenceNumber}: ${records.length} records${v['dry-run'] ? ' (dry run)' : ` -> ${target}`}`,
+        );
         if (v['dry-run']) {
           handled++;
           continue;
         }
-        const summary = await sendRecords(kinesis, records.map((r) => ({ data: r.Data!, partitionKey: r.PartitionKey! })), { stream: target });
-        if (summary.failed.length > 0) throw new Error(`${summary.failed.length} records could not be put back (first: ${summary.failed[0]!.errorCode}); the message stays in the queue`);
+        const summary = await sendRecords(
+          kinesis,
+          records.map((r) => ({ data: r.Data!, partitionKey: r.PartitionKey! })),
+          { stream: target },
+        );
+        if (summary.failed.length > 0)
+          throw new Error(`${summary.failed.length} records could not be put back (first: ${summary.failed[0]!.errorCode}); the message stays in the queue`);
         await sqs.send(new DeleteMessageCommand({ QueueUrl: v['queue-url'], ReceiptHandle: m.ReceiptHandle! }));
         handled++;
       } catch (e) {

@@ -13,7 +13,7 @@ trap 'rm -rf "$results"' EXIT
 section() { echo "== $1 ($((SECONDS - started))s)"; }
 started=$SECONDS
 
-section "type-check (tsc --noEmit) and lint (eslint with typescript-eslint) side by side"
+section "type-check (tsc --noEmit) and lint (eslint with typescript-eslint, prettier --check) side by side"
 npm run --silent lint >"$results/lint.log" 2>&1 &
 lint_pid=$!
 tsc_status=0

@@ -42,11 +42,14 @@ export function run(argv: readonly string[]): string {
   if (missing.length > 0) throw new UsageError(`load needs ${missing.map((o) => `--${o}`).join(', ')}`);
   const v = values as Record<(typeof LOAD_OPTIONS)[number], string>;
   const table = tableOfKey(v.key);
-  if (!table) throw new UsageError(`--key ${JSON.stringify(v.key)} is not a loadable object: allowed is curated/ or predictions/dt=YYYY-MM-DD/hour=HH/<name>.parquet`);
+  if (!table)
+    throw new UsageError(`--key ${JSON.stringify(v.key)} is not a loadable object: allowed is curated/ or predictions/dt=YYYY-MM-DD/hour=HH/<name>.parquet`);
   const etag = v.etag.replace(/"/g, '').toLowerCase();
-  if (!/^[0-9a-f]{32}(-\d{1,5})?$/.test(etag)) throw new UsageError(`--etag ${JSON.stringify(v.etag)} must be 32 hex digits, optionally followed by -<part count>`);
+  if (!/^[0-9a-f]{32}(-\d{1,5})?$/.test(etag))
+    throw new UsageError(`--etag ${JSON.stringify(v.etag)} must be 32 hex digits, optionally followed by -<part count>`);
   const bytes = Number(v.bytes);
-  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new UsageError(`--bytes ${JSON.stringify(v.bytes)} must be the object's size in bytes (a positive integer)`);
+  if (!Number.isSafeInteger(bytes) || bytes <= 0)
+    throw new UsageError(`--bytes ${JSON.stringify(v.bytes)} must be the object's size in bytes (a positive integer)`);
 
   const manifestKey = manifestKeyOf({ bucket: v['lake-bucket'], key: v.key, etag, table });
   const batch = loadBatch({ table, objectKey: v.key, etag, objectBytes: bytes, manifestBucket: v['manifest-bucket'], manifestKey });

@@ -31,7 +31,13 @@ export interface NamedQuerySpec {
 }
 
 /** A UTC day, the dt partition value. */
-export const DAY_PARAMETER: QueryParameterSpec = { name: 'day', type: 'string', description: 'UTC day, YYYY-MM-DD', example: '2024-03-20', pattern: /^\d{4}-\d{2}-\d{2}$/ };
+export const DAY_PARAMETER: QueryParameterSpec = {
+  name: 'day',
+  type: 'string',
+  description: 'UTC day, YYYY-MM-DD',
+  example: '2024-03-20',
+  pattern: /^\d{4}-\d{2}-\d{2}$/,
+};
 
 /** `dt >= <N days ago>` as Trino SQL on the yyyy-MM-dd partition string. */
 function sinceDays(days: number): string {
@@ -132,7 +138,10 @@ const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
  * whole table: for a bounded day range, the saved *Deduplicated events* query filters first.
  */
 export function uniqueEventsView(database: string): CatalogViewSpec {
-  const columns: ColumnSpec[] = [...TABLES.curated.columns, ...PARTITION_KEYS.map((k): ColumnSpec => ({ name: k.name, type: k.type, nullable: false, description: k.comment }))];
+  const columns: ColumnSpec[] = [
+    ...TABLES.curated.columns,
+    ...PARTITION_KEYS.map((k): ColumnSpec => ({ name: k.name, type: k.type, nullable: false, description: k.comment })),
+  ];
   const list = columns.map((c) => quoted(c.name)).join(', ');
   return {
     name: UNIQUE_EVENTS_VIEW,
@@ -273,11 +282,17 @@ GROUP BY "user_id", "session_id"`,
     columns: [
       column('user_id', 'string', 'User of the session'),
       column('session_id', 'string', 'Browsing session id'),
-      column('dt', 'string', 'UTC date (YYYY-MM-DD) of the session\'s first event'),
-      column('first_event_time', 'timestamp', 'event_time of the session\'s first event'),
-      column('last_event_time', 'timestamp', 'event_time of the session\'s last event'),
+      column('dt', 'string', "UTC date (YYYY-MM-DD) of the session's first event"),
+      column('first_event_time', 'timestamp', "event_time of the session's first event"),
+      column('last_event_time', 'timestamp', "event_time of the session's last event"),
       column('events', 'int', 'Distinct events in the session'),
-      column('funnel_stage', 'int', `Furthest funnel stage reached: ${Object.entries(FUNNEL_STAGE).map(([t, n]) => `${t} ${n}`).join(', ')}`),
+      column(
+        'funnel_stage',
+        'int',
+        `Furthest funnel stage reached: ${Object.entries(FUNNEL_STAGE)
+          .map(([t, n]) => `${t} ${n}`)
+          .join(', ')}`,
+      ),
       column('converted', 'boolean', 'True when the session holds a purchase'),
     ],
   };

@@ -90,7 +90,9 @@ export class RegionalPlatform extends Construct {
     this.dataLake = new DataLake(this, 'data-lake', { context, platformKey: this.key });
     this.audit = new Audit(observability, 'audit', { context, platformKey: this.key, accessLogs: this.dataLake.accessLogs, alertTopic });
     // Every function below deploys signed code when this is on.
-    const codeSigning = config.observability.lambdaCodeSigning ? new FunctionCodeSigning(this, 'code-signing', { context, accessLogs: this.dataLake.accessLogs }) : undefined;
+    const codeSigning = config.observability.lambdaCodeSigning
+      ? new FunctionCodeSigning(this, 'code-signing', { context, accessLogs: this.dataLake.accessLogs })
+      : undefined;
     this.codeSigning = codeSigning;
 
     if (context.role === 'primary') {
@@ -160,7 +162,11 @@ export class RegionalPlatform extends Construct {
     this.alarms = new PlatformAlarms(observability, 'alarms', { context, alertTopic, components });
     this.logQueries = new LogInsightsQueries(observability, 'log-queries', { context, functions });
     const otherAlarms = [...this.mlEndpoint.rollbackAlarms, ...this.dataQuality.alarms];
-    this.dashboard = new PlatformDashboard(observability, 'dashboard', { context, components, alarmArns: [...this.alarms.arns, ...otherAlarms.map((a) => a.arn)] });
+    this.dashboard = new PlatformDashboard(observability, 'dashboard', {
+      context,
+      components,
+      alarmArns: [...this.alarms.arns, ...otherAlarms.map((a) => a.arn)],
+    });
     if (config.dns.hostedZoneId) {
       this.dnsFailover = new DnsFailover(observability, 'dns-failover', {
         context,

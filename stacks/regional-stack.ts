@@ -78,7 +78,10 @@ export class RegionalStack extends TerraformStack {
       inference_api_url: { value: platform.inferenceApi.url, description: 'Inference API base URL (POST /predict, GET /health)' },
       inference_endpoint_name: { value: platform.mlEndpoint.endpointName, description: 'SageMaker endpoint serving the models' },
       ingestion_stream_name: { value: platform.ingestion.name, description: 'Kinesis stream producers write to (partition key: user_id)' },
-      processor_dead_letter_queue_url: { value: platform.streamProcessor.deadLetterQueue.url, description: 'Dead-lettered batches of the stream processor (scripts/replay-dlq.ts)' },
+      processor_dead_letter_queue_url: {
+        value: platform.streamProcessor.deadLetterQueue.url,
+        description: 'Dead-lettered batches of the stream processor (scripts/replay-dlq.ts)',
+      },
       glue_database: { value: platform.catalog.database.name, description: 'Glue database of the lake tables' },
     };
     if (platform.replication) {

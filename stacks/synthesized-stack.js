@@ -102,9 +102,7 @@ function parseReference(value) {
  */
 function referencesIn(value) {
   if (typeof value !== 'string') return [];
-  return interpolations(value).flatMap(({ expression }) =>
-    [...expression.matchAll(REFERENCE_IN_EXPRESSION)].map((m) => reference(m[1], m[2], m[3], m[4])),
-  );
+  return interpolations(value).flatMap(({ expression }) => [...expression.matchAll(REFERENCE_IN_EXPRESSION)].map((m) => reference(m[1], m[2], m[3], m[4])));
 }
 
 /**

@@ -74,9 +74,26 @@ describe('import graph', () => {
   const graph = importGraph();
 
   test('the cycle finder finds a cycle, a self-import, and nothing in a chain', () => {
-    expect(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]))).toEqual([['a', 'b', 'c']]);
+    expect(
+      cycles(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', ['a']],
+          ['d', ['a']],
+        ]),
+      ),
+    ).toEqual([['a', 'b', 'c']]);
     expect(cycles(new Map([['a', ['a']]]))).toEqual([['a']]);
-    expect(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', []]]))).toEqual([]);
+    expect(
+      cycles(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', []],
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   test('reads the sources it is meant to judge', () => {
@@ -104,7 +121,9 @@ describe('import graph', () => {
   test('stacks/ reads top-down: app -> stack -> platform -> constructs -> policy', () => {
     const upward = [...graph.entries()].flatMap(([file, imports]) => {
       const layer = layerOf(file);
-      return layer < 0 ? [] : imports.filter((target) => layerOf(target) >= 0 && layerOf(target) < layer).map((target) => `${relative(file)} -> ${relative(target)}`);
+      return layer < 0
+        ? []
+        : imports.filter((target) => layerOf(target) >= 0 && layerOf(target) < layer).map((target) => `${relative(file)} -> ${relative(target)}`);
     });
     expect(upward).toEqual([]);
   });
@@ -112,7 +131,9 @@ describe('import graph', () => {
   test('functions import nothing from the stacks, the local run or the scripts', () => {
     const outward = [...graph.entries()]
       .filter(([file]) => relative(file).startsWith('functions/'))
-      .flatMap(([file, imports]) => imports.filter((target) => !relative(target).startsWith('functions/')).map((target) => `${relative(file)} -> ${relative(target)}`));
+      .flatMap(([file, imports]) =>
+        imports.filter((target) => !relative(target).startsWith('functions/')).map((target) => `${relative(file)} -> ${relative(target)}`),
+      );
     expect(outward).toEqual([]);
   });
 });

@@ -21,10 +21,16 @@ describe('pause schedule expressions', () => {
     expect(cronMinutesOfWeek('cron(5 0 ? * * *)')).toHaveLength(7);
   });
 
-  it.each(['rate(1 hour)', 'cron(0 20 * * MON-FRI *)', 'cron(60 20 ? * MON *)', 'cron(0 24 ? * MON *)', 'cron(0 20 ? * FRI-MON *)', 'cron(0 20 ? * FUN *)', 'cron(0 20 ? * MON)', '0 20 * * 1-5'])(
-    'rejects %s',
-    (expression) => expect(cronMinutesOfWeek(expression)).toBeUndefined(),
-  );
+  it.each([
+    'rate(1 hour)',
+    'cron(0 20 * * MON-FRI *)',
+    'cron(60 20 ? * MON *)',
+    'cron(0 24 ? * MON *)',
+    'cron(0 20 ? * FRI-MON *)',
+    'cron(0 20 ? * FUN *)',
+    'cron(0 20 ? * MON)',
+    '0 20 * * 1-5',
+  ])('rejects %s', (expression) => expect(cronMinutesOfWeek(expression)).toBeUndefined());
 
   it('prices the default schedule: paused 108 h a week, 60 h at most (Friday 20:00 to Monday 08:00)', () => {
     expect(pauseWindows('cron(0 20 ? * MON-FRI *)', 'cron(0 8 ? * MON-FRI *)')).toEqual({ pausedMinutesPerWeek: 108 * 60, longestPauseMinutes: 60 * 60 });
@@ -32,7 +38,9 @@ describe('pause schedule expressions', () => {
 
   it('paused time is never negative, never more than the week, and the longest pause is at most the total', () => {
     const day = fc.constantFrom('SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT');
-    const expression = fc.tuple(fc.integer({ min: 0, max: 59 }), fc.integer({ min: 0, max: 23 }), fc.uniqueArray(day, { minLength: 1, maxLength: 7 })).map(([m, h, days]) => `cron(${m} ${h} ? * ${days.join(',')} *)`);
+    const expression = fc
+      .tuple(fc.integer({ min: 0, max: 59 }), fc.integer({ min: 0, max: 23 }), fc.uniqueArray(day, { minLength: 1, maxLength: 7 }))
+      .map(([m, h, days]) => `cron(${m} ${h} ? * ${days.join(',')} *)`);
     fc.assert(
       fc.property(expression, expression, (pause, resume) => {
         const windows = pauseWindows(pause, resume);
@@ -51,7 +59,12 @@ describe('pause schedule expressions', () => {
 describe('cost control configuration', () => {
   it('defaults: schedule off, anomaly detection on at 100 USD daily, tags activated', () => {
     const config = validateConfig({ env: {}, file: undefined });
-    expect(config.redshift.schedule).toEqual({ enabled: false, pauseCron: 'cron(0 20 ? * MON-FRI *)', resumeCron: 'cron(0 8 ? * MON-FRI *)', allowInProduction: false });
+    expect(config.redshift.schedule).toEqual({
+      enabled: false,
+      pauseCron: 'cron(0 20 ? * MON-FRI *)',
+      resumeCron: 'cron(0 8 ? * MON-FRI *)',
+      allowInProduction: false,
+    });
     expect(config.observability.costAnomaly).toEqual({ enabled: true, thresholdUsd: 100, frequency: 'DAILY' });
     expect(config.observability.activateCostAllocationTags).toBe(true);
   });
@@ -64,7 +77,9 @@ describe('cost control configuration', () => {
     expect(problemsOf(schedule({ pauseCron: 'cron(0 20 * * MON-FRI *)' }))).toEqual([
       'config error: redshift.schedule.pauseCron = "cron(0 20 * * MON-FRI *)": must be a Redshift scheduler expression cron(<minute> <hour> ? * <days> *) in UTC, e.g. "cron(0 20 ? * MON-FRI *)": minute 0-59, hour 0-23, days * or SUN-SAT (or 1-7) as names, ranges and lists',
     ]);
-    expect(problemsOf({ redshift: { schedule: { resumeCron: 'at(2026-12-24T08:00:00)' } } })[0]).toMatch(/^config error: redshift\.schedule\.resumeCron = "at\(2026-12-24T08:00:00\)": must be a Redshift scheduler expression/);
+    expect(problemsOf({ redshift: { schedule: { resumeCron: 'at(2026-12-24T08:00:00)' } } })[0]).toMatch(
+      /^config error: redshift\.schedule\.resumeCron = "at\(2026-12-24T08:00:00\)": must be a Redshift scheduler expression/,
+    );
   });
 
   it('refuses a pause and a resume at the same minute', () => {
@@ -105,7 +120,9 @@ describe('cost control configuration', () => {
   });
 
   it('names a bad anomaly threshold or frequency, and too many subscribers', () => {
-    expect(problemsOf({ observability: { costAnomaly: { thresholdUsd: 0 } } })).toEqual(['config error: observability.costAnomaly.thresholdUsd = 0: must be a number from 1 to 1000000 (USD of total anomaly impact)']);
+    expect(problemsOf({ observability: { costAnomaly: { thresholdUsd: 0 } } })).toEqual([
+      'config error: observability.costAnomaly.thresholdUsd = 0: must be a number from 1 to 1000000 (USD of total anomaly impact)',
+    ]);
     expect(problemsOf({ observability: { costAnomaly: { frequency: 'IMMEDIATE' } } })).toEqual([
       'config error: observability.costAnomaly.frequency = "IMMEDIATE": must be one of "DAILY", "WEEKLY" (e-mail subscribers get summaries; IMMEDIATE needs an SNS subscriber)',
     ]);

@@ -84,7 +84,9 @@ describe('ENVIRONMENT is checked before it becomes a file path', () => {
     // A file the traversal reaches: read, it would add a shardCount problem to the one expected.
     fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ kinesis: { shardCount: 0 } }));
     const lines = linesOf(() => loadConfig({ ENVIRONMENT: environment }, path.join(root, 'config')));
-    expect(lines).toEqual([`config error: ENVIRONMENT = ${JSON.stringify(environment)}: lowercase letters, digits and single hyphens, 2+ characters (S3 bucket and IAM naming rules)`]);
+    expect(lines).toEqual([
+      `config error: ENVIRONMENT = ${JSON.stringify(environment)}: lowercase letters, digits and single hyphens, 2+ characters (S3 bucket and IAM naming rules)`,
+    ]);
   });
 });
 

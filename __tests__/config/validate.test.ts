@@ -54,7 +54,10 @@ describe('configuration defaults', () => {
   });
 
   test('environment variables set project, environment and regions', () => {
-    const config = validateConfig({ env: { PROJECT_NAME: 'clickstream', ENVIRONMENT: 'prod', AWS_REGION: 'eu-west-1', SECONDARY_REGION: 'eu-central-1' }, file: {} });
+    const config = validateConfig({
+      env: { PROJECT_NAME: 'clickstream', ENVIRONMENT: 'prod', AWS_REGION: 'eu-west-1', SECONDARY_REGION: 'eu-central-1' },
+      file: {},
+    });
     expect(config).toMatchObject({ projectName: 'clickstream', environment: 'prod', primaryRegion: 'eu-west-1', drRegion: 'eu-central-1' });
   });
 
@@ -67,31 +70,133 @@ describe('configuration defaults', () => {
 describe('each class of bad input is reported with field, value and what is allowed', () => {
   const cases: [string, unknown, Record<string, string>, RegExp][] = [
     ['unknown region', {}, { AWS_REGION: 'us-middle-1' }, /^config error: AWS_REGION = "us-middle-1": must be one of "us-east-1"/],
-    ['equal primary and DR regions', {}, { AWS_REGION: 'eu-west-1', SECONDARY_REGION: 'eu-west-1' }, /^config error: SECONDARY_REGION = "eu-west-1": must differ from AWS_REGION/],
+    [
+      'equal primary and DR regions',
+      {},
+      { AWS_REGION: 'eu-west-1', SECONDARY_REGION: 'eu-west-1' },
+      /^config error: SECONDARY_REGION = "eu-west-1": must differ from AWS_REGION/,
+    ],
     ['shard count 0', { kinesis: { shardCount: 0 } }, {}, /^config error: kinesis\.shardCount = 0: must be an integer from 1 to 500$/],
     ['project name breaking S3 naming', {}, { PROJECT_NAME: 'Data_Analytics' }, /^config error: PROJECT_NAME = "Data_Analytics": lowercase letters/],
-    ['project name too long for bucket names', {}, { PROJECT_NAME: 'a-very-long-project-name-for-buckets' }, /^config error: PROJECT_NAME \+ ENVIRONMENT = ".*": "<project>-<environment>" must be at most \d+ characters/],
-    ['malformed e-mail', { observability: { alertEmails: ['oncall@example'] } }, {}, /^config error: observability\.alertEmails\[0\] = "oncall@example": an e-mail address/],
-    ['weights summing to zero', { sagemaker: { variants: [{ name: 'a', modelVersion: 'v1', instanceType: 'ml.m5.large', initialInstanceCount: 1, initialWeight: 0 }] } }, {}, /^config error: sagemaker\.variants\[\*\]\.initialWeight = \[0\]: weights must sum to a positive number$/],
-    ['retired Redshift node type', { redshift: { nodeType: 'dc2.large' } }, {}, /^config error: redshift\.nodeType = "dc2.large": DC1, DC2 and DS2 node types are retired .*ra3\.large replaces dc2\.large/],
-    ['node count outside the type\'s range', { redshift: { nodeType: 'ra3.4xlarge', numberOfNodes: 1 } }, {}, /^config error: redshift\.numberOfNodes = 1: must be an integer from 2 to 32 for ra3\.4xlarge$/],
-    ['more nodes than CreateCluster allows', { redshift: { nodeType: 'ra3.xlplus', numberOfNodes: 17 } }, {}, /^config error: redshift\.numberOfNodes = 17: must be an integer from 1 to 16 for ra3\.xlplus$/],
-    ['retry forever on the event source mapping', { streamProcessor: { maximumRetryAttempts: -1 } }, {}, /^config error: streamProcessor\.maximumRetryAttempts = -1: .*poison record/],
-    ['aggregator retrying forever', { aggregates: { maximumRetryAttempts: -1 } }, {}, /^config error: aggregates\.maximumRetryAttempts = -1: must be an integer from 0 to 10000 \(-1, retry forever/],
-    ['aggregator concurrency below the shard count', { kinesis: { shardCount: 4 }, aggregates: { reservedConcurrency: 3 } }, {}, /^config error: aggregates\.reservedConcurrency = 3: must be at least kinesis\.shardCount \(4\)/],
-    ['aggregate rule volume floor of 0', { aggregates: { ruleMinEvents: 0 } }, {}, /^config error: aggregates\.ruleMinEvents = 0: must be an integer from 1 to 1000000000$/],
-    ['unknown field (typo)', { kinesis: { shardCont: 4 } }, {}, /^config error: kinesis\.shardCont = 4: unknown field; allowed fields here: capacityMode, shardCount, retentionHours, rawArchiveEnabled, rawArchiveBufferSeconds$/],
+    [
+      'project name too long for bucket names',
+      {},
+      { PROJECT_NAME: 'a-very-long-project-name-for-buckets' },
+      /^config error: PROJECT_NAME \+ ENVIRONMENT = ".*": "<project>-<environment>" must be at most \d+ characters/,
+    ],
+    [
+      'malformed e-mail',
+      { observability: { alertEmails: ['oncall@example'] } },
+      {},
+      /^config error: observability\.alertEmails\[0\] = "oncall@example": an e-mail address/,
+    ],
+    [
+      'weights summing to zero',
+      { sagemaker: { variants: [{ name: 'a', modelVersion: 'v1', instanceType: 'ml.m5.large', initialInstanceCount: 1, initialWeight: 0 }] } },
+      {},
+      /^config error: sagemaker\.variants\[\*\]\.initialWeight = \[0\]: weights must sum to a positive number$/,
+    ],
+    [
+      'retired Redshift node type',
+      { redshift: { nodeType: 'dc2.large' } },
+      {},
+      /^config error: redshift\.nodeType = "dc2.large": DC1, DC2 and DS2 node types are retired .*ra3\.large replaces dc2\.large/,
+    ],
+    [
+      "node count outside the type's range",
+      { redshift: { nodeType: 'ra3.4xlarge', numberOfNodes: 1 } },
+      {},
+      /^config error: redshift\.numberOfNodes = 1: must be an integer from 2 to 32 for ra3\.4xlarge$/,
+    ],
+    [
+      'more nodes than CreateCluster allows',
+      { redshift: { nodeType: 'ra3.xlplus', numberOfNodes: 17 } },
+      {},
+      /^config error: redshift\.numberOfNodes = 17: must be an integer from 1 to 16 for ra3\.xlplus$/,
+    ],
+    [
+      'retry forever on the event source mapping',
+      { streamProcessor: { maximumRetryAttempts: -1 } },
+      {},
+      /^config error: streamProcessor\.maximumRetryAttempts = -1: .*poison record/,
+    ],
+    [
+      'aggregator retrying forever',
+      { aggregates: { maximumRetryAttempts: -1 } },
+      {},
+      /^config error: aggregates\.maximumRetryAttempts = -1: must be an integer from 0 to 10000 \(-1, retry forever/,
+    ],
+    [
+      'aggregator concurrency below the shard count',
+      { kinesis: { shardCount: 4 }, aggregates: { reservedConcurrency: 3 } },
+      {},
+      /^config error: aggregates\.reservedConcurrency = 3: must be at least kinesis\.shardCount \(4\)/,
+    ],
+    [
+      'aggregate rule volume floor of 0',
+      { aggregates: { ruleMinEvents: 0 } },
+      {},
+      /^config error: aggregates\.ruleMinEvents = 0: must be an integer from 1 to 1000000000$/,
+    ],
+    [
+      'unknown field (typo)',
+      { kinesis: { shardCont: 4 } },
+      {},
+      /^config error: kinesis\.shardCont = 4: unknown field; allowed fields here: capacityMode, shardCount, retentionHours, rawArchiveEnabled, rawArchiveBufferSeconds$/,
+    ],
     ['wrong type', { kinesis: { shardCount: '4' } }, {}, /^config error: kinesis\.shardCount = "4": must be a number, got string$/],
-    ['retention outside 24-8760 hours', { kinesis: { retentionHours: 12 } }, {}, /^config error: kinesis\.retentionHours = 12: must be an integer from 24 to 8760$/],
+    [
+      'retention outside 24-8760 hours',
+      { kinesis: { retentionHours: 12 } },
+      {},
+      /^config error: kinesis\.retentionHours = 12: must be an integer from 24 to 8760$/,
+    ],
     ['overlapping VPC CIDRs', { network: { drVpcCidr: '10.10.0.0/16' } }, {}, /^config error: network\.drVpcCidr = "10.10.0.0\/16": must not overlap/],
     ['public VPC CIDR', { network: { primaryVpcCidr: '8.8.0.0/16' } }, {}, /^config error: network\.primaryVpcCidr = "8.8.0.0\/16": an IPv4 CIDR block/],
-    ['DR mode outside the allowed set', { drMode: 'active-active' }, {}, /^config error: drMode = "active-active": must be one of "pilot-light", "warm-standby"$/],
-    ['QuickSight on without a principal', { quicksight: { enabled: true } }, {}, /^config error: quicksight\.principalArn = "": required when quicksight\.enabled is true/],
-    ['log retention CloudWatch does not accept', { observability: { logRetentionDays: 100 } }, {}, /^config error: observability\.logRetentionDays = 100: must be one of 1, 3, 5/],
-    ['API timeout beyond the HTTP API limit', { inferenceApi: { timeoutSeconds: 30 } }, {}, /^config error: inferenceApi\.timeoutSeconds = 30: must be an integer from 3 to 29 \(the HTTP API integration times out at 30 s\)$/],
+    [
+      'DR mode outside the allowed set',
+      { drMode: 'active-active' },
+      {},
+      /^config error: drMode = "active-active": must be one of "pilot-light", "warm-standby"$/,
+    ],
+    [
+      'QuickSight on without a principal',
+      { quicksight: { enabled: true } },
+      {},
+      /^config error: quicksight\.principalArn = "": required when quicksight\.enabled is true/,
+    ],
+    [
+      'log retention CloudWatch does not accept',
+      { observability: { logRetentionDays: 100 } },
+      {},
+      /^config error: observability\.logRetentionDays = 100: must be one of 1, 3, 5/,
+    ],
+    [
+      'API timeout beyond the HTTP API limit',
+      { inferenceApi: { timeoutSeconds: 30 } },
+      {},
+      /^config error: inferenceApi\.timeoutSeconds = 30: must be an integer from 3 to 29 \(the HTTP API integration times out at 30 s\)$/,
+    ],
     ['non-object file', [1, 2], {}, /^config error: config file = \[1,2\]: must hold a JSON object, got array$/],
-    ['duplicate variant names', { sagemaker: { variants: [{ name: 'a', modelVersion: 'v1', instanceType: 'ml.m5.large', initialInstanceCount: 1, initialWeight: 1 }, { name: 'a', modelVersion: 'v2', instanceType: 'ml.m5.large', initialInstanceCount: 1, initialWeight: 1 }] } }, {}, /variant names must be unique/],
-    ['glacier before infrequent access', { dataLake: { rawInfrequentAccessDays: 60, rawGlacierDays: 70 } }, {}, /^config error: dataLake\.rawGlacierDays = 70: must be an integer at least 30 days after/],
+    [
+      'duplicate variant names',
+      {
+        sagemaker: {
+          variants: [
+            { name: 'a', modelVersion: 'v1', instanceType: 'ml.m5.large', initialInstanceCount: 1, initialWeight: 1 },
+            { name: 'a', modelVersion: 'v2', instanceType: 'ml.m5.large', initialInstanceCount: 1, initialWeight: 1 },
+          ],
+        },
+      },
+      {},
+      /variant names must be unique/,
+    ],
+    [
+      'glacier before infrequent access',
+      { dataLake: { rawInfrequentAccessDays: 60, rawGlacierDays: 70 } },
+      {},
+      /^config error: dataLake\.rawGlacierDays = 70: must be an integer at least 30 days after/,
+    ],
   ];
 
   test.each(cases)('%s', (_name, file, env, expected) => {
@@ -120,7 +225,9 @@ describe('loadConfig', () => {
   });
 
   test('a missing explicit file is an error, a missing environment file means defaults', () => {
-    expect(() => loadConfig({ PLATFORM_CONFIG_FILE: path.join(dir, 'nope.json') }, dir)).toThrow(/PLATFORM_CONFIG_FILE = ".*nope.json": must name an existing JSON file/);
+    expect(() => loadConfig({ PLATFORM_CONFIG_FILE: path.join(dir, 'nope.json') }, dir)).toThrow(
+      /PLATFORM_CONFIG_FILE = ".*nope.json": must name an existing JSON file/,
+    );
     expect(loadConfig({ ENVIRONMENT: 'fresh' }, dir).environment).toBe('fresh');
   });
 
@@ -130,7 +237,10 @@ describe('loadConfig', () => {
 });
 
 describe('fuzzing: no input makes the validator throw anything but its own error', () => {
-  const envArb = fc.dictionary(fc.constantFrom('AWS_REGION', 'SECONDARY_REGION', 'PROJECT_NAME', 'ENVIRONMENT', 'LOCAL_AWS_ENDPOINT', 'TF_STATE_REGION'), fc.string());
+  const envArb = fc.dictionary(
+    fc.constantFrom('AWS_REGION', 'SECONDARY_REGION', 'PROJECT_NAME', 'ENVIRONMENT', 'LOCAL_AWS_ENDPOINT', 'TF_STATE_REGION'),
+    fc.string(),
+  );
 
   function outcome(file: unknown, env: Record<string, string>): 'ok' | 'config-error' {
     try {
@@ -164,7 +274,9 @@ describe('fuzzing: no input makes the validator throw anything but its own error
   test('every key that is not an own field of its section is reported as unknown', () => {
     fc.assert(
       fc.property(sectionArb, keyArb, fc.jsonValue(), (section, key, leaf) => {
-        const defaults = section ? (TUNABLE_DEFAULTS as Record<string, unknown>)[section] as Record<string, unknown> : (TUNABLE_DEFAULTS as Record<string, unknown>);
+        const defaults = section
+          ? ((TUNABLE_DEFAULTS as Record<string, unknown>)[section] as Record<string, unknown>)
+          : (TUNABLE_DEFAULTS as Record<string, unknown>);
         fc.pre(!Object.hasOwn(defaults, key));
         // Built from JSON text so that "__proto__" becomes an own key, as it does in a file.
         const inner = `{ ${JSON.stringify(key)}: ${JSON.stringify(leaf)} }`;
@@ -233,6 +345,9 @@ describe('fuzzing: no input makes the validator throw anything but its own error
       },
       { requiredKeys: [] },
     );
-    fc.assert(fc.property(file, envArb, (f, env) => void outcome(f, env)), { numRuns: 1000 });
+    fc.assert(
+      fc.property(file, envArb, (f, env) => void outcome(f, env)),
+      { numRuns: 1000 },
+    );
   });
 });

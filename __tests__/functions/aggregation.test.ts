@@ -203,7 +203,11 @@ describe('WindowAggregate', () => {
   it('minute windows rolled up into the hour equal the hour built directly', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(eventArb, fc.integer({ min: 0, max: 59 })), { maxLength: 200 }), (timed) => {
-        const hour = build(timed.map(([e]) => e), T0, 'hour');
+        const hour = build(
+          timed.map(([e]) => e),
+          T0,
+          'hour',
+        );
         const minutes = new Map<number, AggregatableEvent[]>();
         for (const [e, m] of timed) minutes.set(m, [...(minutes.get(m) ?? []), e]);
         const rolled = [...minutes.entries()].map(([m, es]) => build(es, T0 + m * MINUTE).rollUp('hour'));
@@ -242,12 +246,18 @@ describe('WindowAggregate', () => {
   it('caps free-text dimensions per window, folding new values into (other) without losing counts', () => {
     const agg = new WindowAggregate('minute', T0);
     const n = MAX_VALUES_PER_FREE_TEXT_DIMENSION + 250;
-    for (let i = 0; i < n; i++) agg.add({ userId: `u${i}`, eventType: 'page_view', category: `cat-${i}`, countryCode: 'US', city: `City ${i}`, deviceClass: 'mobile' });
+    for (let i = 0; i < n; i++)
+      agg.add({ userId: `u${i}`, eventType: 'page_view', category: `cat-${i}`, countryCode: 'US', city: `City ${i}`, deviceClass: 'mobile' });
     const cats = agg.summaries().filter((s) => s.dimension === 'category');
     expect(cats).toHaveLength(MAX_VALUES_PER_FREE_TEXT_DIMENSION + 1);
     expect(cats.find((s) => s.value === OVERFLOW_VALUE)?.events).toBe(250);
     expect(cats.reduce((s, c) => s + c.events, 0)).toBe(n);
-    expect(agg.summaries().filter((s) => s.dimension === 'city').reduce((s, c) => s + c.events, 0)).toBe(n);
+    expect(
+      agg
+        .summaries()
+        .filter((s) => s.dimension === 'city')
+        .reduce((s, c) => s + c.events, 0),
+    ).toBe(n);
     // Bounded dimensions are never folded.
     expect(agg.summary('country', 'US')?.events).toBe(n);
   });
@@ -255,16 +265,24 @@ describe('WindowAggregate', () => {
   it('refuses windows that are not aligned and merges across windows, naming both', () => {
     expect(() => new WindowAggregate('minute', T0 + 1)).toThrow(/whole minute/);
     expect(() => new WindowAggregate('hour', T0 + MINUTE)).toThrow(/whole hour/);
-    expect(() => build([], T0).merge(build([], T0 + MINUTE))).toThrow(/cannot merge the minute window 2024-03-20T10:01:00.000Z into the minute window 2024-03-20T10:00:00.000Z/);
+    expect(() => build([], T0).merge(build([], T0 + MINUTE))).toThrow(
+      /cannot merge the minute window 2024-03-20T10:01:00.000Z into the minute window 2024-03-20T10:00:00.000Z/,
+    );
     expect(() => build([], T0, 'hour').rollUp('minute')).toThrow(/cannot roll a hour window up to a minute window/);
   });
 
   it('rejects a malformed serialized aggregate, naming the field, the value and what is allowed', () => {
     const good = build([{ userId: 'u', eventType: 'purchase', category: null, countryCode: 'US', city: null, deviceClass: 'mobile' }]).serialize();
     expect(() => WindowAggregate.deserialize({ ...good, v: 2 })).toThrow(/v is 2; expected 1/);
-    expect(() => WindowAggregate.deserialize({ ...good, windowStart: '2024-03-20T10:00:30Z' })).toThrow(/windowStart is "2024-03-20T10:00:30Z"; expected an ISO timestamp at the start of a minute/);
-    expect(() => WindowAggregate.deserialize({ ...good, groups: [['region', 'x', 1, 0, '', '']] })).toThrow(/groups\[0\]\[0\] is "region"; expected one of all, event_type/);
-    expect(() => WindowAggregate.deserialize({ ...good, groups: [['all', '*', -1, 0, '', '']] })).toThrow(/groups\[0\]\[2\] is -1; expected a non-negative integer/);
+    expect(() => WindowAggregate.deserialize({ ...good, windowStart: '2024-03-20T10:00:30Z' })).toThrow(
+      /windowStart is "2024-03-20T10:00:30Z"; expected an ISO timestamp at the start of a minute/,
+    );
+    expect(() => WindowAggregate.deserialize({ ...good, groups: [['region', 'x', 1, 0, '', '']] })).toThrow(
+      /groups\[0\]\[0\] is "region"; expected one of all, event_type/,
+    );
+    expect(() => WindowAggregate.deserialize({ ...good, groups: [['all', '*', -1, 0, '', '']] })).toThrow(
+      /groups\[0\]\[2\] is -1; expected a non-negative integer/,
+    );
     expect(() => WindowAggregate.deserialize('nope')).toThrow(/\(root\) is "nope"; expected an object/);
   });
 });
@@ -274,25 +292,30 @@ describe('HourRollup', () => {
 
   it('a replayed segment does not change stored totals, whatever the order of arrival', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(segmentArb, { selector: ([m]) => m, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 10 }), fc.integer(), (segments, replays, seed) => {
-        const built = segments.map(([m, es]) => ({ id: segmentId(T0 + m * MINUTE, `4959${m}`), agg: build(es, T0 + m * MINUTE) }));
-        const once = HourRollup.empty('shardId-000000000000', T0);
-        for (const s of built) expect(once.apply(s.id, s.agg)).toBe(true);
+      fc.property(
+        fc.uniqueArray(segmentArb, { selector: ([m]) => m, maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        fc.integer(),
+        (segments, replays, seed) => {
+          const built = segments.map(([m, es]) => ({ id: segmentId(T0 + m * MINUTE, `4959${m}`), agg: build(es, T0 + m * MINUTE) }));
+          const once = HourRollup.empty('shardId-000000000000', T0);
+          for (const s of built) expect(once.apply(s.id, s.agg)).toBe(true);
 
-        // Deliveries: every segment at least once, some again (retries and replays), shuffled.
-        const deliveries = [...built, ...replays.filter(() => built.length > 0).map((r) => built[r % built.length]!)];
-        const order = fc.sample(fc.shuffledSubarray(deliveries, { minLength: deliveries.length, maxLength: deliveries.length }), { seed, numRuns: 1 })[0]!;
-        const replayed = HourRollup.empty('shardId-000000000000', T0);
-        let applied = 0;
-        for (const s of order) if (replayed.apply(s.id, s.agg)) applied++;
-        expect(applied).toBe(built.length);
-        expect(replayed.serialize()).toEqual(once.serialize());
+          // Deliveries: every segment at least once, some again (retries and replays), shuffled.
+          const deliveries = [...built, ...replays.filter(() => built.length > 0).map((r) => built[r % built.length]!)];
+          const order = fc.sample(fc.shuffledSubarray(deliveries, { minLength: deliveries.length, maxLength: deliveries.length }), { seed, numRuns: 1 })[0]!;
+          const replayed = HourRollup.empty('shardId-000000000000', T0);
+          let applied = 0;
+          for (const s of order) if (replayed.apply(s.id, s.agg)) applied++;
+          expect(applied).toBe(built.length);
+          expect(replayed.serialize()).toEqual(once.serialize());
 
-        // ... and after a round trip through storage, a replay is still recognised.
-        const restored = HourRollup.deserialize(JSON.parse(JSON.stringify(once.serialize())));
-        for (const s of built) expect(restored.apply(s.id, s.agg)).toBe(false);
-        expect(restored.serialize()).toEqual(once.serialize());
-      }),
+          // ... and after a round trip through storage, a replay is still recognised.
+          const restored = HourRollup.deserialize(JSON.parse(JSON.stringify(once.serialize())));
+          for (const s of built) expect(restored.apply(s.id, s.agg)).toBe(false);
+          expect(restored.serialize()).toEqual(once.serialize());
+        },
+      ),
     );
   });
 
@@ -313,7 +336,12 @@ describe('lake rows', () => {
     expect(rows).toHaveLength(agg.groups.size);
     const columns = TABLES.aggregates.columns.map((c) => c.name);
     for (const row of rows) expect(Object.keys(row).sort()).toEqual([...columns].sort());
-    expect(rows.find((r) => r.dimension === 'all')).toMatchObject({ granularity: 'minute', dimension_value: '*', event_count: events.length, window_end: new Date(T0 + MINUTE) });
+    expect(rows.find((r) => r.dimension === 'all')).toMatchObject({
+      granularity: 'minute',
+      dimension_value: '*',
+      event_count: events.length,
+      window_end: new Date(T0 + MINUTE),
+    });
     expect(glueColumns('aggregates').map((c) => c.name)).toEqual(columns);
     expect(parquetSchema('aggregates')).toHaveLength(columns.length + 1);
   });

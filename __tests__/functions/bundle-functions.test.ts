@@ -90,7 +90,7 @@ describe('bundle-functions', () => {
     expect(names).not.toContain('shared');
   });
 
-  it('same sources give the same zip bytes and hash; the manifest is the zip\'s base64 SHA-256', async () => {
+  it("same sources give the same zip bytes and hash; the manifest is the zip's base64 SHA-256", async () => {
     const m1 = await bundler.buildFunction('stream-processor', path.join(tmp, 'one'));
     const m2 = await bundler.buildFunction('stream-processor', path.join(tmp, 'two'));
     const z1 = fs.readFileSync(path.join(tmp, 'one', 'stream-processor.zip'));
@@ -99,7 +99,11 @@ describe('bundle-functions', () => {
     expect(m1).toEqual(m2);
     expect(m1.sha256Base64).toBe(createHash('sha256').update(z1).digest('base64'));
     expect(m1.bytes).toBe(z1.length);
-    expect(JSON.parse(fs.readFileSync(path.join(tmp, 'one', 'stream-processor.json'), 'utf8'))).toEqual({ sha256Base64: m1.sha256Base64, bytes: m1.bytes, bundleBytes: m1.bundleBytes });
+    expect(JSON.parse(fs.readFileSync(path.join(tmp, 'one', 'stream-processor.json'), 'utf8'))).toEqual({
+      sha256Base64: m1.sha256Base64,
+      bytes: m1.bytes,
+      bundleBytes: m1.bundleBytes,
+    });
     expect(readZip(z1).map((e) => e.name)).toEqual(['index.js']);
   });
 

@@ -85,7 +85,9 @@ describe('inference API with a hung connection', () => {
     // A row from an earlier request makes the buffer due: this invocation starts its write.
     const valid = validateEvent(VALID_EVENT);
     if (!valid.ok) throw new Error('the sample event must be valid');
-    predictionLog.add(predictionRow(valid.event, featureRow(valid.event), { score: 0.5, variant: 'champion', modelVersion: 'v1', invokeLatencyMs: 12 }, Date.now()));
+    predictionLog.add(
+      predictionRow(valid.event, featureRow(valid.event), { score: 0.5, variant: 'champion', modelVersion: 'v1', invokeLatencyMs: 12 }, Date.now()),
+    );
 
     const before = server.requests.length;
     const started = Date.now();
@@ -94,7 +96,12 @@ describe('inference API with a hung connection', () => {
 
     expect(res.statusCode).toBe(504);
     expect(JSON.parse(res.body!)).toEqual(TIMEOUT_BODY);
-    expect(server.requests.slice(before).map((r) => r.method).sort()).toEqual(['POST', 'PUT']);
+    expect(
+      server.requests
+        .slice(before)
+        .map((r) => r.method)
+        .sort(),
+    ).toEqual(['POST', 'PUT']);
     expect(elapsed).toBeLessThan(REMAINING_MS);
     // Kept for a retry, not lost, and no longer running: aborted with the invocation rather than
     // left waiting for the client's 5 s request timeout (a running write would make settle(0) undefined).

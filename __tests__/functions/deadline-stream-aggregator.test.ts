@@ -80,7 +80,13 @@ describe('stream aggregator with a hung S3 connection', () => {
   }, 10_000);
 
   it('after the deadline, no new call starts, but giving back a claim gets its grace inside the reserve', async () => {
-    const client = new S3Client({ region: 'us-east-1', endpoint: server.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' }, maxAttempts: 1 });
+    const client = new S3Client({
+      region: 'us-east-1',
+      endpoint: server.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
     // The deadline has just passed; the function has 2 s left.
     const store = new S3AggregateStore(client, 'lake-bucket', undefined, Deadline.fromContext({ getRemainingTimeInMillis: () => 2_000 }, 2_000));
     const before = server.requests.length;

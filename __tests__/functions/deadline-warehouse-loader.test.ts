@@ -41,8 +41,17 @@ async function startDataApi(describe: 'finished' | 'hang') {
 
 function sqsEvent(count: number): SQSEvent {
   const body = (i: number) =>
-    JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: LAKE }, object: { key: `curated/dt%3D2024-03-20/hour%3D10/part-000${i}.parquet`, size: 4096, eTag: `${i}`.padStart(32, 'a') } } }] });
-  return { Records: Array.from({ length: count }, (_, i) => ({ messageId: `m${i + 1}`, body: body(i), attributes: { ApproximateReceiveCount: '1' } })) } as unknown as SQSEvent;
+    JSON.stringify({
+      Records: [
+        {
+          eventName: 'ObjectCreated:Put',
+          s3: { bucket: { name: LAKE }, object: { key: `curated/dt%3D2024-03-20/hour%3D10/part-000${i}.parquet`, size: 4096, eTag: `${i}`.padStart(32, 'a') } },
+        },
+      ],
+    });
+  return {
+    Records: Array.from({ length: count }, (_, i) => ({ messageId: `m${i + 1}`, body: body(i), attributes: { ApproximateReceiveCount: '1' } })),
+  } as unknown as SQSEvent;
 }
 
 let silent: SilentServer;

@@ -16,26 +16,38 @@ afterAll(async () => {
 });
 
 function s3(config: object): S3Client {
-  return new S3Client({ region: 'us-east-1', endpoint: server.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' }, ...config });
+  return new S3Client({
+    region: 'us-east-1',
+    endpoint: server.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
+    ...config,
+  });
 }
 const put = () => new PutObjectCommand({ Bucket: 'lake', Key: 'k', Body: 'x' });
 
 describe('Deadline arithmetic', () => {
   it('is the remaining time minus the reserve, never negative, and retries fit inside it', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 900_000 }), fc.integer({ min: 0, max: 60_000 }), fc.integer({ min: 0, max: 1_000_000 }), fc.nat(2_000_000), (remaining, reserve, elapsed, wait) => {
-        let now = 1_700_000_000_000;
-        const d = Deadline.fromContext({ getRemainingTimeInMillis: () => remaining }, reserve, () => now);
-        expect(d.remainingMs()).toBe(Math.max(0, remaining - reserve));
-        now += elapsed;
-        const left = Math.max(0, remaining - reserve - elapsed);
-        expect(d.remainingMs()).toBe(left);
-        expect(d.allows(wait)).toBe(wait < left);
-        // A compensating call may use the reserve, never past the function's end.
-        const later = d.extended(wait);
-        expect(later.at).toBe(Math.min(d.at + wait, d.end));
-        expect(later.end).toBe(d.end);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 900_000 }),
+        fc.integer({ min: 0, max: 60_000 }),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        fc.nat(2_000_000),
+        (remaining, reserve, elapsed, wait) => {
+          let now = 1_700_000_000_000;
+          const d = Deadline.fromContext({ getRemainingTimeInMillis: () => remaining }, reserve, () => now);
+          expect(d.remainingMs()).toBe(Math.max(0, remaining - reserve));
+          now += elapsed;
+          const left = Math.max(0, remaining - reserve - elapsed);
+          expect(d.remainingMs()).toBe(left);
+          expect(d.allows(wait)).toBe(wait < left);
+          // A compensating call may use the reserve, never past the function's end.
+          const later = d.extended(wait);
+          expect(later.at).toBe(Math.min(d.at + wait, d.end));
+          expect(later.end).toBe(d.end);
+        },
+      ),
     );
   });
 
@@ -85,7 +97,13 @@ describe('against a server that never answers', () => {
   it('a request timeout without throwOnRequestTimeout does not end the call (why clientConfig sets it)', async () => {
     const client = s3({ maxAttempts: 1, requestHandler: { connectionTimeout: 1_000, requestTimeout: 200 } });
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-    const outcome = await Promise.race([client.send(put()).then(() => 'answered', () => 'failed'), new Promise((r) => setTimeout(() => r('still waiting'), 1_200))]);
+    const outcome = await Promise.race([
+      client.send(put()).then(
+        () => 'answered',
+        () => 'failed',
+      ),
+      new Promise((r) => setTimeout(() => r('still waiting'), 1_200)),
+    ]);
     expect(outcome).toBe('still waiting');
     warn.mockRestore();
     client.destroy();

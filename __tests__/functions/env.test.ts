@@ -50,9 +50,12 @@ const blank = fc.stringMatching(/^[ \t]{1,4}$/);
 describe('integer()', () => {
   it('reads back every integer in its range', () => {
     fc.assert(
-      fc.property(range.chain((r) => fc.tuple(fc.constant(r), fc.integer(r))), ([r, n]) => {
-        expect(readRequired(integer(r), String(n))).toBe(n);
-      }),
+      fc.property(
+        range.chain((r) => fc.tuple(fc.constant(r), fc.integer(r))),
+        ([r, n]) => {
+          expect(readRequired(integer(r), String(n))).toBe(n);
+        },
+      ),
     );
   });
 
@@ -99,7 +102,10 @@ describe('decimal()', () => {
   it('rejects numbers outside the range, words, blanks and infinities', () => {
     const ratio = decimal({ min: 0, max: 1 });
     expect(ratio.allowed).toBe('a number from 0 to 1');
-    const outside = fc.oneof(fc.double({ min: 1, max: 1e9, noNaN: true, minExcluded: true }), fc.double({ min: -1e9, max: 0, noNaN: true, maxExcluded: true }).filter((v) => !Object.is(v, -0)));
+    const outside = fc.oneof(
+      fc.double({ min: 1, max: 1e9, noNaN: true, minExcluded: true }),
+      fc.double({ min: -1e9, max: 0, noNaN: true, maxExcluded: true }).filter((v) => !Object.is(v, -0)),
+    );
     fc.assert(fc.property(fc.oneof(outside.map(String), word, blank, fc.constantFrom('Infinity', '-Infinity', 'NaN')), (raw) => expectRejected(ratio, raw)));
   });
 });
@@ -108,7 +114,12 @@ describe('BOOLEAN and oneOf()', () => {
   it('reads "true" and "false" and nothing else', () => {
     expect(readRequired(BOOLEAN, 'true')).toBe(true);
     expect(readRequired(BOOLEAN, 'false')).toBe(false);
-    fc.assert(fc.property(fc.string().filter((s) => s !== 'true' && s !== 'false'), (raw) => expectRejected(BOOLEAN, raw)));
+    fc.assert(
+      fc.property(
+        fc.string().filter((s) => s !== 'true' && s !== 'false'),
+        (raw) => expectRejected(BOOLEAN, raw),
+      ),
+    );
     expect(BOOLEAN.allowed).toBe('true or false');
   });
 
@@ -151,7 +162,14 @@ describe('ARNs and regions', () => {
   it('rejects an ARN of another service, a short account, a missing resource or a bare name', () => {
     fc.assert(fc.property(kmsKeyArn, (arn) => expectRejected(SNS_TOPIC_ARN, arn)));
     fc.assert(fc.property(snsTopicArn, (arn) => expectRejected(KMS_KEY_ARN, arn)));
-    fc.assert(fc.property(kmsKeyArn, (arn) => expectRejected(KMS_KEY_ARN, arn.replace(/:(\d{12}):/, (_, a: string) => `:${a.slice(1)}:`))));
+    fc.assert(
+      fc.property(kmsKeyArn, (arn) =>
+        expectRejected(
+          KMS_KEY_ARN,
+          arn.replace(/:(\d{12}):/, (_, a: string) => `:${a.slice(1)}:`),
+        ),
+      ),
+    );
     fc.assert(fc.property(snsTopicArn, (arn) => expectRejected(SNS_TOPIC_ARN, arn.slice(0, arn.lastIndexOf(':') + 1))));
     fc.assert(fc.property(word, (raw) => expectRejected(KMS_KEY_ARN, raw)));
     expectRejected(AWS_REGION_NAME, 'US-EAST-1');
@@ -212,7 +230,14 @@ describe('readEnvironment', () => {
 
   it('returns what the read built when nothing is wrong', () => {
     const env = { A: '3', B: 'true', C: 'x' };
-    expect(readEnvironment(env, (vars) => ({ a: vars.required('A', integer({ min: 1, max: 5 })), b: vars.required('B', BOOLEAN), c: vars.optional('C', NON_EMPTY), d: vars.optional('D', NON_EMPTY) }))).toEqual({
+    expect(
+      readEnvironment(env, (vars) => ({
+        a: vars.required('A', integer({ min: 1, max: 5 })),
+        b: vars.required('B', BOOLEAN),
+        c: vars.optional('C', NON_EMPTY),
+        d: vars.optional('D', NON_EMPTY),
+      })),
+    ).toEqual({
       a: 3,
       b: true,
       c: 'x',

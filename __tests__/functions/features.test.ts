@@ -76,11 +76,18 @@ describe('feature vector', () => {
 
   it('property: any finite number formats as a plain decimal equal to the value rounded to 6 decimals', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.double({ min: -1e12, max: 1e12, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true }), fc.integer({ min: -1e6, max: 1e6 }).map((k) => k / 1e6)), (x) => {
-        const s = formatFeature(x);
-        expect(s).toMatch(/^-?(0|[1-9]\d*)(\.\d{0,5}[1-9])?$/);
-        expect(Number(s)).toBe(Math.round(x * 1e6) / 1e6 || 0);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.double({ min: -1e12, max: 1e12, noNaN: true }),
+          fc.double({ min: -1, max: 1, noNaN: true }),
+          fc.integer({ min: -1e6, max: 1e6 }).map((k) => k / 1e6),
+        ),
+        (x) => {
+          const s = formatFeature(x);
+          expect(s).toMatch(/^-?(0|[1-9]\d*)(\.\d{0,5}[1-9])?$/);
+          expect(Number(s)).toBe(Math.round(x * 1e6) / 1e6 || 0);
+        },
+      ),
       { numRuns: 5000 },
     );
   });

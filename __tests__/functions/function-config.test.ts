@@ -32,7 +32,15 @@ const readers: [string, Record<string, string>, (env: Environment) => unknown, E
     'stream-aggregator',
     aggregator.ENV,
     aggregator.readConfig,
-    { LAKE_BUCKET: 'lake', ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:alerts', MIN_CONVERSION_RATE: '0.1', MAX_TRAFFIC_DROP_RATIO: '0.5', RULE_MIN_EVENTS: '5', PLATFORM_NAME: 'p', AWS_REGION: 'us-east-1' },
+    {
+      LAKE_BUCKET: 'lake',
+      ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:alerts',
+      MIN_CONVERSION_RATE: '0.1',
+      MAX_TRAFFIC_DROP_RATIO: '0.5',
+      RULE_MIN_EVENTS: '5',
+      PLATFORM_NAME: 'p',
+      AWS_REGION: 'us-east-1',
+    },
   ],
   ['warehouse-loader', loader.ENV, loader.readConfig, { CLUSTER_IDENTIFIER: 'c', DATABASE_NAME: 'd', DB_USER: 'u', LAKE_BUCKET: 'l', MANIFEST_BUCKET: 'm' }],
   ['ml-inference', inference.ENV, inference.loadSettings, { ENDPOINT_NAME: 'ep', VARIANT_MODEL_VERSIONS: '{"champion":"v1"}', PREDICTIONS_BUCKET: 'lake' }],
@@ -144,7 +152,13 @@ describe('round trips: an environment written from settings reads back as those 
     });
     fc.assert(
       fc.property(settings, (s) => {
-        const env: Record<string, string> = { [E.clusterIdentifier]: s.clusterIdentifier, [E.database]: s.database, [E.dbUser]: s.dbUser, [E.lakeBucket]: s.lakeBucket, [E.manifestBucket]: s.manifestBucket };
+        const env: Record<string, string> = {
+          [E.clusterIdentifier]: s.clusterIdentifier,
+          [E.database]: s.database,
+          [E.dbUser]: s.dbUser,
+          [E.lakeBucket]: s.lakeBucket,
+          [E.manifestBucket]: s.manifestBucket,
+        };
         setIfDefined(env, E.schema, s.schema);
         setIfDefined(env, E.timeReserveMs, s.timeReserveMs === undefined ? undefined : String(s.timeReserveMs));
         setIfDefined(env, E.minMillisPerMessage, s.minMillisPerMessage === undefined ? undefined : String(s.minMillisPerMessage));
@@ -163,7 +177,11 @@ describe('round trips: an environment written from settings reads back as those 
     const sagemakerName = fc.stringMatching(/^[A-Za-z0-9](-*[A-Za-z0-9]){0,20}$/);
     const settings = fc.record({
       endpointName: sagemakerName,
-      variantModelVersions: fc.dictionary(sagemakerName, fc.nat({ max: 99 }).map((n) => `v${n}`), { minKeys: 1, maxKeys: 4 }),
+      variantModelVersions: fc.dictionary(
+        sagemakerName,
+        fc.nat({ max: 99 }).map((n) => `v${n}`),
+        { minKeys: 1, maxKeys: 4 },
+      ),
       predictionsBucket: bucketName,
       maxAttempts: fc.integer({ min: 1, max: 5 }),
       flushMaxRows: fc.integer({ min: 1, max: 10_000 }),

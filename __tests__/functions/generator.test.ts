@@ -16,26 +16,32 @@ describe('generator', () => {
 
   it('property: exact malformed and duplicate counts, malformed kinds evenly split, every record classified correctly by the validator', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 31 }), fc.integer({ min: 1, max: 400 }), fc.double({ min: 0, max: 0.5, noNaN: true }), fc.double({ min: 0, max: 0.3, noNaN: true }), (seed, count, malformedShare, duplicateShare) => {
-        const recs = generateEvents({ seed, count, malformedShare, duplicateShare });
-        expect(recs).toHaveLength(count);
-        const malformed = recs.filter((r) => (MALFORMED_KINDS as readonly string[]).includes(r.kind));
-        expect(malformed).toHaveLength(Math.round(count * malformedShare));
-        const perKind = MALFORMED_KINDS.map((k) => malformed.filter((r) => r.kind === k).length);
-        expect(Math.max(...perKind) - Math.min(...perKind)).toBeLessThanOrEqual(1);
-        const dups = recs.filter((r) => r.kind === 'duplicate').length;
-        // Only a duplicate with no valid record before it is turned back into a valid one.
-        expect(dups).toBeLessThanOrEqual(Math.round(count * duplicateShare));
-        expect(dups).toBeGreaterThanOrEqual(Math.round(count * duplicateShare) - 1);
-        recs.forEach((r, i) => {
-          const d = decodeEvent(r.data, { now: NOW });
-          expect(d.ok).toBe(r.kind === 'valid' || r.kind === 'duplicate');
-          if (r.kind === 'duplicate') {
-            expect(recs.slice(0, i).some((p) => p.kind === 'valid' && p.data.equals(r.data))).toBe(true);
-          }
-          if (d.ok) expect(r.partitionKey).toBe(d.event.user_id);
-        });
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        fc.integer({ min: 1, max: 400 }),
+        fc.double({ min: 0, max: 0.5, noNaN: true }),
+        fc.double({ min: 0, max: 0.3, noNaN: true }),
+        (seed, count, malformedShare, duplicateShare) => {
+          const recs = generateEvents({ seed, count, malformedShare, duplicateShare });
+          expect(recs).toHaveLength(count);
+          const malformed = recs.filter((r) => (MALFORMED_KINDS as readonly string[]).includes(r.kind));
+          expect(malformed).toHaveLength(Math.round(count * malformedShare));
+          const perKind = MALFORMED_KINDS.map((k) => malformed.filter((r) => r.kind === k).length);
+          expect(Math.max(...perKind) - Math.min(...perKind)).toBeLessThanOrEqual(1);
+          const dups = recs.filter((r) => r.kind === 'duplicate').length;
+          // Only a duplicate with no valid record before it is turned back into a valid one.
+          expect(dups).toBeLessThanOrEqual(Math.round(count * duplicateShare));
+          expect(dups).toBeGreaterThanOrEqual(Math.round(count * duplicateShare) - 1);
+          recs.forEach((r, i) => {
+            const d = decodeEvent(r.data, { now: NOW });
+            expect(d.ok).toBe(r.kind === 'valid' || r.kind === 'duplicate');
+            if (r.kind === 'duplicate') {
+              expect(recs.slice(0, i).some((p) => p.kind === 'valid' && p.data.equals(r.data))).toBe(true);
+            }
+            if (d.ok) expect(r.partitionKey).toBe(d.event.user_id);
+          });
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { DEFAULT_INVOKE_BUDGET, ENV, loadSettings, maxBackoffMs, sagemakerClientOptions, worstCaseInvokeMs } from '../../functions/ml-inference/config';
-import { classifyEndpointError, confidenceOf, EndpointResponseError, parseEndpointScore, parsePredictRequest, predictionRow, round6 } from '../../functions/ml-inference/domain';
+import {
+  classifyEndpointError,
+  confidenceOf,
+  EndpointResponseError,
+  parseEndpointScore,
+  parsePredictRequest,
+  predictionRow,
+  round6,
+} from '../../functions/ml-inference/domain';
 import { validateEvent } from '../../functions/shared/contract';
 import { VALID_EVENT } from './helpers/ml-inference';
 
@@ -48,11 +56,15 @@ describe('parseEndpointScore', () => {
 
   it('property: any probability in the notations a model prints reads back as itself', () => {
     fc.assert(
-      fc.property(fc.double({ min: 0, max: 1, noNaN: true }).map((p) => (Object.is(p, -0) ? 0 : p)), fc.integer({ min: 1, max: 17 }), (p, digits) => {
-        expect(parseEndpointScore(`${p}\n`)).toBe(p);
-        expect(parseEndpointScore(p.toExponential())).toBe(p);
-        expect(parseEndpointScore(`${p.toPrecision(digits)}\r\n`)).toBe(Number(p.toPrecision(digits)));
-      }),
+      fc.property(
+        fc.double({ min: 0, max: 1, noNaN: true }).map((p) => (Object.is(p, -0) ? 0 : p)),
+        fc.integer({ min: 1, max: 17 }),
+        (p, digits) => {
+          expect(parseEndpointScore(`${p}\n`)).toBe(p);
+          expect(parseEndpointScore(p.toExponential())).toBe(p);
+          expect(parseEndpointScore(`${p.toPrecision(digits)}\r\n`)).toBe(Number(p.toPrecision(digits)));
+        },
+      ),
     );
   });
 
@@ -97,7 +109,8 @@ describe('confidence', () => {
 });
 
 describe('classifyEndpointError', () => {
-  const sdk = (name: string, httpStatusCode?: number, extra: Record<string, unknown> = {}) => Object.assign(new Error('x'), { name, $metadata: { httpStatusCode }, ...extra });
+  const sdk = (name: string, httpStatusCode?: number, extra: Record<string, unknown> = {}) =>
+    Object.assign(new Error('x'), { name, $metadata: { httpStatusCode }, ...extra });
   it.each([
     [sdk('ThrottlingException', 400), 503, 'endpoint_throttled', 1],
     [sdk('SomethingNew', 429), 503, 'endpoint_throttled', 1],
@@ -165,7 +178,10 @@ describe('settings', () => {
     [{ [ENV.endpointName]: 'bad name' }, 'ENDPOINT_NAME="bad name" is invalid: allowed a SageMaker endpoint name'],
     [{ [ENV.variantModelVersions]: 'champion=v1' }, 'VARIANT_MODEL_VERSIONS="champion=v1" is invalid: allowed a non-empty JSON object'],
     [{ [ENV.variantModelVersions]: '{}' }, 'VARIANT_MODEL_VERSIONS="{}" is invalid: allowed a non-empty JSON object'],
-    [{ [ENV.variantModelVersions]: '{"champion":"latest"}' }, 'VARIANT_MODEL_VERSIONS="{"champion":"latest"}" is invalid: allowed a non-empty JSON object mapping variant names (letters, digits, hyphens, 1-63) to model versions, such as {"champion": "v1"}'],
+    [
+      { [ENV.variantModelVersions]: '{"champion":"latest"}' },
+      'VARIANT_MODEL_VERSIONS="{"champion":"latest"}" is invalid: allowed a non-empty JSON object mapping variant names (letters, digits, hyphens, 1-63) to model versions, such as {"champion": "v1"}',
+    ],
     [{ [ENV.maxAttempts]: '0' }, 'INVOKE_MAX_ATTEMPTS="0" is invalid: allowed an integer from 1 to 5'],
     [{ [ENV.writeTimeoutMs]: '1.5' }, 'PREDICTION_WRITE_TIMEOUT_MS="1.5" is invalid: allowed an integer from 10 to 10000'],
   ])('%j fails naming the variable', (patch, message) => {
@@ -179,6 +195,10 @@ describe('settings', () => {
   });
 
   it('client options make the request timeout an error, not a warning', () => {
-    expect(sagemakerClientOptions(DEFAULT_INVOKE_BUDGET).requestHandler).toEqual({ connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true });
+    expect(sagemakerClientOptions(DEFAULT_INVOKE_BUDGET).requestHandler).toEqual({
+      connectionTimeout: 1_000,
+      requestTimeout: 3_000,
+      throwOnRequestTimeout: true,
+    });
   });
 });

@@ -32,7 +32,11 @@ beforeAll(async () => {
     req.resume();
     req.on('end', () => {
       requests++;
-      res.writeHead(200, { 'content-type': 'text/csv', 'x-amzn-invoked-production-variant': 'champion', 'content-length': Buffer.byteLength(answerBody ?? '') });
+      res.writeHead(200, {
+        'content-type': 'text/csv',
+        'x-amzn-invoked-production-variant': 'champion',
+        'content-length': Buffer.byteLength(answerBody ?? ''),
+      });
       res.end(answerBody);
     });
   });
@@ -82,7 +86,12 @@ describe('endpoint answers', () => {
     const res = await handler(predictEvent(), lambdaContext());
     expect(requests).toBe(1);
     expect(res.statusCode).toBe(502);
-    expect(JSON.parse(res.body!)).toEqual({ error: 'bad_model_response', message: 'The model returned an answer that is not a probability.', retryable: true, retryAfterSeconds: 1 });
+    expect(JSON.parse(res.body!)).toEqual({
+      error: 'bad_model_response',
+      message: 'The model returned an answer that is not a probability.',
+      retryable: true,
+      retryAfterSeconds: 1,
+    });
     expect(res.headers?.['retry-after']).toBe('1');
   });
 });
@@ -94,7 +103,11 @@ describe('request bodies that are not one event', () => {
     ['JSON nested 3,000 levels deep', { body: deep }, 'too_deep'],
     ['an event with a deeply nested extra field', { body: deepExtra }, 'too_deep'],
     ['the same, base64-encoded', { body: Buffer.from(deepExtra).toString('base64'), base64: true }, 'too_deep'],
-    ['invalid UTF-8 (base64-encoded, as HTTP API passes binary bodies)', { body: Buffer.from([0x7b, 0xff, 0x7d]).toString('base64'), base64: true }, 'not_json'],
+    [
+      'invalid UTF-8 (base64-encoded, as HTTP API passes binary bodies)',
+      { body: Buffer.from([0x7b, 0xff, 0x7d]).toString('base64'), base64: true },
+      'not_json',
+    ],
   ] as const)('%s is a 400 naming the problem, and the endpoint is not called', async (_name, options, code) => {
     const res = await handler(apiEvent('POST /predict', options), lambdaContext());
     expect(res.statusCode).toBe(400);

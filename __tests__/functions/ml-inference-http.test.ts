@@ -47,7 +47,12 @@ async function setup(fault: FaultInjector, invoke: InvokeBudget) {
   const s = { ...settings({ flush: { maxRows: 1 } }), invoke };
   endpoint = await SageMakerRuntimeStandin.start({
     endpointName: s.endpointName,
-    variants: Object.entries(s.variantModelVersions).map(([name, version]) => ({ name, weight: VARIANT_WEIGHTS[name]!, modelVersion: version, model: model(version) })),
+    variants: Object.entries(s.variantModelVersions).map(([name, version]) => ({
+      name,
+      weight: VARIANT_WEIGHTS[name]!,
+      modelVersion: version,
+      model: model(version),
+    })),
     fault,
     recordInvocations: true,
   });
@@ -96,7 +101,10 @@ describe('inference handler over HTTP', () => {
   });
 
   it('a container failure (ModelError 424) is a 502 and not retried', async () => {
-    const { handler, endpoint } = await setup(() => ({ kind: 'error', status: 424, errorType: 'ModelError', message: 'Received server error (500) from model' }), BUDGET);
+    const { handler, endpoint } = await setup(
+      () => ({ kind: 'error', status: 424, errorType: 'ModelError', message: 'Received server error (500) from model' }),
+      BUDGET,
+    );
     const res = await handler(predictEvent(), lambdaContext());
     expect(res.statusCode).toBe(502);
     expect(JSON.parse(res.body!)).toMatchObject({ error: 'model_error', retryable: false });

@@ -100,7 +100,10 @@ describe('PredictionLog', () => {
   });
 
   it('retries a failed batch under the same key (a retry overwrites, never duplicates)', async () => {
-    s3Mock.on(PutObjectCommand).rejectsOnce(new Error('503 Slow Down')).resolves({ $metadata: {} } as never);
+    s3Mock
+      .on(PutObjectCommand)
+      .rejectsOnce(new Error('503 Slow Down'))
+      .resolves({ $metadata: {} } as never);
     const { log, errors } = make({ maxRows: 1 });
     log.add(row(1));
     expect(await log.settle()).toEqual({ written: 0, failed: 1 });
@@ -115,7 +118,10 @@ describe('PredictionLog', () => {
   });
 
   it('flushIfDue() starts a background write only when due or when a failed batch awaits its retry', async () => {
-    s3Mock.on(PutObjectCommand).rejectsOnce(new Error('503 Slow Down')).resolves({ $metadata: {} } as never);
+    s3Mock
+      .on(PutObjectCommand)
+      .rejectsOnce(new Error('503 Slow Down'))
+      .resolves({ $metadata: {} } as never);
     const { log, advance } = make();
     log.add(row(1));
     log.flushIfDue();

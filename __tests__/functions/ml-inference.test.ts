@@ -37,7 +37,13 @@ let stdoutSpy: jest.SpyInstance;
 
 function build(flush: Parameters<typeof settings>[0] = { flush: { maxRows: 1 } }): { handler: InferenceHandler; log: PredictionLog } {
   const s = settings(flush);
-  const log = new PredictionLog({ s3: new S3Client({ region: 'us-east-1' }), bucket: s.predictionsBucket, policy: s.flush, clock: () => NOW, writerId: 'writer' });
+  const log = new PredictionLog({
+    s3: new S3Client({ region: 'us-east-1' }),
+    bucket: s.predictionsBucket,
+    policy: s.flush,
+    clock: () => NOW,
+    writerId: 'writer',
+  });
   const handler = createHandler({
     sagemaker: new SageMakerRuntimeClient({ region: 'us-east-1' }),
     predictionLog: log,
@@ -213,19 +219,32 @@ describe('POST /predict: validation failures answer 400 naming the field', () =>
   it('reports every problem of a request at once', async () => {
     const { handler } = build();
     const res = await handler(predictEvent({ ...VALID_EVENT, user_id: '', event_type: 'refund' }, { query: { variant: 'x' } }), lambdaContext());
-    expect(body(res).problems.map((p: { field: string }) => p.field).sort()).toEqual(['event_type', 'user_id', 'variant']);
+    expect(
+      body(res)
+        .problems.map((p: { field: string }) => p.field)
+        .sort(),
+    ).toEqual(['event_type', 'user_id', 'variant']);
   });
 });
 
 describe('POST /predict: endpoint failures', () => {
-  const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode }, message: 'SECRET-SDK-DETAIL arn:aws:sagemaker:us-east-1:123456789012:endpoint/x' });
+  const meta = (httpStatusCode: number) => ({
+    $metadata: { httpStatusCode },
+    message: 'SECRET-SDK-DETAIL arn:aws:sagemaker:us-east-1:123456789012:endpoint/x',
+  });
   const throttling = () => new SageMakerRuntimeServiceException({ name: 'ThrottlingException', $fault: 'client', ...meta(400) });
   const timeout = () => Object.assign(new Error('Connection timed out after 3000 ms SECRET-SDK-DETAIL'), { name: 'TimeoutError' });
   const cases: [string, () => Error, number, string, string | undefined][] = [
     ['throttling', throttling, 503, 'endpoint_throttled', '1'],
     ['model not ready', () => new ModelNotReadyException(meta(429)), 503, 'model_not_ready', '5'],
     ['service unavailable', () => new ServiceUnavailable(meta(503)), 503, 'endpoint_unavailable', '2'],
-    ['connection refused', () => Object.assign(new Error('connect ECONNREFUSED SECRET-SDK-DETAIL'), { code: 'ECONNREFUSED' }), 503, 'endpoint_unavailable', '2'],
+    [
+      'connection refused',
+      () => Object.assign(new Error('connect ECONNREFUSED SECRET-SDK-DETAIL'), { code: 'ECONNREFUSED' }),
+      503,
+      'endpoint_unavailable',
+      '2',
+    ],
     ['SDK timeout', timeout, 504, 'endpoint_timeout', '1'],
     ['model error (container failed)', () => new ModelError({ ...meta(424), OriginalStatusCode: 500 }), 502, 'model_error', undefined],
     ['internal failure', () => new InternalFailure(meta(500)), 502, 'endpoint_error', '1'],

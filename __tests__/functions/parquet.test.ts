@@ -42,7 +42,9 @@ describe('encodeParquet', () => {
   });
 
   it('refuses a missing value in a non-nullable column, naming table, column and row', () => {
-    expect(() => encodeParquet('predictions', [row, { ...row, variant: null } as unknown as PredictionRow])).toThrow('predictions.variant is not nullable but row 1 has no value');
+    expect(() => encodeParquet('predictions', [row, { ...row, variant: null } as unknown as PredictionRow])).toThrow(
+      'predictions.variant is not nullable but row 1 has no value',
+    );
   });
 
   it('is deterministic: the same rows give the same bytes', () => {

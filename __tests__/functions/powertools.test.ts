@@ -55,7 +55,10 @@ describe('createPowertools', () => {
     const window = p.newMetrics();
     p.metrics.addMetric('Invocation', MetricUnit.Count, 1);
     window.addMetric('Window', MetricUnit.Count, 2);
-    const names = (m: typeof window) => (m.serializeMetrics() as unknown as { _aws: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } })._aws.CloudWatchMetrics[0]!.Metrics.map((x) => x.Name);
+    const names = (m: typeof window) =>
+      (m.serializeMetrics() as unknown as { _aws: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } })._aws.CloudWatchMetrics[0]!.Metrics.map(
+        (x) => x.Name,
+      );
     expect(names(p.metrics)).toEqual(['Invocation']);
     expect(names(window)).toEqual(['Window']);
   });

@@ -58,7 +58,11 @@ describe('produce-events CLI', () => {
     // Nothing from this machine's profile, metadata service or container may stand in for what a test leaves out.
     beforeEach(() => {
       for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) delete process.env[k];
-      Object.assign(process.env, { AWS_CONFIG_FILE: '/nonexistent/config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials', AWS_EC2_METADATA_DISABLED: 'true' });
+      Object.assign(process.env, {
+        AWS_CONFIG_FILE: '/nonexistent/config',
+        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+        AWS_EC2_METADATA_DISABLED: 'true',
+      });
     });
     afterEach(() => {
       for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
@@ -73,8 +77,18 @@ describe('produce-events CLI', () => {
       ['no region', {}, [], /no AWS region: pass --region <region>, export AWS_REGION/],
       ['no credentials', { AWS_REGION: 'us-east-1' }, [], /no usable AWS credentials .*AWS_PROFILE .*AWS_ACCESS_KEY_ID/],
       ['no credentials, region from --region', {}, ['--region', 'eu-west-1'], /no usable AWS credentials/],
-      ['an endpoint that is not a URL', { AWS_REGION: 'us-east-1', ...fakeKeys, AWS_ENDPOINT_URL: 'localhost-4566' }, [], /AWS_ENDPOINT_URL="localhost-4566" is not an http\(s\) URL/],
-      ['a Kinesis endpoint that is not a URL', { AWS_REGION: 'us-east-1', ...fakeKeys, AWS_ENDPOINT_URL_KINESIS: 'ftp://x' }, [], /AWS_ENDPOINT_URL_KINESIS="ftp:\/\/x" is not an http\(s\) URL/],
+      [
+        'an endpoint that is not a URL',
+        { AWS_REGION: 'us-east-1', ...fakeKeys, AWS_ENDPOINT_URL: 'localhost-4566' },
+        [],
+        /AWS_ENDPOINT_URL="localhost-4566" is not an http\(s\) URL/,
+      ],
+      [
+        'a Kinesis endpoint that is not a URL',
+        { AWS_REGION: 'us-east-1', ...fakeKeys, AWS_ENDPOINT_URL_KINESIS: 'ftp://x' },
+        [],
+        /AWS_ENDPOINT_URL_KINESIS="ftp:\/\/x" is not an http\(s\) URL/,
+      ],
       ['a region that is no hostname', { AWS_REGION: 'us east 1', ...fakeKeys }, [], /AWS region not usable: .*"us east 1"/],
     ])('%s: exit 3 with one line saying what to set, before any call', async (_name, env, extra, message) => {
       Object.assign(process.env, env);

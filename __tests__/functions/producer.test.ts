@@ -22,31 +22,36 @@ describe('planBatches', () => {
   it('property: batches respect record-count and byte limits, keep order and cover every sendable record once', () => {
     const MiB = 1024 * 1024;
     fc.assert(
-      fc.property(
-        fc.array(fc.oneof(fc.integer({ min: 0, max: 2000 }), fc.integer({ min: 100_000, max: MiB + 10 })), { maxLength: 1500 }),
-        (sizes) => {
-          // Sizes stand for byteLength only: a shared zero-filled buffer keeps the test fast.
-          const big = new Uint8Array(MiB + 10);
-          const records = sizes.map((s, i) => ({ data: big.subarray(0, s), partitionKey: `k${i}` }));
-          const { batches, tooLarge } = planBatches(records, records.map((_, i) => i));
-          for (const b of batches) {
-            expect(b.length).toBeGreaterThan(0);
-            expect(b.length).toBeLessThanOrEqual(PUT_RECORDS_LIMITS.maxRecords);
-            expect(b.reduce((s, i) => s + recordBytes(records[i]!), 0)).toBeLessThanOrEqual(PUT_RECORDS_LIMITS.maxRequestBytes);
-          }
-          for (const i of tooLarge) expect(recordBytes(records[i]!)).toBeGreaterThan(PUT_RECORDS_LIMITS.maxRecordBytes);
-          const flat = batches.flat();
-          expect(flat).toEqual([...flat].sort((a, b) => a - b));
-          expect([...flat, ...tooLarge].sort((a, b) => a - b)).toEqual(records.map((_, i) => i));
-        },
-      ),
+      fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 2000 }), fc.integer({ min: 100_000, max: MiB + 10 })), { maxLength: 1500 }), (sizes) => {
+        // Sizes stand for byteLength only: a shared zero-filled buffer keeps the test fast.
+        const big = new Uint8Array(MiB + 10);
+        const records = sizes.map((s, i) => ({ data: big.subarray(0, s), partitionKey: `k${i}` }));
+        const { batches, tooLarge } = planBatches(
+          records,
+          records.map((_, i) => i),
+        );
+        for (const b of batches) {
+          expect(b.length).toBeGreaterThan(0);
+          expect(b.length).toBeLessThanOrEqual(PUT_RECORDS_LIMITS.maxRecords);
+          expect(b.reduce((s, i) => s + recordBytes(records[i]!), 0)).toBeLessThanOrEqual(PUT_RECORDS_LIMITS.maxRequestBytes);
+        }
+        for (const i of tooLarge) expect(recordBytes(records[i]!)).toBeGreaterThan(PUT_RECORDS_LIMITS.maxRecordBytes);
+        const flat = batches.flat();
+        expect(flat).toEqual([...flat].sort((a, b) => a - b));
+        expect([...flat, ...tooLarge].sort((a, b) => a - b)).toEqual(records.map((_, i) => i));
+      }),
       { numRuns: 150 },
     );
   });
 
   it('splits at 500 records', () => {
     const records = Array.from({ length: 1001 }, (_, i) => rec(i));
-    expect(planBatches(records, records.map((_, i) => i)).batches.map((b) => b.length)).toEqual([500, 500, 1]);
+    expect(
+      planBatches(
+        records,
+        records.map((_, i) => i),
+      ).batches.map((b) => b.length),
+    ).toEqual([500, 500, 1]);
   });
 });
 
@@ -72,7 +77,7 @@ describe('sendRecords', () => {
         async (n, maxAttempts, failRates, seed) => {
           kinesis.reset();
           let state = seed;
-          const rand = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+          const rand = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
           let call = 0;
           const attemptsOf = new Map<string, number>();
           const failedLastTime = new Set<string>();
@@ -114,7 +119,14 @@ describe('sendRecords', () => {
   it('backs off exponentially with full jitter between rounds', async () => {
     kinesis.on(PutRecordsCommand).resolves({ Records: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'x' }] });
     const sleeps: number[] = [];
-    const s = await sendRecords(client, [rec(1)], { stream: 'events', maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 500, random: () => 0.5, sleep: async (ms) => void sleeps.push(ms) });
+    const s = await sendRecords(client, [rec(1)], {
+      stream: 'events',
+      maxAttempts: 5,
+      baseDelayMs: 100,
+      maxDelayMs: 500,
+      random: () => 0.5,
+      sleep: async (ms) => void sleeps.push(ms),
+    });
     expect(sleeps).toEqual([100, 200, 250, 250]);
     expect(s.failed).toEqual([{ index: 0, errorCode: 'InternalFailure', errorMessage: 'x' }]);
     expect(s.retriedEntries).toBe(4);
@@ -122,7 +134,10 @@ describe('sendRecords', () => {
 
   it('retries a whole call that was throttled, and refuses to retry configuration errors', async () => {
     const throttled = Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' });
-    kinesis.on(PutRecordsCommand).rejectsOnce(throttled).resolves({ Records: [{ SequenceNumber: '1', ShardId: 's' }] });
+    kinesis
+      .on(PutRecordsCommand)
+      .rejectsOnce(throttled)
+      .resolves({ Records: [{ SequenceNumber: '1', ShardId: 's' }] });
     await expect(sendRecords(client, [rec(1)], { stream: 'events', sleep: noSleep })).resolves.toMatchObject({ sent: 1, calls: 2 });
 
     kinesis.reset();

@@ -126,7 +126,11 @@ describe('the quarantine table definition', () => {
       { name: 'raw_byte_count', type: 'INTEGER', nullable: false },
     ]);
     expect(redshiftColumns('quarantine').find((c) => c.name === 'raw_data')!.type).toBe('VARCHAR(65535)');
-    expect(glueColumns('quarantine').slice(-2).map((c) => [c.name, c.type])).toEqual([
+    expect(
+      glueColumns('quarantine')
+        .slice(-2)
+        .map((c) => [c.name, c.type]),
+    ).toEqual([
       ['raw_data_truncated', 'boolean'],
       ['raw_byte_count', 'int'],
     ]);

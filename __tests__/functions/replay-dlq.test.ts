@@ -15,11 +15,24 @@ const rec = (i: number) => ({ SequenceNumber: seq(i), Data: Buffer.from(`{"n":${
 /** Lambda's on-failure record for a Kinesis batch (documented shape). */
 function failureBody(start: number, end: number): string {
   return JSON.stringify({
-    requestContext: { requestId: 'r', functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:p', condition: 'RetryAttemptsExhausted', approximateInvokeCount: 11 },
+    requestContext: {
+      requestId: 'r',
+      functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:p',
+      condition: 'RetryAttemptsExhausted',
+      approximateInvokeCount: 11,
+    },
     responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
     version: '1.0',
     timestamp: '2024-03-20T10:00:00.000Z',
-    KinesisBatchInfo: { shardId: 'shardId-000000000001', startSequenceNumber: seq(start), endSequenceNumber: seq(end), approximateArrivalOfFirstRecord: '', approximateArrivalOfLastRecord: '', batchSize: end - start + 1, streamArn: STREAM },
+    KinesisBatchInfo: {
+      shardId: 'shardId-000000000001',
+      startSequenceNumber: seq(start),
+      endSequenceNumber: seq(end),
+      approximateArrivalOfFirstRecord: '',
+      approximateArrivalOfLastRecord: '',
+      batchSize: end - start + 1,
+      streamArn: STREAM,
+    },
   });
 }
 
@@ -40,7 +53,12 @@ beforeEach(() => {
 
 describe('replay-dlq', () => {
   it('parses the on-failure record and names a missing field', () => {
-    expect(parseFailureMessage(failureBody(2, 5))).toMatchObject({ shardId: 'shardId-000000000001', startSequenceNumber: seq(2), endSequenceNumber: seq(5), streamArn: STREAM });
+    expect(parseFailureMessage(failureBody(2, 5))).toMatchObject({
+      shardId: 'shardId-000000000001',
+      startSequenceNumber: seq(2),
+      endSequenceNumber: seq(5),
+      streamArn: STREAM,
+    });
     expect(() => parseFailureMessage('{}')).toThrow('no KinesisBatchInfo');
     expect(() => parseFailureMessage(JSON.stringify({ KinesisBatchInfo: { shardId: 's' } }))).toThrow('KinesisBatchInfo.startSequenceNumber is missing');
     expect(() => parseFailureMessage('nope')).toThrow('not JSON');
@@ -59,7 +77,10 @@ describe('replay-dlq', () => {
 
   it('puts the range back with the original partition keys, then deletes the message', async () => {
     shard();
-    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [{ MessageId: 'm1', ReceiptHandle: 'h1', Body: failureBody(1, 4) }] }).resolves({ Messages: [] });
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [{ MessageId: 'm1', ReceiptHandle: 'h1', Body: failureBody(1, 4) }] })
+      .resolves({ Messages: [] });
     const puts: PutRecordsCommandInput[] = [];
     kinesisMock.on(PutRecordsCommand).callsFake((input: PutRecordsCommandInput) => {
       puts.push(input);
@@ -76,14 +97,20 @@ describe('replay-dlq', () => {
 
   it('keeps the message when records cannot be put back, and when dry-running', async () => {
     shard();
-    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [{ MessageId: 'm1', ReceiptHandle: 'h1', Body: failureBody(0, 1) }] }).resolves({ Messages: [] });
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [{ MessageId: 'm1', ReceiptHandle: 'h1', Body: failureBody(0, 1) }] })
+      .resolves({ Messages: [] });
     kinesisMock.on(PutRecordsCommand).rejects(Object.assign(new Error('Stream not found'), { name: 'ResourceNotFoundException' }));
     const lines: string[] = [];
     expect(await main(['--queue-url', 'https://sqs/dlq'], { sqs, kinesis }, (s) => lines.push(s))).toBe(1);
     expect(sqsMock.commandCalls(DeleteMessageCommand)).toHaveLength(0);
 
     sqsMock.reset();
-    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [{ MessageId: 'm2', ReceiptHandle: 'h2', Body: failureBody(0, 1) }] }).resolves({ Messages: [] });
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [{ MessageId: 'm2', ReceiptHandle: 'h2', Body: failureBody(0, 1) }] })
+      .resolves({ Messages: [] });
     expect(await main(['--queue-url', 'https://sqs/dlq', '--dry-run'], { sqs, kinesis }, () => undefined)).toBe(0);
     expect(sqsMock.commandCalls(DeleteMessageCommand)).toHaveLength(0);
   });

@@ -27,7 +27,7 @@ const ENV = {
 };
 
 type Handler = (e: AggregatorEvent) => Promise<KinesisStreamStateResponse>;
- 
+
 type Any = any;
 
 interface Loaded {
@@ -54,7 +54,8 @@ function loadHandler(env: Record<string, string> = ENV): Loaded {
       const published: Any[] = [];
       const notFound = () => Object.assign(new Error('not found'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
       s3Mock.on(s3.PutObjectCommand).callsFake((input: Any) => {
-        if (input.IfNoneMatch === '*' && bucket.has(input.Key)) throw Object.assign(new Error('exists'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
+        if (input.IfNoneMatch === '*' && bucket.has(input.Key))
+          throw Object.assign(new Error('exists'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
         puts.push(input);
         bucket.set(input.Key, input.Body);
         return {};
@@ -68,7 +69,9 @@ function loadHandler(env: Record<string, string> = ENV): Loaded {
         if (!bucket.has(input.Key)) throw Object.assign(new Error(''), { name: 'NotFound', $metadata: { httpStatusCode: 404 } });
         return {};
       });
-      s3Mock.on(s3.ListObjectsV2Command).callsFake((input: Any) => ({ Contents: [...bucket.keys()].filter((k) => k.startsWith(input.Prefix)).map((Key) => ({ Key })), IsTruncated: false }));
+      s3Mock
+        .on(s3.ListObjectsV2Command)
+        .callsFake((input: Any) => ({ Contents: [...bucket.keys()].filter((k) => k.startsWith(input.Prefix)).map((Key) => ({ Key })), IsTruncated: false }));
       s3Mock.on(s3.DeleteObjectCommand).callsFake((input: Any) => void bucket.delete(input.Key));
       snsMock.on(sns.PublishCommand).callsFake((input: Any) => void published.push(input));
       const handler = (jest.requireActual('../../functions/stream-aggregator/index') as { handler: Handler }).handler;
@@ -85,7 +88,12 @@ function event(start: number, payloads: readonly object[], isFinal: boolean, sta
   const firstIndex = seq;
   seq += payloads.length;
   return {
-    Records: kinesisEvent(streamRecords(payloads.map((p) => Buffer.from(JSON.stringify(p))), { shardId: SHARD, firstIndex, arrivalMs: () => start + 1_000 })).Records,
+    Records: kinesisEvent(
+      streamRecords(
+        payloads.map((p) => Buffer.from(JSON.stringify(p))),
+        { shardId: SHARD, firstIndex, arrivalMs: () => start + 1_000 },
+      ),
+    ).Records,
     window: { start: new Date(start).toISOString(), end: new Date(start + MINUTE).toISOString() },
     state,
     shardId: SHARD,
@@ -98,7 +106,12 @@ function views(country: string, users: number, perUser = 2): object[] {
   const out: object[] = [];
   for (let u = 0; u < users; u++) {
     for (let i = 0; i < perUser; i++) {
-      out.push({ timestamp: '2024-03-20T10:00:00Z', user_id: `${country}${u}`, event_type: i === 0 && u % 10 === 0 ? 'purchase' : 'page_view', data: { page_url: '/', session_id: 's1', device_type: 'iPhone', location: { country, city: 'X' } } });
+      out.push({
+        timestamp: '2024-03-20T10:00:00Z',
+        user_id: `${country}${u}`,
+        event_type: i === 0 && u % 10 === 0 ? 'purchase' : 'page_view',
+        data: { page_url: '/', session_id: 's1', device_type: 'iPhone', location: { country, city: 'X' } },
+      });
     }
   }
   return out;

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { WindowAggregate, type AggregatableEvent } from '../../functions/shared/aggregation';
-import { EVALUATION_MAX_WAIT_MS, evaluateHourRules, formatAlertMessage, hourToJudge, isHourReady, type AggregateRuleConfig } from '../../functions/stream-aggregator/rules';
+import {
+  EVALUATION_MAX_WAIT_MS,
+  evaluateHourRules,
+  formatAlertMessage,
+  hourToJudge,
+  isHourReady,
+  type AggregateRuleConfig,
+} from '../../functions/stream-aggregator/rules';
 
 const HOUR = 3_600_000;
 const H = Date.UTC(2024, 2, 20, 10);
@@ -11,7 +18,14 @@ function hour(start: number, groups: readonly { country: string; users: number; 
   const agg = new WindowAggregate('hour', start);
   for (const g of groups) {
     for (let u = 0; u < g.users; u++) {
-      const base: AggregatableEvent = { userId: `${g.country}-u${u}`, eventType: 'page_view', category: null, countryCode: g.country, city: null, deviceClass: 'mobile' };
+      const base: AggregatableEvent = {
+        userId: `${g.country}-u${u}`,
+        eventType: 'page_view',
+        category: null,
+        countryCode: g.country,
+        city: null,
+        deviceClass: 'mobile',
+      };
       for (let i = 0; i < (g.perUser ?? 2); i++) agg.add(base);
       if (u < g.buyers) agg.add({ ...base, eventType: 'purchase' });
     }
@@ -66,7 +80,10 @@ describe('evaluateHourRules', () => {
         const now = hour(H, cur);
         expect(evaluateHourRules(now, before, { minConversionRate: 0, maxTrafficDropRatio: 1, minEvents: 1 })).toEqual([]);
         const strict = evaluateHourRules(new WindowAggregate('hour', H), before, { minConversionRate: 0, maxTrafficDropRatio: 0, minEvents: 1 });
-        const countries = before.summaries().filter((s) => s.dimension === 'country').map((s) => s.value);
+        const countries = before
+          .summaries()
+          .filter((s) => s.dimension === 'country')
+          .map((s) => s.value);
         expect(strict.map((a) => a.value)).toEqual(countries);
       }),
       { numRuns: 50 },
@@ -75,7 +92,9 @@ describe('evaluateHourRules', () => {
 
   it('rejects windows that are not an hour and its predecessor', () => {
     expect(() => evaluateHourRules(new WindowAggregate('minute', H), undefined, RULES)).toThrow(/rules evaluate hour windows, got a minute window/);
-    expect(() => evaluateHourRules(new WindowAggregate('hour', H), new WindowAggregate('hour', H - 2 * HOUR), RULES)).toThrow(/previous must be the hour before 2024-03-20T10:00:00.000Z/);
+    expect(() => evaluateHourRules(new WindowAggregate('hour', H), new WindowAggregate('hour', H - 2 * HOUR), RULES)).toThrow(
+      /previous must be the hour before 2024-03-20T10:00:00.000Z/,
+    );
   });
 });
 

@@ -154,7 +154,14 @@ describe('a window across invocations', () => {
     expect(rows).toHaveLength(single.groups.size);
     for (const s of single.summaries()) {
       const row = rows.find((r) => r.dimension === s.dimension && r.dimension_value === s.value)!;
-      expect(row).toMatchObject({ granularity: 'minute', shard_id: S0, event_count: s.events, purchases: s.purchases, distinct_users: s.distinctUsers, purchasing_users: s.purchasingUsers });
+      expect(row).toMatchObject({
+        granularity: 'minute',
+        shard_id: S0,
+        event_count: s.events,
+        purchases: s.purchases,
+        distinct_users: s.distinctUsers,
+        purchasing_users: s.purchasingUsers,
+      });
       expect(row.conversion_rate).toBeCloseTo(s.conversionRate, 12);
       expect((row.window_start as Date).getTime()).toBe(H + 5 * MINUTE);
     }
@@ -232,7 +239,10 @@ describe('a window across invocations', () => {
     // A shard accepts at most 60,000 records a minute; the generated stream's users and places.
     const busy = generateEvents({ seed: 9, count: 60_000, spanHours: 0.02 });
     const d = deps(new MemoryStore(), new MemoryAlerts());
-    const r = await handleWindowInvocation({ window: windowOf(H), shardId: S0, state: {}, records: records(busy.map((g) => g.data)), isFinalInvokeForWindow: false }, d);
+    const r = await handleWindowInvocation(
+      { window: windowOf(H), shardId: S0, state: {}, records: records(busy.map((g) => g.data)), isFinalInvokeForWindow: false },
+      d,
+    );
     expect(r.segment).toBeUndefined();
     expect(r.stateBytes).toBeLessThan(400 * 1024);
   });
@@ -240,11 +250,17 @@ describe('a window across invocations', () => {
   it('rejects a window that is not one aligned minute, and state it did not write', async () => {
     const d = deps(new MemoryStore(), new MemoryAlerts());
     const bad = { shardId: S0, state: {}, records: [], isFinalInvokeForWindow: false };
-    await expect(handleWindowInvocation({ ...bad, window: { start: '2024-03-20T10:00:00Z', end: '2024-03-20T10:05:00Z' } }, d)).rejects.toThrow(/tumbling_window_in_seconds = 60/);
+    await expect(handleWindowInvocation({ ...bad, window: { start: '2024-03-20T10:00:00Z', end: '2024-03-20T10:05:00Z' } }, d)).rejects.toThrow(
+      /tumbling_window_in_seconds = 60/,
+    );
     await expect(handleWindowInvocation({ ...bad, window: { start: 'x', end: 'y' } }, d)).rejects.toThrow(/expected ISO start and end timestamps/);
-    await expect(handleWindowInvocation({ ...bad, window: windowOf(H), state: { count: 3 } }, d)).rejects.toThrow(/window state is not one this function wrote/);
+    await expect(handleWindowInvocation({ ...bad, window: windowOf(H), state: { count: 3 } }, d)).rejects.toThrow(
+      /window state is not one this function wrote/,
+    );
     const other = await handleWindowInvocation({ ...bad, window: windowOf(H), records: records(traffic('US', 1, 0)) }, d);
-    await expect(handleWindowInvocation({ ...bad, window: windowOf(H + MINUTE), state: other.state }, d)).rejects.toThrow(/belongs to the minute window 2024-03-20T10:00:00.000Z, not the minute window 2024-03-20T10:01:00.000Z/);
+    await expect(handleWindowInvocation({ ...bad, window: windowOf(H + MINUTE), state: other.state }, d)).rejects.toThrow(
+      /belongs to the minute window 2024-03-20T10:00:00.000Z, not the minute window 2024-03-20T10:01:00.000Z/,
+    );
   });
 });
 
@@ -271,7 +287,9 @@ describe('judging hours across shards', () => {
     expect(judged.alerts.map((a) => [a.rule, a.value])).toEqual([['max_traffic_drop', 'FR']]);
     expect(alerts.sent).toHaveLength(1);
     expect(alerts.sent[0]!.message).toContain('window 2024-03-20T10:00:00.000Z to 2024-03-20T11:00:00.000Z');
-    expect(alerts.sent[0]!.message).toContain('max_traffic_drop [country=FR]: figure 0.8000, threshold 0.5; traffic from FR dropped by 80.00 %, more than 50.00 % (42 events vs 210 the hour before)');
+    expect(alerts.sent[0]!.message).toContain(
+      'max_traffic_drop [country=FR]: figure 0.8000, threshold 0.5; traffic from FR dropped by 80.00 %, more than 50.00 % (42 events vs 210 the hour before)',
+    );
 
     // Later windows on either shard do not judge the hour again.
     await runWindow(d, S0, H + HOUR + 2 * MINUTE, [records(traffic('US', 5, 1))]);

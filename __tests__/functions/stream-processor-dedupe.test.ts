@@ -36,7 +36,14 @@ function bucket(fails: (key: string) => boolean = () => false): { store: ObjectS
 /** A valid event at `hour` (UTC, 2024-03-20) with a producer event_id. */
 function event(id: string, hour = 10, extra: Record<string, unknown> = {}): Buffer {
   return Buffer.from(
-    JSON.stringify({ event_id: id, timestamp: `2024-03-20T${String(hour).padStart(2, '0')}:00:00Z`, user_id: 'u', event_type: 'search', data: { page_url: '/', session_id: 's', device_type: 'mobile', location: { country: 'US' } }, ...extra }),
+    JSON.stringify({
+      event_id: id,
+      timestamp: `2024-03-20T${String(hour).padStart(2, '0')}:00:00Z`,
+      user_id: 'u',
+      event_type: 'search',
+      data: { page_url: '/', session_id: 's', device_type: 'mobile', location: { country: 'US' } },
+      ...extra,
+    }),
   );
 }
 
@@ -44,7 +51,8 @@ function rowsOf(objects: Map<string, Stored>, table: string): { seq: string; id:
   return [...objects].filter(([, o]) => o.table === table).flatMap(([key, o]) => o.sequenceNumbers.map((seq, i) => ({ seq, id: o.eventIds[i]!, key })));
 }
 
-const run = (records: readonly StreamRecord[], store: ObjectStore) => processRecords(records, { store, duplicates: new DuplicateTracker(), now: () => PROCESSED_AT, encode });
+const run = (records: readonly StreamRecord[], store: ObjectStore) =>
+  processRecords(records, { store, duplicates: new DuplicateTracker(), now: () => PROCESSED_AT, encode });
 
 describe('later copies of an event in one invocation', () => {
   it('are counted as duplicates and not written again; the batch succeeds', async () => {
@@ -54,7 +62,11 @@ describe('later copies of an event in one invocation', () => {
     expect(r.batchItemFailures).toEqual([]);
     expect(r.recordsDuplicate).toBe(2);
     expect(r.recordsCurated).toBe(3);
-    expect(rowsOf(objects, 'curated').map((x) => x.id).sort()).toEqual(['a', 'b', 'c']);
+    expect(
+      rowsOf(objects, 'curated')
+        .map((x) => x.id)
+        .sort(),
+    ).toEqual(['a', 'b', 'c']);
     // The first copy is the one kept.
     expect(rowsOf(objects, 'curated').find((x) => x.id === 'a')!.seq).toBe(records[0]!.sequenceNumber);
   });
@@ -77,7 +89,11 @@ describe('later copies of an event in one invocation', () => {
     const b = streamRecords([event('x'), event('z')], { shardId: 'shardId-000000000002', firstIndex: 0 });
     const r = await run([...a, ...b], store);
     expect(r.recordsDuplicate).toBe(1);
-    expect(rowsOf(objects, 'curated').map((x) => x.id).sort()).toEqual(['x', 'y', 'z']);
+    expect(
+      rowsOf(objects, 'curated')
+        .map((x) => x.id)
+        .sort(),
+    ).toEqual(['x', 'y', 'z']);
     // One object per shard and partition: the shard in the key is the shard of every record in it.
     for (const [key, o] of objects) expect(o.sequenceNumbers).toHaveLength(key.includes('shardId-000000000001') ? 2 : 1);
   });
@@ -132,7 +148,8 @@ describe('later copies of an event in one invocation', () => {
     const records = streamRecords([event('e0', 8), event('e0', 10), event('e1', 10), event('e0', 8)]);
     const sequence = [records.slice(0, 3), records.slice(0, 2), records.slice(2)];
     const results = [];
-    for (const batch of sequence) results.push(await processRecords(batch, { store, duplicates: new DuplicateTracker(), now: () => PROCESSED_AT, encode, writeConcurrency: 1 }));
+    for (const batch of sequence)
+      results.push(await processRecords(batch, { store, duplicates: new DuplicateTracker(), now: () => PROCESSED_AT, encode, writeConcurrency: 1 }));
     expect(results.map((r) => r.batchItemFailures.length)).toEqual([1, 0, 0]);
     expect(rowsOf(objects, 'curated').filter((x) => x.seq === records[2]!.sequenceNumber)).toHaveLength(1);
   });
@@ -140,47 +157,64 @@ describe('later copies of an event in one invocation', () => {
 
 describe('property: duplicates through replays', () => {
   // Few ids over several hours: copies land in the same object, in other partitions, and at an object's first record.
-  const recordArb = fc.record({ id: fc.integer({ min: 0, max: 7 }), hour: fc.integer({ min: 8, max: 11 }), valid: fc.constantFrom(true, true, true, true, false) });
+  const recordArb = fc.record({
+    id: fc.integer({ min: 0, max: 7 }),
+    hour: fc.integer({ min: 8, max: 11 }),
+    valid: fc.constantFrom(true, true, true, true, false),
+  });
   const batchArb = fc.array(recordArb, { minLength: 1, maxLength: 60 });
 
   it('every invocation writes each event id at most once, and every record is written, quarantined, skipped for a written copy, or retried', async () => {
     await fc.assert(
-      fc.asyncProperty(batchArb, fc.array(fc.boolean(), { maxLength: 40 }), fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 6 }), async (spec, faults, sizes) => {
-        const records = streamRecords(spec.map((x) => event(`e${x.id}`, x.hour, x.valid ? {} : { event_type: 'teleport' })));
-        const idOf = new Map(records.map((r) => {
-          const d = decodeEvent(Buffer.from(r.data, 'base64'), { now: r.arrivalMs });
-          return [r.sequenceNumber, d.ok ? d.event.event_id : null] as const;
-        }));
-        let put = 0;
-        const { store, objects } = bucket(() => faults[put++] ?? false);
-        let start = 0;
-        for (let invocation = 0; start < records.length; invocation++) {
-          expect(invocation).toBeLessThan(400);
-          const batch = records.slice(start, start + sizes[invocation % sizes.length]!);
-          const before = new Map(objects);
-          const r = await processRecords(batch, { store, duplicates: new DuplicateTracker(), now: () => PROCESSED_AT + invocation, encode, writeConcurrency: 2 });
-          expect(r.recordsCurated + r.recordsQuarantined + r.recordsDuplicate + r.recordsRetried).toBe(batch.length);
-          // What this invocation wrote (objects new or replaced) holds each event id once.
-          const written = [...objects].filter(([k, o]) => before.get(k) !== o && o.table === 'curated').flatMap(([, o]) => o.eventIds);
-          expect(new Set(written).size).toBe(written.length);
-          const L = r.batchItemFailures[0]?.itemIdentifier;
-          start = L === undefined ? start + batch.length : records.findIndex((x) => x.sequenceNumber === L);
-        }
-        const curated = rowsOf(objects, 'curated');
-        const quarantined = rowsOf(objects, 'quarantine');
-        const bySeq = new Map<string, number>();
-        for (const x of [...curated, ...quarantined]) bySeq.set(x.seq, (bySeq.get(x.seq) ?? 0) + 1);
-        const idsInLake = new Set(curated.map((x) => x.id));
-        for (const rec of records) {
-          const id = idOf.get(rec.sequenceNumber)!;
-          const n = bySeq.get(rec.sequenceNumber) ?? 0;
-          expect(n).toBeLessThanOrEqual(1);
-          if (id === null) expect(quarantined.filter((x) => x.seq === rec.sequenceNumber)).toHaveLength(1);
-          else if (n === 0) expect(idsInLake.has(id)).toBe(true);
-        }
-        // Every row sits in an object whose key starts at or before it (keys come from the record range).
-        for (const x of curated) expect(compareSequence(/-(\d+)\.parquet$/.exec(x.key)![1]!, x.seq)).toBeLessThanOrEqual(0);
-      }),
+      fc.asyncProperty(
+        batchArb,
+        fc.array(fc.boolean(), { maxLength: 40 }),
+        fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 6 }),
+        async (spec, faults, sizes) => {
+          const records = streamRecords(spec.map((x) => event(`e${x.id}`, x.hour, x.valid ? {} : { event_type: 'teleport' })));
+          const idOf = new Map(
+            records.map((r) => {
+              const d = decodeEvent(Buffer.from(r.data, 'base64'), { now: r.arrivalMs });
+              return [r.sequenceNumber, d.ok ? d.event.event_id : null] as const;
+            }),
+          );
+          let put = 0;
+          const { store, objects } = bucket(() => faults[put++] ?? false);
+          let start = 0;
+          for (let invocation = 0; start < records.length; invocation++) {
+            expect(invocation).toBeLessThan(400);
+            const batch = records.slice(start, start + sizes[invocation % sizes.length]!);
+            const before = new Map(objects);
+            const r = await processRecords(batch, {
+              store,
+              duplicates: new DuplicateTracker(),
+              now: () => PROCESSED_AT + invocation,
+              encode,
+              writeConcurrency: 2,
+            });
+            expect(r.recordsCurated + r.recordsQuarantined + r.recordsDuplicate + r.recordsRetried).toBe(batch.length);
+            // What this invocation wrote (objects new or replaced) holds each event id once.
+            const written = [...objects].filter(([k, o]) => before.get(k) !== o && o.table === 'curated').flatMap(([, o]) => o.eventIds);
+            expect(new Set(written).size).toBe(written.length);
+            const L = r.batchItemFailures[0]?.itemIdentifier;
+            start = L === undefined ? start + batch.length : records.findIndex((x) => x.sequenceNumber === L);
+          }
+          const curated = rowsOf(objects, 'curated');
+          const quarantined = rowsOf(objects, 'quarantine');
+          const bySeq = new Map<string, number>();
+          for (const x of [...curated, ...quarantined]) bySeq.set(x.seq, (bySeq.get(x.seq) ?? 0) + 1);
+          const idsInLake = new Set(curated.map((x) => x.id));
+          for (const rec of records) {
+            const id = idOf.get(rec.sequenceNumber)!;
+            const n = bySeq.get(rec.sequenceNumber) ?? 0;
+            expect(n).toBeLessThanOrEqual(1);
+            if (id === null) expect(quarantined.filter((x) => x.seq === rec.sequenceNumber)).toHaveLength(1);
+            else if (n === 0) expect(idsInLake.has(id)).toBe(true);
+          }
+          // Every row sits in an object whose key starts at or before it (keys come from the record range).
+          for (const x of curated) expect(compareSequence(/-(\d+)\.parquet$/.exec(x.key)![1]!, x.seq)).toBeLessThanOrEqual(0);
+        },
+      ),
       { numRuns: 250 },
     );
   });

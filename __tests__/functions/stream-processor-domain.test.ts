@@ -9,7 +9,12 @@ const PROCESSED_AT = Date.UTC(2024, 2, 20, 12, 5);
 
 describe('classify', () => {
   it('enriches a valid event: UTC date and hour from event time, device class, country code, features, source position', () => {
-    const raw = { timestamp: '2024-03-20T23:30:00-02:00', user_id: 'u1', event_type: 'add_to_cart', data: { page_url: '/cart', product_id: 'p1', category: 'Books', session_id: 's1', device_type: 'iPad', location: { country: 'uk' } } };
+    const raw = {
+      timestamp: '2024-03-20T23:30:00-02:00',
+      user_id: 'u1',
+      event_type: 'add_to_cart',
+      data: { page_url: '/cart', product_id: 'p1', category: 'Books', session_id: 's1', device_type: 'iPad', location: { country: 'uk' } },
+    };
     const [rec] = streamRecords([Buffer.from(JSON.stringify(raw))], { arrivalMs: () => Date.UTC(2024, 2, 21, 1, 31) });
     const c = classify(rec!, PROCESSED_AT);
     expect(c.table).toBe('curated');
@@ -33,7 +38,14 @@ describe('classify', () => {
   });
 
   it('quarantines with every problem, the original bytes and the arrival-time partition', () => {
-    const raw = Buffer.from(JSON.stringify({ timestamp: 'noon', user_id: 'u9', event_type: 'click', data: { page_url: '/', session_id: 's', device_type: 'mobile', location: { country: 'US' } } }));
+    const raw = Buffer.from(
+      JSON.stringify({
+        timestamp: 'noon',
+        user_id: 'u9',
+        event_type: 'click',
+        data: { page_url: '/', session_id: 's', device_type: 'mobile', location: { country: 'US' } },
+      }),
+    );
     const [rec] = streamRecords([raw], { arrivalMs: () => Date.UTC(2024, 2, 20, 7, 59) });
     const c = classify(rec!, PROCESSED_AT);
     expect(c.table).toBe('quarantine');
@@ -66,7 +78,14 @@ describe('classify', () => {
   });
 
   it('judges the 24-hour future limit against arrival time, so a redelivered record is classified the same later', () => {
-    const raw = Buffer.from(JSON.stringify({ timestamp: '2024-03-21T13:00:00Z', user_id: 'u', event_type: 'search', data: { page_url: '/', session_id: 's', device_type: 'mobile', location: { country: 'US' } } }));
+    const raw = Buffer.from(
+      JSON.stringify({
+        timestamp: '2024-03-21T13:00:00Z',
+        user_id: 'u',
+        event_type: 'search',
+        data: { page_url: '/', session_id: 's', device_type: 'mobile', location: { country: 'US' } },
+      }),
+    );
     const [rec] = streamRecords([raw], { arrivalMs: () => Date.UTC(2024, 2, 20, 12) });
     expect(classify(rec!, Date.UTC(2024, 2, 20, 12)).table).toBe('quarantine');
     expect(classify(rec!, Date.UTC(2024, 2, 25)).table).toBe('quarantine');
@@ -118,7 +137,9 @@ describe('planObjects', () => {
       for (const r of o.records) expect(r.table).toBe(o.table);
     }
     // Events from 22:00 to 01:00 cross midnight: partitions on both dates.
-    expect(new Set(objects.filter((o) => o.table === 'curated').map((o) => o.key.slice(0, 'curated/dt=2024-03-20'.length)))).toEqual(new Set(['curated/dt=2024-03-20', 'curated/dt=2024-03-21']));
+    expect(new Set(objects.filter((o) => o.table === 'curated').map((o) => o.key.slice(0, 'curated/dt=2024-03-20'.length)))).toEqual(
+      new Set(['curated/dt=2024-03-20', 'curated/dt=2024-03-21']),
+    );
   });
 
   it('property: a suffix of a batch keeps the keys of every object whose first record is in the suffix (retries overwrite)', () => {

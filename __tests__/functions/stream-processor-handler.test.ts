@@ -18,7 +18,7 @@ const { parquetReadObjects, parquetMetadata } = requireEsm('hyparquet') as {
 // The SDK resolves the region when a command is sent, after loadHandler has restored the environment.
 process.env.AWS_REGION = 'us-east-1';
 type Handler = (e: KinesisStreamEvent, c?: Context) => Promise<KinesisStreamBatchResponse>;
- 
+
 type S3Stub = AwsStub<any, any, any>;
 
 /**
@@ -74,7 +74,10 @@ afterEach(() => jest.restoreAllMocks());
 
 describe('stream-processor handler', () => {
   const gen = generateEvents({ seed: 21, count: 400, malformedShare: 0.05, duplicateShare: 0.01, spanHours: 2, startTime: Date.UTC(2024, 2, 20, 10) });
-  const records = streamRecords(gen.map((g) => g.data), { arrivalMs: (i) => Date.UTC(2024, 2, 20, 12, 30) + i });
+  const records = streamRecords(
+    gen.map((g) => g.data),
+    { arrivalMs: (i) => Date.UTC(2024, 2, 20, 12, 30) + i },
+  );
 
   it('writes Parquet objects whose rows are the contract columns, and emits the batch metrics', async () => {
     const puts: PutObjectCommandInput[] = [];
@@ -92,7 +95,9 @@ describe('stream-processor handler', () => {
       const rows = await parquetReadObjects({ file });
       expect(Number(p.Metadata!['record-count'])).toBe(rows.length);
       const table = p.Key!.startsWith('curated/') ? 'curated' : 'quarantine';
-      const names = parquetMetadata(file).schema.slice(1).map((s) => s.name);
+      const names = parquetMetadata(file)
+        .schema.slice(1)
+        .map((s) => s.name);
       expect(names).toEqual((table === 'curated' ? CURATED_COLUMNS : QUARANTINE_COLUMNS).map((c) => c.name));
       for (const row of rows) {
         const rec = records.find((r) => r.sequenceNumber === row.source_sequence_number)!;

@@ -111,7 +111,8 @@ describe('processRecords', () => {
     expect(r.recordsDuplicate).toBe(4);
     const at = locations(objects);
     const copies = laterCopiesOf(records);
-    for (const rec of records) expect(at.get(rec.sequenceNumber)).toEqual(copies.has(rec.sequenceNumber) ? undefined : [expect.objectContaining({ table: expectedTable(rec) })]);
+    for (const rec of records)
+      expect(at.get(rec.sequenceNumber)).toEqual(copies.has(rec.sequenceNumber) ? undefined : [expect.objectContaining({ table: expectedTable(rec) })]);
   });
 
   it('retries throttling inside the invocation and succeeds without reporting anything', async () => {
@@ -126,7 +127,16 @@ describe('processRecords', () => {
 
   it('reports the first record of the lowest failed object and shrinks successful objects that straddle it', async () => {
     // Two partitions interleaved: A A B A B with B's object failing for good.
-    const hour = (h: number, i: number) => Buffer.from(JSON.stringify({ event_id: `e${i}`, timestamp: `2024-03-20T${String(h).padStart(2, '0')}:00:0${i}Z`, user_id: 'u', event_type: 'search', data: { page_url: '/', session_id: 's', device_type: 'mobile', location: { country: 'US' } } }));
+    const hour = (h: number, i: number) =>
+      Buffer.from(
+        JSON.stringify({
+          event_id: `e${i}`,
+          timestamp: `2024-03-20T${String(h).padStart(2, '0')}:00:0${i}Z`,
+          user_id: 'u',
+          event_type: 'search',
+          data: { page_url: '/', session_id: 's', device_type: 'mobile', location: { country: 'US' } },
+        }),
+      );
     const records = streamRecords([hour(10, 0), hour(10, 1), hour(11, 2), hour(10, 3), hour(11, 4)]);
     const objects = new Map<string, Stored>();
     s3Mock.on(PutObjectCommand).callsFake((input: PutObjectCommandInput) => {
@@ -147,7 +157,13 @@ describe('processRecords', () => {
       fc.asyncProperty(mixArb, faultArb, fc.integer({ min: 1, max: 4 }), async (mix, schedule, maxAttempts) => {
         const { objects } = fakeBucket(schedule);
         const records = batchOf(mix);
-        const r = await processRecords(records, { store: storeWith(maxAttempts), duplicates: new DuplicateTracker(), now: () => PROCESSED_AT, encode, writeConcurrency: 3 });
+        const r = await processRecords(records, {
+          store: storeWith(maxAttempts),
+          duplicates: new DuplicateTracker(),
+          now: () => PROCESSED_AT,
+          encode,
+          writeConcurrency: 3,
+        });
         const L = r.batchItemFailures[0]?.itemIdentifier;
         expect(r.batchItemFailures.length).toBeLessThanOrEqual(1);
         if (L !== undefined) expect(records.some((x) => x.sequenceNumber === L)).toBe(true);
@@ -179,7 +195,7 @@ describe('processRecords', () => {
 
   it('property: replaying as Kinesis does (from the reported record, any batch sizes, faults until they stop) leaves every record exactly once in the lake, or its event', async () => {
     await fc.assert(
-      fc.asyncProperty(mixArb, faultArb, fc.array(fc.integer({ min: 1, max: 80 }), { minLength: 1, maxLength: 10 }), async (mix, schedule, batchSizes, ) => {
+      fc.asyncProperty(mixArb, faultArb, fc.array(fc.integer({ min: 1, max: 80 }), { minLength: 1, maxLength: 10 }), async (mix, schedule, batchSizes) => {
         const { objects } = fakeBucket(schedule);
         const records = batchOf(mix);
         const duplicates = new DuplicateTracker();
@@ -218,8 +234,15 @@ describe('processRecords', () => {
 
 describe('S3ObjectStore', () => {
   it('classifies retryable errors: throttling, 5xx, transport; not 4xx', () => {
-    expect([slowDown(), internal(), Object.assign(new Error('x'), { code: 'ECONNRESET' }), Object.assign(new Error('x'), { name: 'TimeoutError' })].map(isRetryable)).toEqual([true, true, true, true]);
-    expect([denied(), Object.assign(new Error('x'), { name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } }), undefined, null].map(isRetryable)).toEqual([false, false, false, false]);
+    expect(
+      [slowDown(), internal(), Object.assign(new Error('x'), { code: 'ECONNRESET' }), Object.assign(new Error('x'), { name: 'TimeoutError' })].map(isRetryable),
+    ).toEqual([true, true, true, true]);
+    expect([denied(), Object.assign(new Error('x'), { name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } }), undefined, null].map(isRetryable)).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('stops retrying when the invocation is about to run out of time', async () => {
@@ -242,7 +265,13 @@ describe('S3ObjectStore', () => {
   it('sends SSE-KMS headers, content type and metadata', async () => {
     fakeBucket([]);
     s3Mock.on(PutObjectCommand).resolves({});
-    const store = new S3ObjectStore(s3, { bucket: 'lake', kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/abc', maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 });
+    const store = new S3ObjectStore(s3, {
+      bucket: 'lake',
+      kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/abc',
+      maxAttempts: 1,
+      baseDelayMs: 1,
+      maxDelayMs: 1,
+    });
     await store.put('curated/x.parquet', new Uint8Array([1, 2]), { 'record-count': '2' });
     expect(s3Mock.commandCalls(PutObjectCommand)[0]!.args[0].input).toMatchObject({
       Bucket: 'lake',

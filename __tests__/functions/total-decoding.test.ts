@@ -79,8 +79,14 @@ describe('deeply nested records', () => {
 
   it('the aggregator counts it as invalid and keeps going', async () => {
     const valid = Buffer.from(JSON.stringify({ ...SAMPLE_EVENT, timestamp: '2024-03-20T11:59:30Z' }));
-    const recs = [valid, ...DEEP_RECORDS.map(([, b]) => b)].map((b, i) => ({ sequenceNumber: `4963${String(i).padStart(52, '0')}`, data: b.toString('base64') }));
-    const r = await handleWindowInvocation({ window: WINDOW, shardId: 'shardId-000000000000', state: {}, records: recs, isFinalInvokeForWindow: false }, AGGREGATOR);
+    const recs = [valid, ...DEEP_RECORDS.map(([, b]) => b)].map((b, i) => ({
+      sequenceNumber: `4963${String(i).padStart(52, '0')}`,
+      data: b.toString('base64'),
+    }));
+    const r = await handleWindowInvocation(
+      { window: WINDOW, shardId: 'shardId-000000000000', state: {}, records: recs, isFinalInvokeForWindow: false },
+      AGGREGATOR,
+    );
     expect([r.recordsAggregated, r.recordsInvalid]).toEqual([1, DEEP_RECORDS.length]);
   });
 
@@ -96,7 +102,10 @@ describe('deeply nested records', () => {
     const depth = MAX_EVENT_DEPTH - 1; // the event object itself is the first level
     const r = decodeEvent(eventWithDeepExtra(depth), { now: NOW });
     expect(r.ok).toBe(true);
-    expect(decodeEvent(eventWithDeepExtra(depth + 1), { now: NOW })).toMatchObject({ ok: false, problems: [{ code: 'too_deep', value: `nesting depth ${MAX_EVENT_DEPTH + 1}` }] });
+    expect(decodeEvent(eventWithDeepExtra(depth + 1), { now: NOW })).toMatchObject({
+      ok: false,
+      problems: [{ code: 'too_deep', value: `nesting depth ${MAX_EVENT_DEPTH + 1}` }],
+    });
   });
 
   it('brackets and quotes inside strings do not count as nesting', () => {
@@ -155,7 +164,8 @@ describe('the JSON walkers', () => {
   });
 
   it('property: the nesting depth read from the bytes is the depth of the parsed value; the quick check agrees', () => {
-    const depthOf = (v: unknown): number => (Array.isArray(v) ? 1 + Math.max(0, ...v.map(depthOf)) : isObject(v) ? 1 + Math.max(0, ...Object.values(v).map(depthOf)) : 0);
+    const depthOf = (v: unknown): number =>
+      Array.isArray(v) ? 1 + Math.max(0, ...v.map(depthOf)) : isObject(v) ? 1 + Math.max(0, ...Object.values(v).map(depthOf)) : 0;
     const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
     fc.assert(
       fc.property(fc.jsonValue({ depthSize: 'large' }), fc.integer({ min: 0, max: 12 }), (v, max) => {
@@ -182,13 +192,22 @@ const hostileEvent = (extra: fc.Arbitrary<unknown>) => extra.map((x) => Buffer.f
 /** Nesting of any depth up to the record size limit, as text (no JS value of that depth is built). */
 const deepText = fc.record({ depth: fc.integer({ min: 1, max: MAX_EVENT_BYTES / 2 }), kind: fc.constantFrom('[', '{"a":', 'mix') }).map(({ depth, kind }) => {
   const opens = Array.from({ length: depth }, (_, i) => (kind === 'mix' ? (i % 2 ? '[' : '{"a":') : kind));
-  const text = `${opens.join('')}0${opens.reverse().map((o) => (o === '[' ? ']' : '}')).join('')}`;
+  const text = `${opens.join('')}0${opens
+    .reverse()
+    .map((o) => (o === '[' ? ']' : '}'))
+    .join('')}`;
   return Buffer.from(text.length > MAX_EVENT_BYTES ? text.slice(0, MAX_EVENT_BYTES) : text);
 });
 
 /** Valid UTF-8 JSON with invalid sequences spliced in at random places. */
 const invalidUtf8 = fc
-  .tuple(fc.jsonValue(), fc.array(fc.tuple(fc.nat(), fc.constantFrom([0xff], [0xc3, 0x28], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0x80])), { minLength: 1, maxLength: 4 }))
+  .tuple(
+    fc.jsonValue(),
+    fc.array(fc.tuple(fc.nat(), fc.constantFrom([0xff], [0xc3, 0x28], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0x80])), {
+      minLength: 1,
+      maxLength: 4,
+    }),
+  )
   .map(([v, cuts]) => {
     let b = Buffer.from(JSON.stringify({ ...SAMPLE_EVENT, extra: v }));
     for (const [at, bad] of cuts) {
@@ -255,7 +274,10 @@ describe('property: total decoding over arbitrary input', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(ANY_RECORD, { minLength: 1, maxLength: 6 }), async (payloads) => {
         const recs = payloads.map((b, i) => ({ sequenceNumber: `4963${String(i).padStart(52, '0')}`, data: b.toString('base64') }));
-        const r = await handleWindowInvocation({ window: WINDOW, shardId: 'shardId-000000000000', state: {}, records: recs, isFinalInvokeForWindow: false }, AGGREGATOR);
+        const r = await handleWindowInvocation(
+          { window: WINDOW, shardId: 'shardId-000000000000', state: {}, records: recs, isFinalInvokeForWindow: false },
+          AGGREGATOR,
+        );
         expect(r.recordsAggregated + r.recordsInvalid).toBe(payloads.length);
         for (const b of payloads) {
           parsePredictRequest({ body: b.toString('base64'), isBase64Encoded: true }, ['champion'], NOW);

@@ -144,7 +144,11 @@ describe('tracing inside Lambda', () => {
     await handler(batch(), runningContext(30_000, 'processor') as Context);
     await handler(batch(), runningContext(30_000, 'processor') as Context);
     await until(() => allSubsegments().filter((s) => s.name === '## handler').length === 2);
-    expect(allSubsegments().filter((s) => s.name === '## handler').map((s) => s.annotations?.ColdStart)).toEqual([true, false]);
+    expect(
+      allSubsegments()
+        .filter((s) => s.name === '## handler')
+        .map((s) => s.annotations?.ColdStart),
+    ).toEqual([true, false]);
   });
 
   it('an error thrown by the handler is recorded on its subsegment and rethrown unchanged', async () => {
@@ -153,7 +157,10 @@ describe('tracing inside Lambda', () => {
     const failure = new Error('warehouse unreachable');
     await expect(traceHandler(async () => Promise.reject(failure))()).rejects.toBe(failure);
     await until(() => allSubsegments().some((s) => s.name === '## handler'));
-    const invocation = allSubsegments().find((s) => s.name === '## handler') as Subsegment & { fault?: boolean; cause?: { exceptions?: { message: string }[] } };
+    const invocation = allSubsegments().find((s) => s.name === '## handler') as Subsegment & {
+      fault?: boolean;
+      cause?: { exceptions?: { message: string }[] };
+    };
     expect(invocation.fault).toBe(true);
     expect(invocation.cause?.exceptions?.[0]?.message).toBe('warehouse unreachable');
   });

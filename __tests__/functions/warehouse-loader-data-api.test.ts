@@ -8,7 +8,11 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { DataApi, isTransient, StatementFailedError, StatementTimeoutError } from '../../functions/warehouse-loader/data-api';
 
-const TARGET = { clusterIdentifier: 'daml-analytics-warehouse-use1', database: 'analytics', secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:redshift!x' };
+const TARGET = {
+  clusterIdentifier: 'daml-analytics-warehouse-use1',
+  database: 'analytics',
+  secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:redshift!x',
+};
 const redshiftData = mockClient(RedshiftDataClient);
 
 function apiError(name: string, status = 400): Error {
@@ -36,7 +40,11 @@ describe('Data API runner', () => {
   it('signs in as a database user with IAM temporary credentials when the target names one, and sends no secret', async () => {
     redshiftData.on(ExecuteStatementCommand).resolves({ Id: 'e1' });
     redshiftData.on(DescribeStatementCommand).resolves({ Id: 'e1', Status: 'FINISHED', ResultRows: 0 });
-    const api = new DataApi(new RedshiftDataClient({ region: 'us-east-1' }), { clusterIdentifier: TARGET.clusterIdentifier, database: 'analytics', dbUser: 'warehouse_loader' }, { sleep: async () => undefined });
+    const api = new DataApi(
+      new RedshiftDataClient({ region: 'us-east-1' }),
+      { clusterIdentifier: TARGET.clusterIdentifier, database: 'analytics', dbUser: 'warehouse_loader' },
+      { sleep: async () => undefined },
+    );
 
     await api.execute('SELECT 1', [], Date.now() + 60_000, 'check');
 
@@ -109,7 +117,11 @@ describe('Data API runner', () => {
     redshiftData.on(BatchExecuteStatementCommand).resolvesOnce({ Id: 'b1' }).resolvesOnce({ Id: 'b2' }).resolves({ Id: 'b3' });
     redshiftData
       .on(DescribeStatementCommand, { Id: 'b1' })
-      .resolves({ Id: 'b1', Status: 'FAILED', Error: 'ERROR: 1023 DETAIL: Serializable isolation violation on table - 123456, transactions forming the cycle are: 1, 2' })
+      .resolves({
+        Id: 'b1',
+        Status: 'FAILED',
+        Error: 'ERROR: 1023 DETAIL: Serializable isolation violation on table - 123456, transactions forming the cycle are: 1, 2',
+      })
       .on(DescribeStatementCommand, { Id: 'b2' })
       .resolves({ Id: 'b2', Status: 'FAILED', Error: 'ERROR: deadlock detected' })
       .on(DescribeStatementCommand, { Id: 'b3' })

@@ -21,7 +21,10 @@ describe('S3 notification parsing', () => {
 
   it('returns the objects to load with their table', () => {
     const parsed = parseS3Notification(
-      notification([{ key: 'curated/dt%3D2024-03-20/hour%3D10/part-1.parquet' }, { key: 'predictions/dt=2024-03-20/hour=11/p.parquet', size: 7, eTag: `"${ETAG.toUpperCase()}-3"` }]),
+      notification([
+        { key: 'curated/dt%3D2024-03-20/hour%3D10/part-1.parquet' },
+        { key: 'predictions/dt=2024-03-20/hour=11/p.parquet', size: 7, eTag: `"${ETAG.toUpperCase()}-3"` },
+      ]),
       LAKE,
     );
     expect(parsed).toEqual({
@@ -47,19 +50,27 @@ describe('S3 notification parsing', () => {
     const parsed = parseS3Notification(notification([{ key }]), LAKE);
     expect(parsed).toEqual({
       kind: 'invalid',
-      problems: [{ field: 'Records[0].s3.object.key', value: JSON.stringify(key), allowed: expect.stringContaining('curated/dt=YYYY-MM-DD/hour=HH/<name>.parquet') }],
+      problems: [
+        { field: 'Records[0].s3.object.key', value: JSON.stringify(key), allowed: expect.stringContaining('curated/dt=YYYY-MM-DD/hour=HH/<name>.parquet') },
+      ],
     });
   });
 
   it('reports every problem of a record, not just the first', () => {
-    const parsed = parseS3Notification(notification([{ key: 'curated/dt=2024-03-20/hour=10/x.parquet', bucket: 'other', size: -1, eTag: 'zz', eventName: 'ObjectRemoved:Delete' }]), LAKE);
+    const parsed = parseS3Notification(
+      notification([{ key: 'curated/dt=2024-03-20/hour=10/x.parquet', bucket: 'other', size: -1, eTag: 'zz', eventName: 'ObjectRemoved:Delete' }]),
+      LAKE,
+    );
     expect(parsed.kind).toBe('invalid');
     const fields = parsed.kind === 'invalid' ? parsed.problems.map((p) => p.field) : [];
     expect(fields).toEqual(['Records[0].eventName', 'Records[0].s3.bucket.name', 'Records[0].s3.object.eTag', 'Records[0].s3.object.size']);
   });
 
   it('refuses a whole message when one of its records is bad, so nothing of it is half-loaded', () => {
-    const parsed = parseS3Notification(notification([{ key: 'curated/dt=2024-03-20/hour=10/ok.parquet' }, { key: 'curated/dt=2024-03-20/hour=10/bad.parquet', size: 0 }]), LAKE);
+    const parsed = parseS3Notification(
+      notification([{ key: 'curated/dt=2024-03-20/hour=10/ok.parquet' }, { key: 'curated/dt=2024-03-20/hour=10/bad.parquet', size: 0 }]),
+      LAKE,
+    );
     expect(parsed).toMatchObject({ kind: 'invalid', problems: [{ field: 'Records[1].s3.object.size' }] });
   });
 
@@ -72,7 +83,10 @@ describe('S3 notification parsing', () => {
   });
 
   it('refuses a key that is not valid URL encoding', () => {
-    expect(parseS3Notification(notification([{ key: 'curated/%E0%A4%A' }]), LAKE)).toMatchObject({ kind: 'invalid', problems: [{ field: 'Records[0].s3.object.key', allowed: 'a URL-encoded object key' }] });
+    expect(parseS3Notification(notification([{ key: 'curated/%E0%A4%A' }]), LAKE)).toMatchObject({
+      kind: 'invalid',
+      problems: [{ field: 'Records[0].s3.object.key', allowed: 'a URL-encoded object key' }],
+    });
   });
 
   it('maps keys to tables from the contract prefixes', () => {

@@ -41,7 +41,11 @@ function dataApiLoadsOnce(): void {
     .on(DescribeStatementCommand, { Id: 'check-1' })
     .resolves({ Id: 'check-1', Status: 'FINISHED', ResultRows: 0 })
     .on(DescribeStatementCommand, { Id: 'load-1' })
-    .resolves({ Id: 'load-1', Status: 'FINISHED', SubStatements: [0, 0, 0, 0, 42, 1].map((rows, i) => ({ Id: `load-1:${i + 1}`, Status: 'FINISHED', ResultRows: rows })) });
+    .resolves({
+      Id: 'load-1',
+      Status: 'FINISHED',
+      SubStatements: [0, 0, 0, 0, 42, 1].map((rows, i) => ({ Id: `load-1:${i + 1}`, Status: 'FINISHED', ResultRows: rows })),
+    });
 }
 
 beforeEach(() => {
@@ -103,15 +107,31 @@ describe('warehouse loader handler', () => {
       .on(DescribeStatementCommand, { Id: 'check' })
       .resolves({ Id: 'check', Status: 'FINISHED', ResultRows: 0 })
       .on(DescribeStatementCommand, { Id: 'load-f' })
-      .resolves({ Id: 'load-f', Status: 'FAILED', SubStatements: [{ Id: 'load-f:1', Status: 'FINISHED' }, { Id: 'load-f:2', Status: 'FAILED', Error: 'ERROR: S3ServiceException: Access Denied' }] });
+      .resolves({
+        Id: 'load-f',
+        Status: 'FAILED',
+        SubStatements: [
+          { Id: 'load-f:1', Status: 'FINISHED' },
+          { Id: 'load-f:2', Status: 'FAILED', Error: 'ERROR: S3ServiceException: Access Denied' },
+        ],
+      });
     s3.on(PutObjectCommand).resolves({});
     const testEvent = JSON.stringify({ Event: 's3:TestEvent' });
 
     const response = await handler(sqsEvent(testEvent, objectCreated), context);
 
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm2' }] });
-    const failure = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((l) => l.level === 'ERROR');
-    expect(failure).toMatchObject({ message: 'load failed; the message will be redelivered', messageId: 'm2', objectKey: KEY, statementId: 'load-f', failedStatement: 1 });
+    const failure = lines
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l))
+      .find((l) => l.level === 'ERROR');
+    expect(failure).toMatchObject({
+      message: 'load failed; the message will be redelivered',
+      messageId: 'm2',
+      objectKey: KEY,
+      statementId: 'load-f',
+      failedStatement: 1,
+    });
     expect(failure.error).toContain('Access Denied');
   });
 

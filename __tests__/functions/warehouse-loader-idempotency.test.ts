@@ -80,7 +80,9 @@ describe('warehouse loader on PostgreSQL', () => {
   });
 
   it('applies the schema twice without error and creates the three tables', async () => {
-    const tables = await warehouse.db.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'clickstream' ORDER BY table_name`);
+    const tables = await warehouse.db.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'clickstream' ORDER BY table_name`,
+    );
     expect(tables.rows.map((r) => r.table_name)).toEqual(['events', 'load_audit', 'predictions']);
   });
 
@@ -92,7 +94,13 @@ describe('warehouse loader on PostgreSQL', () => {
     expect((await warehouse.rows(EVENTS, 'event_id')).map((r) => r.event_id)).toEqual(['e1', 'e2', 'e3']);
     const audit = await warehouse.rows(AUDIT, 'object_key');
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ object_key: object.key, etag: object.etag, target_table: 'clickstream.events', rows_loaded: 3, object_bytes: object.bytes });
+    expect(audit[0]).toMatchObject({
+      object_key: object.key,
+      etag: object.etag,
+      target_table: 'clickstream.events',
+      rows_loaded: 3,
+      object_bytes: object.bytes,
+    });
   });
 
   it('keeps column values intact through Parquet and COPY', async () => {
@@ -119,7 +127,10 @@ describe('warehouse loader on PostgreSQL', () => {
   it('stays exactly-once when two deliveries of one object pass the look-up concurrently', async () => {
     const object = await putObject(s3, 'curated', 'part-a', [event('e1'), event('e2')]);
 
-    const outcomes = await Promise.all([loadObject(object, { runner: warehouse, manifests: s3, objects: s3, settings: SETTINGS }, FAR_FUTURE), loadObject(object, { runner: warehouse, manifests: s3, objects: s3, settings: SETTINGS }, FAR_FUTURE)]);
+    const outcomes = await Promise.all([
+      loadObject(object, { runner: warehouse, manifests: s3, objects: s3, settings: SETTINGS }, FAR_FUTURE),
+      loadObject(object, { runner: warehouse, manifests: s3, objects: s3, settings: SETTINGS }, FAR_FUTURE),
+    ]);
 
     // Both transactions ran (both look-ups saw nothing); the second one merged nothing.
     expect(warehouse.calls.filter((c) => c.kind === 'batch')).toHaveLength(2);
@@ -144,7 +155,10 @@ describe('warehouse loader on PostgreSQL', () => {
   });
 
   it('keeps the latest copy when one object holds an event twice', async () => {
-    const object = await putObject(s3, 'curated', 'part-a', [event('e1', '2024-03-20T10:05:00Z', { city: 'old' }), event('e1', '2024-03-20T10:07:00Z', { city: 'new' })]);
+    const object = await putObject(s3, 'curated', 'part-a', [
+      event('e1', '2024-03-20T10:05:00Z', { city: 'old' }),
+      event('e1', '2024-03-20T10:07:00Z', { city: 'new' }),
+    ]);
     const outcome = await loadObject(object, { runner: warehouse, manifests: s3, objects: s3, settings: SETTINGS }, FAR_FUTURE);
     expect(outcome).toMatchObject({ status: 'loaded', rows: 1 });
     expect((await warehouse.rows(EVENTS, 'event_id')).map((r) => r.city)).toEqual(['new']);
@@ -162,7 +176,8 @@ describe('warehouse loader on PostgreSQL', () => {
   });
 
   it('loads predictions into their own table, merged on event_id', async () => {
-    const prediction = (eventId: string, score: number) => row('predictions', { event_id: eventId, user_id: 'u1', score, predicted_at: new Date('2024-03-20T10:00:01Z') });
+    const prediction = (eventId: string, score: number) =>
+      row('predictions', { event_id: eventId, user_id: 'u1', score, predicted_at: new Date('2024-03-20T10:00:01Z') });
     const object = await putObject(s3, 'predictions', 'pred-a', [prediction('e1', 0.1), prediction('e2', 0.9)]);
     await loadObject(object, { runner: warehouse, manifests: s3, objects: s3, settings: SETTINGS }, FAR_FUTURE);
     await loadObject(object, { runner: warehouse, manifests: s3, objects: s3, settings: SETTINGS }, FAR_FUTURE);
@@ -177,7 +192,9 @@ describe('warehouse loader on PostgreSQL', () => {
     const object = await putObject(s3, 'curated', 'part-a', [event('e1'), event('e2')]);
     warehouse.failNextBatch = { statementIndex: 5, message: 'ERROR: 1023 Serializable isolation violation on table events' };
 
-    await expect(loadObject(object, { runner: warehouse, manifests: s3, objects: s3, settings: SETTINGS }, FAR_FUTURE)).rejects.toThrow(/at statement 6: .*Serializable isolation violation/);
+    await expect(loadObject(object, { runner: warehouse, manifests: s3, objects: s3, settings: SETTINGS }, FAR_FUTURE)).rejects.toThrow(
+      /at statement 6: .*Serializable isolation violation/,
+    );
     expect(await warehouse.count(EVENTS)).toBe(0);
     expect(await warehouse.count(AUDIT)).toBe(0);
 
@@ -196,7 +213,12 @@ describe('warehouse loader on PostgreSQL', () => {
   it('processes an SQS batch: duplicates are no-ops, only the bad message is reported failed', async () => {
     const object = await putObject(s3, 'curated', 'part-a', [event('e1'), event('e2')]);
     const notification = JSON.stringify({
-      Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: LAKE }, object: { key: object.key.replace(/=/g, '%3D'), size: object.bytes, eTag: object.etag } } }],
+      Records: [
+        {
+          eventName: 'ObjectCreated:Put',
+          s3: { bucket: { name: LAKE }, object: { key: object.key.replace(/=/g, '%3D'), size: object.bytes, eTag: object.etag } },
+        },
+      ],
     });
     const logs: string[] = [];
     const logger = { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(m), error: (m: string) => logs.push(m) };
@@ -230,7 +252,9 @@ describe('warehouse loader on PostgreSQL', () => {
   it('writes the manifest with the size S3 holds, not the size the notification carried', async () => {
     const object = await putObject(s3, 'curated', 'part-a', [event('e1'), event('e2')]);
     // COPY refuses a manifest whose content_length differs from the object (checked by the stand-in, as by Redshift).
-    await expect(loadObject({ ...object, bytes: object.bytes + 1 }, { runner: warehouse, manifests: s3, objects: s3, settings: SETTINGS }, FAR_FUTURE)).resolves.toMatchObject({ status: 'loaded', rows: 2 });
+    await expect(
+      loadObject({ ...object, bytes: object.bytes + 1 }, { runner: warehouse, manifests: s3, objects: s3, settings: SETTINGS }, FAR_FUTURE),
+    ).resolves.toMatchObject({ status: 'loaded', rows: 2 });
   });
 
   it('acknowledges a notification of an object that no longer exists, without a COPY', async () => {
@@ -244,12 +268,21 @@ describe('warehouse loader on PostgreSQL', () => {
   it('counts superseded notifications in an SQS batch and reports none of them failed', async () => {
     const first = await putObject(s3, 'curated', 'part-a', [event('e1'), event('e2')]);
     const rewritten = await putObject(s3, 'curated', 'part-a', [event('e1')]);
-    const notify = (o: LakeObject) => JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: LAKE }, object: { key: o.key.replace(/=/g, '%3D'), size: o.bytes, eTag: o.etag } } }] });
+    const notify = (o: LakeObject) =>
+      JSON.stringify({
+        Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: LAKE }, object: { key: o.key.replace(/=/g, '%3D'), size: o.bytes, eTag: o.etag } } }],
+      });
     const counts: Record<string, number> = {};
     const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
     const metrics = { count: (name: string, value: number) => (counts[name] = (counts[name] ?? 0) + value), milliseconds: () => undefined };
     const response = await processBatch([message('m1', notify(first)), message('m2', notify(rewritten))], FAR_FUTURE, {
-      runner: warehouse, manifests: s3, objects: s3, settings: SETTINGS, logger: quiet, metrics, now: Date.now,
+      runner: warehouse,
+      manifests: s3,
+      objects: s3,
+      settings: SETTINGS,
+      logger: quiet,
+      metrics,
+      now: Date.now,
     });
     expect(response.batchItemFailures).toEqual([]);
     expect(counts).toMatchObject({ NotificationsSuperseded: 1, ObjectsLoaded: 1, RowsLoaded: 1 });

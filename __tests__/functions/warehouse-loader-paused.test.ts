@@ -16,18 +16,36 @@ const SETTINGS = { lakeBucket: LAKE, manifestBucket: 'daml-analytics-loader-mani
 const CLUSTER = 'daml-analytics-warehouse-use1';
 const FAR_FUTURE = Date.now() + 3_600_000;
 
-const paused = () => new ValidationException({ message: `Cluster ${CLUSTER} is paused. Resume the cluster and try again.`, $metadata: { httpStatusCode: 400 } });
+const paused = () =>
+  new ValidationException({ message: `Cluster ${CLUSTER} is paused. Resume the cluster and try again.`, $metadata: { httpStatusCode: 400 } });
 const resuming = () => new ValidationException({ message: `Cluster ${CLUSTER} is resuming and is not available yet`, $metadata: { httpStatusCode: 400 } });
-const noConnection = () => new DatabaseConnectionException({ message: 'Connection to the database failed', Message: 'Connection to the database failed', $metadata: { httpStatusCode: 500 } });
+const noConnection = () =>
+  new DatabaseConnectionException({
+    message: 'Connection to the database failed',
+    Message: 'Connection to the database failed',
+    $metadata: { httpStatusCode: 500 },
+  });
 
 function record(i: number): SQSRecord {
   const key = `curated/dt=2024-03-20/hour=10/part-${String(i).padStart(4, '0')}.parquet`;
-  const body = JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: LAKE }, object: { key: key.replace(/=/g, '%3D'), size: 4096, eTag: String(i).padStart(32, "0") } } }] });
+  const body = JSON.stringify({
+    Records: [
+      {
+        eventName: 'ObjectCreated:Put',
+        s3: { bucket: { name: LAKE }, object: { key: key.replace(/=/g, '%3D'), size: 4096, eTag: String(i).padStart(32, '0') } },
+      },
+    ],
+  });
   return { messageId: `m${i}`, body, attributes: { ApproximateReceiveCount: '3' } } as unknown as SQSRecord;
 }
 
 const finished = (id: string, rows: number[]): DescribeStatementCommandOutput =>
-  ({ Id: id, Status: 'FINISHED', ResultRows: 0, SubStatements: rows.map((r, i) => ({ Id: `${id}:${i + 1}`, Status: 'FINISHED', ResultRows: r })) }) as DescribeStatementCommandOutput;
+  ({
+    Id: id,
+    Status: 'FINISHED',
+    ResultRows: 0,
+    SubStatements: rows.map((r, i) => ({ Id: `${id}:${i + 1}`, Status: 'FINISHED', ResultRows: r })),
+  }) as DescribeStatementCommandOutput;
 
 /** A warehouse that loads every object (42 rows) until `down` says it is paused, then throws `error`. */
 function warehouse(down: () => boolean, error: () => Error) {
@@ -50,7 +68,10 @@ function warehouse(down: () => boolean, error: () => Error) {
 function deps(runner: StatementRunner) {
   const counts: Record<string, number> = {};
   const logged: { level: string; message: string; extra: Record<string, unknown> }[] = [];
-  const log = (level: string) => (message: string, extra: Record<string, unknown> = {}) => void logged.push({ level, message, extra });
+  const log =
+    (level: string) =>
+    (message: string, extra: Record<string, unknown> = {}) =>
+      void logged.push({ level, message, extra });
   const logger: BatchLogger = { info: log('info'), warn: log('warn'), error: log('error') };
   const manifests: string[] = [];
   return {
@@ -89,7 +110,11 @@ describe('isWarehouseUnavailable', () => {
       throw paused();
     });
     const sleeps: number[] = [];
-    const api = new DataApi(client, { clusterIdentifier: CLUSTER, database: 'analytics', dbUser: 'warehouse_loader' }, { sleep: async (ms) => void sleeps.push(ms) });
+    const api = new DataApi(
+      client,
+      { clusterIdentifier: CLUSTER, database: 'analytics', dbUser: 'warehouse_loader' },
+      { sleep: async (ms) => void sleeps.push(ms) },
+    );
     await expect(api.execute('SELECT 1', [], FAR_FUTURE, 'check')).rejects.toThrow('is paused');
     expect(send).toHaveBeenCalledTimes(1);
     expect(sleeps).toEqual([]);

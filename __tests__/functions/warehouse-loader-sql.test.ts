@@ -71,7 +71,10 @@ describe('schema statements', () => {
   it('generates the events table from the event contract, in contract order, with DISTKEY(user_id) and the event time sort key', () => {
     const sql = byName['table-events']!;
     const expected = redshiftColumns('curated').map((c) => `"${c.name}" ${c.type}${c.nullable ? '' : ' NOT NULL'}`);
-    const declared = sql.split('\n').slice(1, -1).map((line) => line.trim().replace(/,$/, ''));
+    const declared = sql
+      .split('\n')
+      .slice(1, -1)
+      .map((line) => line.trim().replace(/,$/, ''));
     expect(declared).toEqual([...expected, 'PRIMARY KEY ("event_id")']);
     expect(sql).toMatch(/DISTSTYLE KEY DISTKEY \("user_id"\) COMPOUND SORTKEY \("event_time"\)$/);
   });
@@ -100,10 +103,19 @@ describe('load batch', () => {
   const batch = loadBatch(REQUEST);
 
   it('copies through the manifest into a staging table, merges on event_id and writes the audit row, in that order', () => {
-    expect(batch.sqls.map((s) => s.split(' ').slice(0, 2).join(' '))).toEqual(['CREATE TEMP', 'COPY "stage_events"', 'DELETE FROM', 'DELETE FROM', 'INSERT INTO', 'INSERT INTO']);
+    expect(batch.sqls.map((s) => s.split(' ').slice(0, 2).join(' '))).toEqual([
+      'CREATE TEMP',
+      'COPY "stage_events"',
+      'DELETE FROM',
+      'DELETE FROM',
+      'INSERT INTO',
+      'INSERT INTO',
+    ]);
     expect(batch.sqls[1]).toBe(`COPY "stage_events" FROM 's3://${REQUEST.manifestBucket}/${REQUEST.manifestKey}' IAM_ROLE default FORMAT AS PARQUET MANIFEST`);
     expect(batch.sqls[3]).toBe('DELETE FROM "clickstream"."events" USING "stage_events" WHERE "clickstream"."events"."event_id" = "stage_events"."event_id"');
-    expect(batch.sqls[LOAD_BATCH_INSERT_INDEX]).toMatch(/^INSERT INTO "clickstream"."events" .* ROW_NUMBER\(\) OVER \(PARTITION BY "event_id" ORDER BY "processed_at" DESC\)/);
+    expect(batch.sqls[LOAD_BATCH_INSERT_INDEX]).toMatch(
+      /^INSERT INTO "clickstream"."events" .* ROW_NUMBER\(\) OVER \(PARTITION BY "event_id" ORDER BY "processed_at" DESC\)/,
+    );
     expect(batch.sqls[5]).toMatch(/^INSERT INTO "clickstream"."load_audit" .* WHERE NOT EXISTS \(SELECT 1 FROM "clickstream"."load_audit" WHERE/);
   });
 
@@ -139,13 +151,18 @@ describe('load batch', () => {
 
   it('never lets an object key, however hostile, into the SQL text', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 200 }), fc.stringMatching(/^[0-9a-f]{32}$/), fc.integer({ min: 1, max: 2 ** 40 }), (name, etag, bytes) => {
-        const objectKey = `curated/dt=2024-03-20/hour=10/${name}.parquet`;
-        const { sqls, parameters } = loadBatch({ ...REQUEST, objectKey, etag, objectBytes: bytes });
-        // The only quote characters are those around the manifest URI literal.
-        expect(sqls.join('\n').split("'").length - 1).toBe(2);
-        expect(parameters.find((p) => p.name === 'object_key')?.value).toBe(objectKey);
-      }),
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 200 }),
+        fc.stringMatching(/^[0-9a-f]{32}$/),
+        fc.integer({ min: 1, max: 2 ** 40 }),
+        (name, etag, bytes) => {
+          const objectKey = `curated/dt=2024-03-20/hour=10/${name}.parquet`;
+          const { sqls, parameters } = loadBatch({ ...REQUEST, objectKey, etag, objectBytes: bytes });
+          // The only quote characters are those around the manifest URI literal.
+          expect(sqls.join('\n').split("'").length - 1).toBe(2);
+          expect(parameters.find((p) => p.name === 'object_key')?.value).toBe(objectKey);
+        },
+      ),
     );
   });
 });

@@ -3,26 +3,42 @@ import { run, USAGE } from '../../scripts/warehouse-sql';
 
 const LOAD = [
   'load',
-  '--key', 'curated/dt=2024-03-20/hour=10/part-1.parquet',
-  '--etag', '"9B2CF535F27731C974343645A3985328"',
-  '--bytes', '4096',
-  '--lake-bucket', 'lake-bucket',
-  '--manifest-bucket', 'manifest-bucket',
-  '--cluster', 'daml-warehouse-usw2',
-  '--database', 'analytics',
-  '--secret-arn', 'arn:aws:secretsmanager:us-west-2:123456789012:secret:x',
+  '--key',
+  'curated/dt=2024-03-20/hour=10/part-1.parquet',
+  '--etag',
+  '"9B2CF535F27731C974343645A3985328"',
+  '--bytes',
+  '4096',
+  '--lake-bucket',
+  'lake-bucket',
+  '--manifest-bucket',
+  'manifest-bucket',
+  '--cluster',
+  'daml-warehouse-usw2',
+  '--database',
+  'analytics',
+  '--secret-arn',
+  'arn:aws:secretsmanager:us-west-2:123456789012:secret:x',
 ];
 
 describe('warehouse-sql CLI', () => {
   it('prints the deploy-time DDL', () => {
-    expect(run(['ddl'])).toBe(schemaStatements().map((s) => `${s.sql};`).join('\n\n'));
+    expect(run(['ddl'])).toBe(
+      schemaStatements()
+        .map((s) => `${s.sql};`)
+        .join('\n\n'),
+    );
   });
 
   it('prints the manifest and the batch the loader would run for one object', () => {
     const out = JSON.parse(run(LOAD));
     expect(out.manifest.bucket).toBe('manifest-bucket');
     expect(out.manifest.key).toMatch(/^events\/[0-9a-f]{64}\.manifest$/);
-    expect(JSON.parse(out.manifest.body).entries[0]).toEqual({ url: 's3://lake-bucket/curated/dt=2024-03-20/hour=10/part-1.parquet', mandatory: true, meta: { content_length: 4096 } });
+    expect(JSON.parse(out.manifest.body).entries[0]).toEqual({
+      url: 's3://lake-bucket/curated/dt=2024-03-20/hour=10/part-1.parquet',
+      mandatory: true,
+      meta: { content_length: 4096 },
+    });
     const expected = loadBatch({
       table: 'curated',
       objectKey: 'curated/dt=2024-03-20/hour=10/part-1.parquet',
@@ -31,7 +47,13 @@ describe('warehouse-sql CLI', () => {
       manifestBucket: 'manifest-bucket',
       manifestKey: out.manifest.key,
     });
-    expect(out.batchExecuteStatement).toEqual({ ClusterIdentifier: 'daml-warehouse-usw2', Database: 'analytics', SecretArn: 'arn:aws:secretsmanager:us-west-2:123456789012:secret:x', Sqls: expected.sqls, Parameters: expected.parameters });
+    expect(out.batchExecuteStatement).toEqual({
+      ClusterIdentifier: 'daml-warehouse-usw2',
+      Database: 'analytics',
+      SecretArn: 'arn:aws:secretsmanager:us-west-2:123456789012:secret:x',
+      Sqls: expected.sqls,
+      Parameters: expected.parameters,
+    });
   });
 
   it.each([

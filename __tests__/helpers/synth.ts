@@ -36,7 +36,10 @@ export function synthPlatform(file: unknown = {}, env: Record<string, string> = 
   const app = Testing.app();
   const stacks = buildApp(app, config);
   const synthesized = Object.fromEntries(stacks.map((stack) => [stack.context.role, Testing.synth(stack, false)])) as Record<StackRole, string>;
-  const byRole = Object.fromEntries(Object.entries(synthesized).map(([role, text]) => [role, JSON.parse(text) as TerraformJson])) as Record<StackRole, TerraformJson>;
+  const byRole = Object.fromEntries(Object.entries(synthesized).map(([role, text]) => [role, JSON.parse(text) as TerraformJson])) as Record<
+    StackRole,
+    TerraformJson
+  >;
   const pair = { config, stacks: byRole, synthesized };
   cache.set(key, pair);
   return pair;

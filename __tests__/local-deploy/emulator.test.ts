@@ -46,7 +46,10 @@ function statementsOf(policy: string): any[] {
   return JSON.parse(policy).Statement;
 }
 
-const mentionsSecureTransport = (statement: any): boolean => JSON.stringify(statement.Condition ?? {}).toLowerCase().includes('aws:securetransport');
+const mentionsSecureTransport = (statement: any): boolean =>
+  JSON.stringify(statement.Condition ?? {})
+    .toLowerCase()
+    .includes('aws:securetransport');
 
 const configurations: Record<string, unknown> = {
   defaults: {},
@@ -62,87 +65,90 @@ const configurations: Record<string, unknown> = {
 const local = synthLocal({});
 const aws = synthPlatform().stacks;
 
-describe.each(Object.entries(configurations).flatMap(([name, file]) => ROLES.map((role) => [name, role, file] as const)))('%s, %s stack synthesized for the local emulator', (_name, role, file) => {
-  const { json, report } = synthLocal(file)[role];
-  const forAws = synthPlatform(file).stacks[role];
+describe.each(Object.entries(configurations).flatMap(([name, file]) => ROLES.map((role) => [name, role, file] as const)))(
+  '%s, %s stack synthesized for the local emulator',
+  (_name, role, file) => {
+    const { json, report } = synthLocal(file)[role];
+    const forAws = synthPlatform(file).stacks[role];
 
-  test('the reference checker finds every reference of the stack as synthesized for AWS', () => {
-    // Sanity check of the checker used below: on the real stack, everything it finds exists.
-    const known = addresses(forAws);
-    const referenced = referencedAddresses(forAws);
-    expect(referenced.size).toBeGreaterThan(50);
-    expect([...referenced].filter((address) => !known.has(address))).toEqual([]);
-  });
+    test('the reference checker finds every reference of the stack as synthesized for AWS', () => {
+      // Sanity check of the checker used below: on the real stack, everything it finds exists.
+      const known = addresses(forAws);
+      const referenced = referencedAddresses(forAws);
+      expect(referenced.size).toBeGreaterThan(50);
+      expect([...referenced].filter((address) => !known.has(address))).toEqual([]);
+    });
 
-  test('still valid Terraform: every reference and depends_on names a resource or data source that is there', () => {
-    const known = addresses(json);
-    expect([...referencedAddresses(json)].filter((address) => !known.has(address))).toEqual([]);
-  });
+    test('still valid Terraform: every reference and depends_on names a resource or data source that is there', () => {
+      const known = addresses(json);
+      expect([...referencedAddresses(json)].filter((address) => !known.has(address))).toEqual([]);
+    });
 
-  test('kept plus excluded is exactly the stack as synthesized for AWS', () => {
-    const kept = [...addresses(json)].filter((address) => !address.startsWith('data.'));
-    const excluded = report.excluded.map((entry) => entry.address).filter((address) => !address.startsWith('data.') && !address.startsWith('output.'));
-    expect(kept.filter((address) => excluded.includes(address))).toEqual([]);
-    const forAwsResources = [...addresses(forAws)].filter((address) => !address.startsWith('data.'));
-    expect([...kept, ...excluded].sort()).toEqual(forAwsResources.sort());
-  });
+    test('kept plus excluded is exactly the stack as synthesized for AWS', () => {
+      const kept = [...addresses(json)].filter((address) => !address.startsWith('data.'));
+      const excluded = report.excluded.map((entry) => entry.address).filter((address) => !address.startsWith('data.') && !address.startsWith('output.'));
+      expect(kept.filter((address) => excluded.includes(address))).toEqual([]);
+      const forAwsResources = [...addresses(forAws)].filter((address) => !address.startsWith('data.'));
+      expect([...kept, ...excluded].sort()).toEqual(forAwsResources.sort());
+    });
 
-  test('no resource of a type moto cannot create is left, and each excluded one says why', () => {
-    for (const gap of EMULATOR_GAPS) expect(json.resource[gap.resourceType]).toBeUndefined();
-    for (const entry of report.excluded) {
-      expect(entry.reason).toMatch(/^(moto does not implement .+: .+|references \S+, which is excluded)$/);
-      const dependency = /^references (\S+),/.exec(entry.reason)?.[1];
-      if (dependency) expect(report.excluded.map((e) => e.address)).toContain(dependency);
-    }
-    const gapTypesInStack = EMULATOR_GAPS.map((gap) => gap.resourceType).filter((type) => forAws.resource[type]);
-    expect(gapTypesInStack.length).toBeGreaterThan(0);
-    for (const type of gapTypesInStack) {
-      expect(report.excluded.filter((entry) => entry.address.startsWith(`${type}.`))).toHaveLength(Object.keys(forAws.resource[type]).length);
-    }
-  });
-
-  test('bucket policies lose only their aws:SecureTransport statements', () => {
-    const policies = Object.entries(json.resource.aws_s3_bucket_policy ?? {});
-    expect(policies.length).toBeGreaterThan(2);
-    for (const [id, config] of policies) {
-      const original = statementsOf(forAws.resource.aws_s3_bucket_policy[id].policy);
-      expect(original.some(mentionsSecureTransport)).toBe(true);
-      expect(statementsOf(config.policy)).toEqual(original.filter((statement) => !mentionsSecureTransport(statement)));
-    }
-  });
-
-  test('settings moto does not read back are still sent, and only left out of the comparison', () => {
-    let checked = 0;
-    for (const gap of EMULATOR_READBACK_GAPS) {
-      for (const [id, config] of Object.entries(json.resource[gap.resourceType] ?? {})) {
-        expect(config.lifecycle?.ignore_changes).toEqual(expect.arrayContaining([...gap.attributes]));
-        const { lifecycle: _local, ...rest } = config;
-        const { lifecycle: _aws, ...original } = forAws.resource[gap.resourceType][id];
-        expect(rest).toEqual(original);
-        checked += 1;
+    test('no resource of a type moto cannot create is left, and each excluded one says why', () => {
+      for (const gap of EMULATOR_GAPS) expect(json.resource[gap.resourceType]).toBeUndefined();
+      for (const entry of report.excluded) {
+        expect(entry.reason).toMatch(/^(moto does not implement .+: .+|references \S+, which is excluded)$/);
+        const dependency = /^references (\S+),/.exec(entry.reason)?.[1];
+        if (dependency) expect(report.excluded.map((e) => e.address)).toContain(dependency);
       }
-    }
-    expect(checked).toBe(report.notReadBack.length);
-    expect(checked).toBeGreaterThan(10);
-  });
+      const gapTypesInStack = EMULATOR_GAPS.map((gap) => gap.resourceType).filter((type) => forAws.resource[type]);
+      expect(gapTypesInStack.length).toBeGreaterThan(0);
+      for (const type of gapTypesInStack) {
+        expect(report.excluded.filter((entry) => entry.address.startsWith(`${type}.`))).toHaveLength(Object.keys(forAws.resource[type]).length);
+      }
+    });
 
-  test('the provider points every service the stack uses at the emulator, and nothing else leaves the machine', () => {
-    for (const provider of json.provider!.aws) {
-      expect(provider).toMatchObject({
-        access_key: 'testing',
-        skip_credentials_validation: true,
-        skip_requesting_account_id: false,
-        s3_use_path_style: true,
-        http_proxy: ENDPOINT,
-        https_proxy: ENDPOINT,
-      });
-      const endpoints = provider.endpoints[0] as Record<string, string>;
-      const types = [...Object.keys(json.resource), ...Object.keys(json.data ?? {})];
-      const unserved = types.filter((type) => type !== 'aws_sagemaker_prebuilt_ecr_image' && endpoints[endpointOfType(type) ?? ''] !== ENDPOINT);
-      expect(unserved).toEqual([]);
-    }
-  });
-});
+    test('bucket policies lose only their aws:SecureTransport statements', () => {
+      const policies = Object.entries(json.resource.aws_s3_bucket_policy ?? {});
+      expect(policies.length).toBeGreaterThan(2);
+      for (const [id, config] of policies) {
+        const original = statementsOf(forAws.resource.aws_s3_bucket_policy[id].policy);
+        expect(original.some(mentionsSecureTransport)).toBe(true);
+        expect(statementsOf(config.policy)).toEqual(original.filter((statement) => !mentionsSecureTransport(statement)));
+      }
+    });
+
+    test('settings moto does not read back are still sent, and only left out of the comparison', () => {
+      let checked = 0;
+      for (const gap of EMULATOR_READBACK_GAPS) {
+        for (const [id, config] of Object.entries(json.resource[gap.resourceType] ?? {})) {
+          expect(config.lifecycle?.ignore_changes).toEqual(expect.arrayContaining([...gap.attributes]));
+          const { lifecycle: _local, ...rest } = config;
+          const { lifecycle: _aws, ...original } = forAws.resource[gap.resourceType][id];
+          expect(rest).toEqual(original);
+          checked += 1;
+        }
+      }
+      expect(checked).toBe(report.notReadBack.length);
+      expect(checked).toBeGreaterThan(10);
+    });
+
+    test('the provider points every service the stack uses at the emulator, and nothing else leaves the machine', () => {
+      for (const provider of json.provider!.aws) {
+        expect(provider).toMatchObject({
+          access_key: 'testing',
+          skip_credentials_validation: true,
+          skip_requesting_account_id: false,
+          s3_use_path_style: true,
+          http_proxy: ENDPOINT,
+          https_proxy: ENDPOINT,
+        });
+        const endpoints = provider.endpoints[0] as Record<string, string>;
+        const types = [...Object.keys(json.resource), ...Object.keys(json.data ?? {})];
+        const unserved = types.filter((type) => type !== 'aws_sagemaker_prebuilt_ecr_image' && endpoints[endpointOfType(type) ?? ''] !== ENDPOINT);
+        expect(unserved).toEqual([]);
+      }
+    });
+  },
+);
 
 test('the stack as synthesized for AWS is untouched: no emulator settings, every resource type present', () => {
   for (const role of ROLES) {
@@ -166,7 +172,9 @@ test('primary: the Redshift alarms and the dashboard watch the excluded cluster 
   const [clusterId, cluster] = Object.entries(aws.primary.resource.aws_redshift_cluster)[0];
   const identifier = cluster.cluster_identifier as string;
   const watching = report.adapted.filter((entry) => entry.reason.startsWith(`names aws_redshift_cluster.${clusterId} `));
-  expect(watching.map((entry) => entry.address.split('.')[0]).sort()).toEqual(expect.arrayContaining(['aws_cloudwatch_dashboard', 'aws_cloudwatch_metric_alarm']));
+  expect(watching.map((entry) => entry.address.split('.')[0]).sort()).toEqual(
+    expect.arrayContaining(['aws_cloudwatch_dashboard', 'aws_cloudwatch_metric_alarm']),
+  );
   for (const entry of watching) {
     const [type, id] = entry.address.split('.');
     const text = JSON.stringify(json.resource[type][id]);

@@ -26,9 +26,12 @@ describe('localEndpointFrom', () => {
 
   test('property: no URL of a host other than the loopback interface is accepted', () => {
     const notLoopback = fc.webUrl().filter((url) => !/^https?:\/\/(127\.|localhost[:/]|localhost$)/.test(url));
-    fc.assert(fc.property(notLoopback, (url) => {
-      expect(() => localEndpointFrom({ LOCAL_AWS_ENDPOINT: url })).toThrow(ConfigValidationError);
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(notLoopback, (url) => {
+        expect(() => localEndpointFrom({ LOCAL_AWS_ENDPOINT: url })).toThrow(ConfigValidationError);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 

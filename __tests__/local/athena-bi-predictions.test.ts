@@ -28,8 +28,22 @@ interface Session {
 }
 
 function curatedRow(session: number, i: number, eventType: EventType): CuratedRow {
-  const event = { event_id: `e${session}-${i}`, timestamp: '2024-03-20T12:00:00Z', user_id: `u${session}`, event_type: eventType, data: { page_url: '/', session_id: `s${session}`, device_type: 'mobile', location: { country: 'US' } } };
-  const classified = classify({ shardId: 'shardId-000000000001', sequenceNumber: sequenceNumber(session * 100 + i), data: Buffer.from(JSON.stringify(event)).toString('base64'), arrivalMs: BASE }, BASE + 60_000);
+  const event = {
+    event_id: `e${session}-${i}`,
+    timestamp: '2024-03-20T12:00:00Z',
+    user_id: `u${session}`,
+    event_type: eventType,
+    data: { page_url: '/', session_id: `s${session}`, device_type: 'mobile', location: { country: 'US' } },
+  };
+  const classified = classify(
+    {
+      shardId: 'shardId-000000000001',
+      sequenceNumber: sequenceNumber(session * 100 + i),
+      data: Buffer.from(JSON.stringify(event)).toString('base64'),
+      arrivalMs: BASE,
+    },
+    BASE + 60_000,
+  );
   if (classified.table !== 'curated') throw new Error(`test event ${event.event_id} is invalid`);
   return classified.row;
 }
@@ -62,7 +76,11 @@ async function withLake<T>(sessions: readonly Session[], fn: (athena: AthenaStan
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'daml-bi-'));
   try {
     write(dir, 'curated', sessions.flatMap((s) => s.events.map((type, i) => curatedRow(s.session, i, type))) as unknown as Record<string, unknown>[]);
-    write(dir, 'predictions', sessions.flatMap((s) => Array.from({ length: s.predictions }, (_, i) => predictionRow(s.session, i))) as unknown as Record<string, unknown>[]);
+    write(
+      dir,
+      'predictions',
+      sessions.flatMap((s) => Array.from({ length: s.predictions }, (_, i) => predictionRow(s.session, i))) as unknown as Record<string, unknown>[],
+    );
     const athena = await AthenaStandin.open(dir, DATABASE, ['curated', 'predictions']);
     try {
       return await fn(athena);
@@ -88,7 +106,9 @@ describe('the lake predictions data set (biPredictionsQuery)', () => {
         await withLake(sessions, async (athena) => {
           const rows = await athena.query(`SELECT * FROM (${query.sql}) ORDER BY event_id`);
           const expected = sessions
-            .flatMap((s) => Array.from({ length: s.predictions }, (_, i) => ({ event_id: `p${s.session}-${i}`, converted: s.events.includes('purchase') ? 1 : 0 })))
+            .flatMap((s) =>
+              Array.from({ length: s.predictions }, (_, i) => ({ event_id: `p${s.session}-${i}`, converted: s.events.includes('purchase') ? 1 : 0 })),
+            )
             .sort((a, b) => a.event_id.localeCompare(b.event_id));
           expect(rows.map((r) => ({ event_id: r.event_id, converted: r[SESSION_CONVERTED_COLUMN.name] }))).toEqual(expected);
           if (rows.length > 0) expect(Object.keys(rows[0]!)).toEqual(query.columns.map((c) => c.name));

@@ -20,7 +20,13 @@ const BASE = Date.UTC(2024, 2, 20, 12);
 
 function eventBytes(id: number, hour: number): string {
   return Buffer.from(
-    JSON.stringify({ event_id: `e${id}`, timestamp: `2024-03-20T${String(hour).padStart(2, '0')}:00:00Z`, user_id: `u${id}`, event_type: 'search', data: { page_url: '/', session_id: 's', device_type: 'mobile', location: { country: 'US' } } }),
+    JSON.stringify({
+      event_id: `e${id}`,
+      timestamp: `2024-03-20T${String(hour).padStart(2, '0')}:00:00Z`,
+      user_id: `u${id}`,
+      event_type: 'search',
+      data: { page_url: '/', session_id: 's', device_type: 'mobile', location: { country: 'US' } },
+    }),
   ).toString('base64');
 }
 
@@ -34,7 +40,10 @@ interface Copy {
 /** One curated row per copy, grouped into objects (one file per object, under its partition). */
 function writeLake(dir: string, copies: readonly Copy[]): CuratedRow[] {
   const rows = copies.map((c, i) => {
-    const classified = classify({ shardId: `shardId-00000000000${c.shard}`, sequenceNumber: sequenceNumber(i), data: eventBytes(c.id, c.hour), arrivalMs: BASE + i * 1000 }, BASE + 60_000 + c.object);
+    const classified = classify(
+      { shardId: `shardId-00000000000${c.shard}`, sequenceNumber: sequenceNumber(i), data: eventBytes(c.id, c.hour), arrivalMs: BASE + i * 1000 },
+      BASE + 60_000 + c.object,
+    );
     if (classified.table !== 'curated') throw new Error('test events are valid');
     return { row: classified.row, key: `${partitionPrefix('curated', classified.partitionMs)}object-${c.object}.parquet` };
   });
@@ -77,15 +86,28 @@ describe(`the ${UNIQUE_EVENTS_VIEW} view`, () => {
       expect(table!.n).toBe(5);
       const unique = await athena.query(`SELECT * FROM "${UNIQUE_EVENTS_VIEW}" ORDER BY event_id`);
       expect(unique.map((r) => r.event_id)).toEqual(['e1', 'e2', 'e3']);
-      expect(unique.map((r) => r.source_sequence_number)).toEqual([rows[0]!.source_sequence_number, rows[1]!.source_sequence_number, rows[3]!.source_sequence_number]);
+      expect(unique.map((r) => r.source_sequence_number)).toEqual([
+        rows[0]!.source_sequence_number,
+        rows[1]!.source_sequence_number,
+        rows[3]!.source_sequence_number,
+      ]);
       expect(Object.keys(unique[0]!)).toEqual(uniqueEventsView(DATABASE).columns.map((c) => c.name));
       expect(Object.keys(unique[0]!)).toEqual([...TABLES.curated.columns.map((c) => c.name), 'dt', 'hour']);
-      expect(unique.map((r) => [r.dt, r.hour])).toEqual([['2024-03-20', '10'], ['2024-03-20', '10'], ['2024-03-20', '11']]);
+      expect(unique.map((r) => [r.dt, r.hour])).toEqual([
+        ['2024-03-20', '10'],
+        ['2024-03-20', '10'],
+        ['2024-03-20', '11'],
+      ]);
     });
   });
 
   it('property: for any spread of copies over objects, partitions and shards, one row per event_id, the earliest arrival', async () => {
-    const copyArb = fc.record({ id: fc.integer({ min: 0, max: 5 }), hour: fc.integer({ min: 9, max: 11 }), object: fc.integer({ min: 0, max: 3 }), shard: fc.integer({ min: 1, max: 2 }) });
+    const copyArb = fc.record({
+      id: fc.integer({ min: 0, max: 5 }),
+      hour: fc.integer({ min: 9, max: 11 }),
+      object: fc.integer({ min: 0, max: 3 }),
+      shard: fc.integer({ min: 1, max: 2 }),
+    });
     await fc.assert(
       fc.asyncProperty(fc.array(copyArb, { minLength: 1, maxLength: 25 }), async (copies) =>
         withLake(copies, async (athena, rows) => {
@@ -112,7 +134,12 @@ describe('the lake events data set (biEventsQuery)', () => {
   });
 
   it('property: for the days it reads, the rows of the events_unique view, without the feature CSV', async () => {
-    const copyArb = fc.record({ id: fc.integer({ min: 0, max: 5 }), hour: fc.integer({ min: 9, max: 11 }), object: fc.integer({ min: 0, max: 3 }), shard: fc.integer({ min: 1, max: 2 }) });
+    const copyArb = fc.record({
+      id: fc.integer({ min: 0, max: 5 }),
+      hour: fc.integer({ min: 9, max: 11 }),
+      object: fc.integer({ min: 0, max: 3 }),
+      shard: fc.integer({ min: 1, max: 2 }),
+    });
     const query = biEventsQuery(DATABASE, days);
     const columns = query.columns.map((c) => `"${c.name}"`).join(', ');
     await fc.assert(

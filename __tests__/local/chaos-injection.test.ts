@@ -24,15 +24,23 @@ async function fakeS3(): Promise<{ endpoint: string; keys: string[]; close: () =
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     keys,
-    close: () => new Promise((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
 const client = (endpoint: string, requestHandler?: S3ClientConfig['requestHandler']) =>
-  new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, requestHandler });
+  new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    requestHandler,
+  });
 /** Node's text for a connection reset under a request (ECONNRESET; under jest the SDK wraps the error and keeps only its text). */
 const SOCKET_RESET = /socket hang up/;
 const put = (s3: S3Client, key: string) => s3.send(new PutObjectCommand({ Bucket: 'lake', Key: key, Body: 'x' }));
@@ -132,7 +140,12 @@ describe('stoppable invocations', () => {
       return { batchItemFailures: [] };
     };
     let puts = 0;
-    const outcome = runStoppable(handler, {}, {}, { beforeCall: (command, scope) => command instanceof PutObjectCommand && ++puts > 2 && scope.stop('test crash') });
+    const outcome = runStoppable(
+      handler,
+      {},
+      {},
+      { beforeCall: (command, scope) => command instanceof PutObjectCommand && ++puts > 2 && scope.stop('test crash') },
+    );
     await expect(outcome).rejects.toThrow(new ExecutionEnvironmentStopped('Runtime exited: test crash'));
     expect(upstream.keys.map((k) => k.split('?')[0])).toEqual(['/lake/a', '/lake/b']);
     expect(refused).toBe(2);

@@ -3,11 +3,20 @@ import { parseLocalArgs, USAGE, UsageError } from '../../local/cli';
 
 describe('npm run local arguments', () => {
   it('defaults to the issue run: 50,000 events, 5 % malformed, 2 % predicted', () => {
-    expect(parseLocalArgs([], '/repo')).toEqual({ events: 50_000, malformedShare: 0.05, seed: 1, predictions: 1000, replayShare: 0.05, outDir: path.resolve('/repo', 'local-run') });
+    expect(parseLocalArgs([], '/repo')).toEqual({
+      events: 50_000,
+      malformedShare: 0.05,
+      seed: 1,
+      predictions: 1000,
+      replayShare: 0.05,
+      outDir: path.resolve('/repo', 'local-run'),
+    });
   });
 
   it('reads every option', () => {
-    expect(parseLocalArgs(['--events', '2000', '--malformed-share', '0.1', '--seed', '7', '--predictions', '300', '--replay-share', '0.3', '--out', 'x'], '/repo')).toEqual({
+    expect(
+      parseLocalArgs(['--events', '2000', '--malformed-share', '0.1', '--seed', '7', '--predictions', '300', '--replay-share', '0.3', '--out', 'x'], '/repo'),
+    ).toEqual({
       events: 2000,
       malformedShare: 0.1,
       seed: 7,

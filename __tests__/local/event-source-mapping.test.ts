@@ -9,7 +9,11 @@ import {
   type ShardRecord,
 } from '../../local/event-source-mapping';
 
-const SHARD = { shardId: 'shardId-000000000000', streamArn: 'arn:aws:kinesis:us-east-1:123456789012:stream/s', functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:f' };
+const SHARD = {
+  shardId: 'shardId-000000000000',
+  streamArn: 'arn:aws:kinesis:us-east-1:123456789012:stream/s',
+  functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:f',
+};
 const NOW = Date.UTC(2024, 2, 20, 12);
 
 function records(n: number, firstSeq = 100): ShardRecord[] {
@@ -58,14 +62,19 @@ describe('interpretResponse', () => {
     expect(interpretResponse(response, batch, true)).toEqual({ kind: 'success' });
   });
   it('resumes at the lowest reported sequence number', () => {
-    expect(interpretResponse({ batchItemFailures: [{ itemIdentifier: '102' }, { itemIdentifier: '101' }] }, batch, true)).toEqual({ kind: 'partial', retryFromIndex: 1 });
+    expect(interpretResponse({ batchItemFailures: [{ itemIdentifier: '102' }, { itemIdentifier: '101' }] }, batch, true)).toEqual({
+      kind: 'partial',
+      retryFromIndex: 1,
+    });
   });
-  it.each([[{ batchItemFailures: [{ itemIdentifier: '' }] }], [{ batchItemFailures: [{ itemIdentifier: null }] }], [{ batchItemFailures: [{ itemIdentifier: '999' }] }], [{ batchItemFailures: 'x' }]])(
-    'treats %j as an invalid response (whole batch fails)',
-    (response) => {
-      expect(interpretResponse(response, batch, true).kind).toBe('invalid');
-    },
-  );
+  it.each([
+    [{ batchItemFailures: [{ itemIdentifier: '' }] }],
+    [{ batchItemFailures: [{ itemIdentifier: null }] }],
+    [{ batchItemFailures: [{ itemIdentifier: '999' }] }],
+    [{ batchItemFailures: 'x' }],
+  ])('treats %j as an invalid response (whole batch fails)', (response) => {
+    expect(interpretResponse(response, batch, true).kind).toBe('invalid');
+  });
   it('ignores batchItemFailures when ReportBatchItemFailures is off', () => {
     expect(interpretResponse({ batchItemFailures: [{ itemIdentifier: '101' }] }, batch, false)).toEqual({ kind: 'success' });
   });
@@ -96,15 +105,7 @@ describe('deliverShardRecords', () => {
   it('bisects on a function error without spending a retry, and isolates the poison record', async () => {
     const poison = '105';
     const r = await run(records(8), settings({ maximumRetryAttempts: 1 }), (batch) => (batch.some((x) => x.sequenceNumber === poison) ? crash : ok));
-    expect(r.batches).toEqual([
-      ['100', '101', '102', '103'],
-      ['104', '105', '106', '107'],
-      ['104', '105'],
-      ['104'],
-      ['105'],
-      ['105'],
-      ['106', '107'],
-    ]);
+    expect(r.batches).toEqual([['100', '101', '102', '103'], ['104', '105', '106', '107'], ['104', '105'], ['104'], ['105'], ['105'], ['106', '107']]);
     expect(r.dlq).toHaveLength(1);
     expect(r.dlq[0]!.message.KinesisBatchInfo).toMatchObject({ startSequenceNumber: poison, endSequenceNumber: poison, batchSize: 1, shardId: SHARD.shardId });
     expect(r.dlq[0]!.message.requestContext).toMatchObject({ condition: 'RetryAttemptsExhausted', approximateInvokeCount: 4 });
@@ -143,7 +144,10 @@ describe('deliverShardRecords', () => {
         fc.integer({ min: 1, max: 8 }),
         fc.boolean(),
         fc.integer({ min: 0, max: 3 }),
-        fc.array(fc.oneof(fc.constant<'ok'>('ok'), fc.constant<'crash'>('crash'), fc.double({ min: 0, max: 0.999, noNaN: true })), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.oneof(fc.constant<'ok'>('ok'), fc.constant<'crash'>('crash'), fc.double({ min: 0, max: 0.999, noNaN: true })), {
+          minLength: 1,
+          maxLength: 40,
+        }),
         async (n, batchSize, bisect, retries, schedule) => {
           const committed: string[] = [];
           let call = 0;

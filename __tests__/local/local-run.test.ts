@@ -107,13 +107,19 @@ describe('npm run local (2,000 events)', () => {
   });
 
   it('stops every stand-in on Ctrl-C (SIGINT) and exits 130', async () => {
-    const child = spawn(process.execPath, [path.join(root, 'dist', 'local', 'run.js'), '--events', '50000', '--out', path.join(outDir, 'interrupted')], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(root, 'dist', 'local', 'run.js'), '--events', '50000', '--out', path.join(outDir, 'interrupted')], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     // Interrupt once events flow, i.e. every stand-in is up.
     for (let i = 0; i < 600 && !/sent [1-9]/.test(stderr); i++) await new Promise((r) => setTimeout(r, 100));
-    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' }).split('\n').map(Number).filter((p) => p > 0);
+    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map(Number)
+      .filter((p) => p > 0);
     expect(children.length).toBeGreaterThan(0);
     child.kill('SIGINT');
     expect(await exited).toBe(130);

@@ -30,7 +30,7 @@ describe('local run phases', () => {
     expect(fs.existsSync(path.join(outDir, 'logs'))).toBe(true);
   });
 
-  it('generates the run\'s events with empty counters', () => {
+  it("generates the run's events with empty counters", () => {
     const traffic = generateTraffic(quietRun());
     expect(traffic.generated).toHaveLength(40);
     expect(traffic.rawBytes).toBe(traffic.generated.reduce((s, r) => s + r.data.byteLength, 0));

@@ -22,7 +22,19 @@ const ref = (type: string, id: string, attribute: string) => `\${${type}.${id}.$
 
 describe.each([
   ['defaults', {}],
-  ['a reconfigured platform', { kinesis: { shardCount: 3 }, streamProcessor: { batchSize: 250, maximumRetryAttempts: 3, maximumRecordAgeSeconds: 3600 }, sagemaker: { variants: [{ name: 'blue', modelVersion: 'v2', instanceType: 'ml.m5.large', initialInstanceCount: 1, initialWeight: 1 }, { name: 'green', modelVersion: 'v1', instanceType: 'ml.m5.large', initialInstanceCount: 1, initialWeight: 3 }] } }],
+  [
+    'a reconfigured platform',
+    {
+      kinesis: { shardCount: 3 },
+      streamProcessor: { batchSize: 250, maximumRetryAttempts: 3, maximumRecordAgeSeconds: 3600 },
+      sagemaker: {
+        variants: [
+          { name: 'blue', modelVersion: 'v2', instanceType: 'ml.m5.large', initialInstanceCount: 1, initialWeight: 1 },
+          { name: 'green', modelVersion: 'v1', instanceType: 'ml.m5.large', initialInstanceCount: 1, initialWeight: 3 },
+        ],
+      },
+    },
+  ],
 ])('local platform = synthesized primary stack (%s)', (_label, file) => {
   let p: LocalPlatform;
   let stack: TerraformJson;
@@ -44,7 +56,12 @@ describe.each([
   it('maps the stream to the stream processor with the same event source mapping settings and on-failure queue', () => {
     const [fnId, f] = fn(p.processor.functionName);
     expect(f.timeout).toBe(p.processor.timeoutSeconds);
-    const [, m] = one(stack, 'aws_lambda_event_source_mapping', (r) => r.function_name === ref('aws_lambda_function', fnId, 'arn'), 'the stream processor mapping');
+    const [, m] = one(
+      stack,
+      'aws_lambda_event_source_mapping',
+      (r) => r.function_name === ref('aws_lambda_function', fnId, 'arn'),
+      'the stream processor mapping',
+    );
     expect(m.batch_size).toBe(p.processor.mapping.batchSize);
     expect(m.bisect_batch_on_function_error).toBe(p.processor.mapping.bisectBatchOnFunctionError);
     expect(m.maximum_retry_attempts).toBe(p.processor.mapping.maximumRetryAttempts);
@@ -64,7 +81,12 @@ describe.each([
     expect(m.scaling_config.maximum_concurrency).toBe(p.loader.maxConcurrency);
     const redrive = JSON.parse(resourcesOf(stack, 'aws_sqs_queue').find(([id]) => id === queue)![1].redrive_policy);
     expect(redrive).toEqual({ deadLetterTargetArn: ref('aws_sqs_queue', queueId(p.loader.deadLetterQueue), 'arn'), maxReceiveCount: p.loader.maxReceiveCount });
-    const [, notification] = one(stack, 'aws_s3_bucket_notification', (r) => (r.queue ?? []).some((q: any) => q.queue_arn === ref('aws_sqs_queue', queue, 'arn')), 'the lake notification');
+    const [, notification] = one(
+      stack,
+      'aws_s3_bucket_notification',
+      (r) => (r.queue ?? []).some((q: any) => q.queue_arn === ref('aws_sqs_queue', queue, 'arn')),
+      'the lake notification',
+    );
     expect(notification.queue.map((q: any) => [q.events, q.filter_prefix, q.filter_suffix])).toEqual([
       [['s3:ObjectCreated:*'], 'curated/', '.parquet'],
       [['s3:ObjectCreated:*'], 'predictions/', '.parquet'],
@@ -95,7 +117,13 @@ describe.each([
   });
 
   it('answers the saved Athena queries of the stack, against the same Glue database', () => {
-    const saved = resourcesOf(stack, 'aws_athena_named_query').map(([, q]) => q.query).sort();
-    expect(namedQueries(p.catalogDatabase).map((q) => q.sql).sort()).toEqual(saved);
+    const saved = resourcesOf(stack, 'aws_athena_named_query')
+      .map(([, q]) => q.query)
+      .sort();
+    expect(
+      namedQueries(p.catalogDatabase)
+        .map((q) => q.sql)
+        .sort(),
+    ).toEqual(saved);
   });
 });

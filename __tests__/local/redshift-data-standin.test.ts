@@ -15,8 +15,21 @@ describe('Redshift Data API stand-in', () => {
 
   beforeAll(() => {
     const bundle = path.join(root, 'dist', 'local-test', 'redshift-data-driver.js');
-    buildSync({ entryPoints: [path.join(__dirname, 'drivers', 'redshift-data-driver.ts')], bundle: true, platform: 'node', target: 'node22', packages: 'external', outfile: bundle, logLevel: 'warning' });
-    const run = spawnSync(process.execPath, [bundle], { cwd: root, encoding: 'utf8', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, timeout: 120_000 });
+    buildSync({
+      entryPoints: [path.join(__dirname, 'drivers', 'redshift-data-driver.ts')],
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      packages: 'external',
+      outfile: bundle,
+      logLevel: 'warning',
+    });
+    const run = spawnSync(process.execPath, [bundle], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      timeout: 120_000,
+    });
     if (run.status !== 0) throw new Error(`driver failed (exit ${run.status}):\n${run.stderr}`);
     out = JSON.parse(run.stdout);
   }, 150_000);
@@ -30,7 +43,9 @@ describe('Redshift Data API stand-in', () => {
 
   it('answers DescribeStatement and GetStatementResult with typed fields, parameters bound as values', () => {
     expect(out.selectDescribe).toMatchObject({ Status: 'FINISHED', HasResultSet: true, ResultRows: 1, QueryParameters: [{ name: 'p', value: "it's" }] });
-    expect(out.selectResult.Records).toEqual([[{ longValue: 7 }, { stringValue: 'x' }, { isNull: true }, { doubleValue: 1.5 }, { booleanValue: true }, { stringValue: "it's" }]]);
+    expect(out.selectResult.Records).toEqual([
+      [{ longValue: 7 }, { stringValue: 'x' }, { isNull: true }, { doubleValue: 1.5 }, { booleanValue: true }, { stringValue: "it's" }],
+    ]);
     expect(out.selectResult.ColumnMetadata.map((c: { name: string }) => c.name)).toEqual(['i', 's', 'n', 'd', 'b', 'p']);
   });
 
@@ -68,6 +83,8 @@ describe('Redshift Data API stand-in', () => {
   });
 
   it('fails a COPY whose Parquet columns do not match the table, as Redshift maps them by position', () => {
-    expect(out.wrongColumns).toMatch(new RegExp(`FAILED at statement 2: .*has ${TABLES.quarantine.columns.length} columns, the table "stage_events" ${TABLES.curated.columns.length}`));
+    expect(out.wrongColumns).toMatch(
+      new RegExp(`FAILED at statement 2: .*has ${TABLES.quarantine.columns.length} columns, the table "stage_events" ${TABLES.curated.columns.length}`),
+    );
   });
 });

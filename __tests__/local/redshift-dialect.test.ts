@@ -22,7 +22,10 @@ describe('translateDdl', () => {
     const identifier = fc.stringMatching(/^[a-z_][a-z0-9_]{0,10}$/);
     fc.assert(
       fc.property(fc.uniqueArray(identifier, { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 5 }), (columns, keyWidth) => {
-        const key = columns.slice(0, keyWidth).map((c) => `"${c}"`).join(', ');
+        const key = columns
+          .slice(0, keyWidth)
+          .map((c) => `"${c}"`)
+          .join(', ');
         const sql = `CREATE TABLE "t" (${columns.map((c) => `"${c}" VARCHAR(8)`).join(', ')}, PRIMARY KEY (${key})) DISTSTYLE ALL SORTKEY ("${columns[0]}")`;
         const kept = translateDdl(sql, { keepPrimaryKeys: true });
         expect(kept).toContain(`, PRIMARY KEY (${key}))`);
@@ -56,7 +59,12 @@ describe('translateUsers', () => {
 
 describe('bindNamedParameters', () => {
   it('numbers parameters in first-use order and reuses the number of a repeated one', () => {
-    expect(bindNamedParameters(`SELECT 1 WHERE a = :k AND b = :e OR c = :k`, [{ name: 'k', value: 'K' }, { name: 'e', value: 'E' }])).toEqual({
+    expect(
+      bindNamedParameters(`SELECT 1 WHERE a = :k AND b = :e OR c = :k`, [
+        { name: 'k', value: 'K' },
+        { name: 'e', value: 'E' },
+      ]),
+    ).toEqual({
       text: `SELECT 1 WHERE a = $1 AND b = $2 OR c = $1`,
       values: ['K', 'E'],
     });
@@ -72,7 +80,14 @@ describe('bindNamedParameters', () => {
   });
 
   it('binds every parameter of the loader transaction, so no value is spliced into SQL text', () => {
-    const batch = loadBatch({ table: 'curated', objectKey: "curated/dt=2024-03-20/hour=10/a'b.parquet", etag: 'f'.repeat(32), objectBytes: 987654321, manifestBucket: 'm-bucket', manifestKey: `events/${'a'.repeat(64)}.manifest` });
+    const batch = loadBatch({
+      table: 'curated',
+      objectKey: "curated/dt=2024-03-20/hour=10/a'b.parquet",
+      etag: 'f'.repeat(32),
+      objectBytes: 987654321,
+      manifestBucket: 'm-bucket',
+      manifestKey: `events/${'a'.repeat(64)}.manifest`,
+    });
     for (const sql of batch.sqls) {
       const { text, values } = bindNamedParameters(sql, batch.parameters);
       expect(text).not.toMatch(/:[a-z_]+\b(?!:)/);
@@ -83,7 +98,14 @@ describe('bindNamedParameters', () => {
 
 describe('parseCopy', () => {
   it('reads the loader COPY (manifest, Parquet, default role)', () => {
-    const sql = loadBatch({ table: 'predictions', objectKey: 'k', etag: '0'.repeat(32), objectBytes: 1, manifestBucket: 'm-bucket', manifestKey: `predictions/${'b'.repeat(64)}.manifest` }).sqls[1]!;
+    const sql = loadBatch({
+      table: 'predictions',
+      objectKey: 'k',
+      etag: '0'.repeat(32),
+      objectBytes: 1,
+      manifestBucket: 'm-bucket',
+      manifestKey: `predictions/${'b'.repeat(64)}.manifest`,
+    }).sqls[1]!;
     expect(parseCopy(sql)).toEqual({ table: '"stage_predictions"', bucket: 'm-bucket', key: `predictions/${'b'.repeat(64)}.manifest`, manifest: true });
   });
 
@@ -99,8 +121,12 @@ describe('parseCopy', () => {
   });
 
   it('reads content_length for a columnar format, and refuses an entry without a valid one', () => {
-    expect(parseManifest(copyManifest('lake', 'curated/x.parquet', 42), { columnar: true })).toEqual([{ bucket: 'lake', key: 'curated/x.parquet', mandatory: true, contentLength: 42 }]);
-    expect(() => parseManifest('{"entries":[{"url":"s3://b/k","mandatory":true}]}', { columnar: true })).toThrow(/entries\[0\]\.meta\.content_length undefined is invalid: .*integer >= 0/);
+    expect(parseManifest(copyManifest('lake', 'curated/x.parquet', 42), { columnar: true })).toEqual([
+      { bucket: 'lake', key: 'curated/x.parquet', mandatory: true, contentLength: 42 },
+    ]);
+    expect(() => parseManifest('{"entries":[{"url":"s3://b/k","mandatory":true}]}', { columnar: true })).toThrow(
+      /entries\[0\]\.meta\.content_length undefined is invalid: .*integer >= 0/,
+    );
     expect(() => parseManifest('{"entries":[{"url":"s3://b/k","meta":{"content_length":"12"}}]}', { columnar: true })).toThrow(/content_length "12"/);
   });
 });

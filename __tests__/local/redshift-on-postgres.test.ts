@@ -61,7 +61,9 @@ describe('warehouse stand-in (RedshiftOnPostgres)', () => {
     expect((await run(enforcing, [staging, copy('ok.manifest')])).Status).toBe('FINISHED');
     expect((await run(redshiftLike, [staging, copy('wrong.manifest')])).Status).toBe('FINISHED');
     const wrong = await run(enforcing, [staging, copy('wrong.manifest')]);
-    expect(wrong.Error).toMatch(new RegExp(`content_length ${file.byteLength + 1} for s3://lake/q.parquet does not match the object's ${file.byteLength} bytes`));
+    expect(wrong.Error).toMatch(
+      new RegExp(`content_length ${file.byteLength + 1} for s3://lake/q.parquet does not match the object's ${file.byteLength} bytes`),
+    );
   });
 
   it('fails an injected sub-statement with its own text, rolls the batch back and aborts the rest', async () => {

@@ -12,7 +12,13 @@ import { renderHtml } from '../../local/report/html';
 import { launchChromium } from './helpers/browser';
 import { wideReport } from './helpers/report-fixture';
 
-const CHART_TITLES = ['Curated events per event-time hour', 'Data-quality rate per batch', 'Quarantined records by error kind', 'Predictions answered per production variant', 'Latency percentiles (ms)'];
+const CHART_TITLES = [
+  'Curated events per event-time hour',
+  'Data-quality rate per batch',
+  'Quarantined records by error kind',
+  'Predictions answered per production variant',
+  'Latency percentiles (ms)',
+];
 
 interface Layout {
   readonly pageOverflow: number;
@@ -51,9 +57,17 @@ describe('the local report in headless Chromium', () => {
       const name = (e: Element) => e.closest('section')?.querySelector('h2')?.textContent ?? e.tagName;
       return {
         pageOverflow: document.documentElement.scrollWidth - window.innerWidth,
-        sectionsOverflowing: Array.from(document.querySelectorAll('section')).filter((s) => s.scrollWidth > s.clientWidth + 1).map(name),
-        tablesScrolling: Array.from(document.querySelectorAll('div.table')).filter((d) => d.scrollWidth > d.clientWidth + 1).map(name),
-        charts: Array.from(document.querySelectorAll('svg[role="img"]')).map((s) => ({ label: s.getAttribute('aria-label') ?? '', width: s.getBoundingClientRect().width, height: s.getBoundingClientRect().height })),
+        sectionsOverflowing: Array.from(document.querySelectorAll('section'))
+          .filter((s) => s.scrollWidth > s.clientWidth + 1)
+          .map(name),
+        tablesScrolling: Array.from(document.querySelectorAll('div.table'))
+          .filter((d) => d.scrollWidth > d.clientWidth + 1)
+          .map(name),
+        charts: Array.from(document.querySelectorAll('svg[role="img"]')).map((s) => ({
+          label: s.getAttribute('aria-label') ?? '',
+          width: s.getBoundingClientRect().width,
+          height: s.getBoundingClientRect().height,
+        })),
         thresholdLines: document.querySelectorAll('svg line.reference').length,
       };
     });

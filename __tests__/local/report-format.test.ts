@@ -35,11 +35,15 @@ describe('chart axes', () => {
     expect(qualityAxisFloor([99.5], 98)).toBe(95);
     expect(qualityAxisFloor([0.5], 98)).toBe(0);
     fc.assert(
-      fc.property(fc.array(fc.double({ min: 0, max: 100, noNaN: true }), { maxLength: 50 }), fc.double({ min: 0, max: 100, noNaN: true }), (rates, threshold) => {
-        const floor = qualityAxisFloor(rates, threshold);
-        expect(floor % 5).toBe(0);
-        expect(floor).toBeLessThan(Math.max(1, Math.min(threshold, ...rates)));
-      }),
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 100, noNaN: true }), { maxLength: 50 }),
+        fc.double({ min: 0, max: 100, noNaN: true }),
+        (rates, threshold) => {
+          const floor = qualityAxisFloor(rates, threshold);
+          expect(floor % 5).toBe(0);
+          expect(floor).toBeLessThan(Math.max(1, Math.min(threshold, ...rates)));
+        },
+      ),
     );
   });
 });
@@ -64,7 +68,19 @@ describe('query results in the report', () => {
   });
 
   it('say how a saved query reads time, from its description', () => {
-    const html = renderHtml({ ...report(), queries: [{ engine: 'athena (DuckDB)', name: 'Data-quality rate per hour', description: 'Valid vs quarantined records per hour (curated by event time, quarantine by arrival time)', sql: 'SELECT 1', rowCount: 0, rows: [] }] });
+    const html = renderHtml({
+      ...report(),
+      queries: [
+        {
+          engine: 'athena (DuckDB)',
+          name: 'Data-quality rate per hour',
+          description: 'Valid vs quarantined records per hour (curated by event time, quarantine by arrival time)',
+          sql: 'SELECT 1',
+          rowCount: 0,
+          rows: [],
+        },
+      ],
+    });
     expect(html).toContain('quarantine by arrival time');
   });
 

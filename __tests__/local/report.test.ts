@@ -3,7 +3,10 @@ import { healthy, report } from './helpers/report-fixture';
 import { renderHtml } from '../../local/report/html';
 import { renderText } from '../../local/report/text';
 
-const failing = (i: InvariantInputs) => checkInvariants(i).filter((x) => !x.ok).map((x) => x.name);
+const failing = (i: InvariantInputs) =>
+  checkInvariants(i)
+    .filter((x) => !x.ok)
+    .map((x) => x.name);
 
 describe('report invariants', () => {
   it('all hold for a run where every record is accounted for', () => {
@@ -23,7 +26,9 @@ describe('report invariants', () => {
   });
 
   it('catch warehouse rows that differ from the curated records, and duplicates', () => {
-    expect(failing({ ...healthy, warehouse: { ...healthy.warehouse, events: 89, distinctEventIds: 89 } })).toEqual(['warehouse rows = curated records, no duplicates']);
+    expect(failing({ ...healthy, warehouse: { ...healthy.warehouse, events: 89, distinctEventIds: 89 } })).toEqual([
+      'warehouse rows = curated records, no duplicates',
+    ]);
     expect(failing({ ...healthy, warehouse: { ...healthy.warehouse, events: 91, distinctEventIds: 90 } })).toEqual(
       expect.arrayContaining(['warehouse rows = curated records, no duplicates', 'replayed batches do not duplicate output']),
     );
@@ -60,7 +65,13 @@ describe('HTML report', () => {
   });
 
   it('has the five charts as inline SVG', () => {
-    for (const title of ['Curated events per event-time hour', 'Data-quality rate per batch', 'Quarantined records by error kind', 'Predictions answered per production variant', 'Latency percentiles (ms)']) {
+    for (const title of [
+      'Curated events per event-time hour',
+      'Data-quality rate per batch',
+      'Quarantined records by error kind',
+      'Predictions answered per production variant',
+      'Latency percentiles (ms)',
+    ]) {
       expect(html).toContain(`<svg xmlns="http://www.w3.org/2000/svg"`);
       expect(html).toContain(`aria-label="${title}"`);
     }
@@ -82,7 +93,9 @@ describe('HTML report', () => {
       calls: { s3: 180, 'data-api': 170, sagemaker: 210, processor: 20 },
     };
     const withChaos = { ...report(), chaos };
-    expect(renderText(withChaos)).toMatch(/Faults injected \(chaos seed 42, S3 hangs: reset; calls seen: s3 180, data-api 170, sagemaker 210, processor 20\)\n {2}s3-slow-down +3 {2}S3 answers 503 SlowDown/);
+    expect(renderText(withChaos)).toMatch(
+      /Faults injected \(chaos seed 42, S3 hangs: reset; calls seen: s3 180, data-api 170, sagemaker 210, processor 20\)\n {2}s3-slow-down +3 {2}S3 answers 503 SlowDown/,
+    );
     expect(renderText(withChaos)).toMatch(/\n {2}processor-crash-mid-batch +2 {2}stream processor dies/);
     expect(renderHtml(withChaos)).toContain('<h2>Faults injected</h2><p>Chaos seed 42');
     expect(renderHtml(withChaos)).toContain('<td>processor-crash-mid-batch</td><td class="num">2</td>');

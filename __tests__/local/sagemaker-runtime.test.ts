@@ -5,7 +5,10 @@ import { pickVariant, SageMakerRuntimeStandin } from '../../local/standins/sagem
 import { loadModelArchive } from '../../local/standins/xgboost';
 
 const root = path.resolve(__dirname, '..', '..');
-const fixture = JSON.parse(fs.readFileSync(path.join(root, '__tests__/fixtures/ml/parity-predictions.json'), 'utf8')) as { featureRows: string[]; predictions: Record<string, { scores: number[] }> };
+const fixture = JSON.parse(fs.readFileSync(path.join(root, '__tests__/fixtures/ml/parity-predictions.json'), 'utf8')) as {
+  featureRows: string[];
+  predictions: Record<string, { scores: number[] }>;
+};
 const model = (v: string) => loadModelArchive(fs.readFileSync(path.join(root, 'ml/model', v, 'model.tar.gz')));
 
 describe('pickVariant', () => {
@@ -33,12 +36,20 @@ describe('SageMaker runtime stand-in, called by the real SDK client', () => {
         { name: 'challenger', weight: 10, modelVersion: 'v2', model: model('v2') },
       ],
     });
-    client = new SageMakerRuntimeClient({ region: 'us-east-1', endpoint: standin.endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+    client = new SageMakerRuntimeClient({
+      region: 'us-east-1',
+      endpoint: standin.endpoint,
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      maxAttempts: 1,
+    });
   });
   afterAll(() => standin.stop());
 
   it("answers a pinned variant with that variant's model score and names it", async () => {
-    for (const [variant, version] of [['champion', 'v1'], ['challenger', 'v2']] as const) {
+    for (const [variant, version] of [
+      ['champion', 'v1'],
+      ['challenger', 'v2'],
+    ] as const) {
       const out = await send(fixture.featureRows[0]!, { TargetVariant: variant });
       expect(out.InvokedProductionVariant).toBe(variant);
       expect(out.ContentType).toBe('text/csv');
@@ -59,9 +70,16 @@ describe('SageMaker runtime stand-in, called by the real SDK client', () => {
   });
 
   it('fails like the service: unknown endpoint or variant (ValidationError), a body the container refuses (ModelError)', async () => {
-    await expect(send('1', { EndpointName: 'nope' })).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringContaining('Endpoint nope of account 123456789012 not found') });
+    await expect(send('1', { EndpointName: 'nope' })).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringContaining('Endpoint nope of account 123456789012 not found'),
+    });
     await expect(send(fixture.featureRows[0]!, { TargetVariant: 'blue' })).rejects.toMatchObject({ name: 'ValidationError' });
-    await expect(send('1,2,3', { TargetVariant: 'champion' })).rejects.toMatchObject({ name: 'ModelError', OriginalStatusCode: 415, message: expect.stringContaining('expects 32') });
+    await expect(send('1,2,3', { TargetVariant: 'champion' })).rejects.toMatchObject({
+      name: 'ModelError',
+      OriginalStatusCode: 415,
+      message: expect.stringContaining('expects 32'),
+    });
     await expect(send('{}', { ContentType: 'application/json' })).rejects.toMatchObject({ name: 'ModelError' });
   });
 
@@ -70,10 +88,21 @@ describe('SageMaker runtime stand-in, called by the real SDK client', () => {
       endpointName: 'ep',
       variants: [{ name: 'only', weight: 1, modelVersion: 'v1', model: model('v1') }],
       recordInvocations: true,
-      fault: (invocation, index) => (index === 0 ? { kind: 'error', status: 400, errorType: 'ThrottlingException', message: 'Rate exceeded' } : invocation.body === 'hang' ? { kind: 'hang' } : undefined),
+      fault: (invocation, index) =>
+        index === 0
+          ? { kind: 'error', status: 400, errorType: 'ThrottlingException', message: 'Rate exceeded' }
+          : invocation.body === 'hang'
+            ? { kind: 'hang' }
+            : undefined,
     });
-    const faultyClient = new SageMakerRuntimeClient({ region: 'us-east-1', endpoint: faulty.endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
-    const invoke = (body: string, endpointName = 'ep') => faultyClient.send(new InvokeEndpointCommand({ EndpointName: endpointName, ContentType: 'text/csv', Body: body }));
+    const faultyClient = new SageMakerRuntimeClient({
+      region: 'us-east-1',
+      endpoint: faulty.endpoint,
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      maxAttempts: 1,
+    });
+    const invoke = (body: string, endpointName = 'ep') =>
+      faultyClient.send(new InvokeEndpointCommand({ EndpointName: endpointName, ContentType: 'text/csv', Body: body }));
     try {
       await expect(invoke(fixture.featureRows[0]!, 'elsewhere')).rejects.toMatchObject({ name: 'ThrottlingException' });
       expect((await invoke(fixture.featureRows[0]!)).InvokedProductionVariant).toBe('only');

@@ -2,7 +2,11 @@ import { settleAll } from '../../local/settle-all';
 
 describe('settleAll', () => {
   it('resolves with every value, in order, like Promise.all', async () => {
-    await expect(settleAll([Promise.resolve(1), Promise.resolve('two'), new Promise<boolean>((r) => setTimeout(() => r(true), 5))] as const)).resolves.toEqual([1, 'two', true]);
+    await expect(settleAll([Promise.resolve(1), Promise.resolve('two'), new Promise<boolean>((r) => setTimeout(() => r(true), 5))] as const)).resolves.toEqual([
+      1,
+      'two',
+      true,
+    ]);
   });
 
   it('rejects with the first failure only after the others settle, leaving no rejection unobserved', async () => {

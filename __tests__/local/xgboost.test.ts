@@ -26,7 +26,22 @@ describe('local XGBoost evaluation', () => {
         learner: {
           objective: { name: 'reg:squarederror' },
           learner_model_param: { base_score: '0', num_feature: '1', num_class: '0', num_target: '1' },
-          gradient_booster: { name: 'gbtree', model: { tree_info: [0], trees: [{ left_children: [1, -1, -1], right_children: [2, -1, -1], split_indices: [0, 0, 0], split_conditions: [0.5, -1, 1], default_left: [1, 0, 0], split_type: [0, 0, 0] }] } },
+          gradient_booster: {
+            name: 'gbtree',
+            model: {
+              tree_info: [0],
+              trees: [
+                {
+                  left_children: [1, -1, -1],
+                  right_children: [2, -1, -1],
+                  split_indices: [0, 0, 0],
+                  split_conditions: [0.5, -1, 1],
+                  default_left: [1, 0, 0],
+                  split_type: [0, 0, 0],
+                },
+              ],
+            },
+          },
         },
       }),
     );
@@ -47,7 +62,10 @@ describe('local XGBoost evaluation', () => {
   });
 
   it('parses CSV bodies with empty cells as missing and refuses text', () => {
-    expect(parseCsvRows('1,,3\n4,5,6\n')).toEqual([[1, NaN, 3], [4, 5, 6]]);
+    expect(parseCsvRows('1,,3\n4,5,6\n')).toEqual([
+      [1, NaN, 3],
+      [4, 5, 6],
+    ]);
     expect(() => parseCsvRows('1,x')).toThrow(/column 2/);
   });
 });

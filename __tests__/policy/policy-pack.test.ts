@@ -25,7 +25,10 @@ function stackWith(build: (stack: TerraformStack) => void): TerraformStack {
 }
 
 function withQueuePolicy(stack: TerraformStack, queue: SqsQueue, statements: object[]): void {
-  new SqsQueuePolicy(stack, `${queue.node.id}-policy`, { queueUrl: queue.url, policy: JSON.stringify({ Version: '2012-10-17', Statement: statements.map((st) => ({ ...st, Resource: queue.arn })) }) });
+  new SqsQueuePolicy(stack, `${queue.node.id}-policy`, {
+    queueUrl: queue.url,
+    policy: JSON.stringify({ Version: '2012-10-17', Statement: statements.map((st) => ({ ...st, Resource: queue.arn })) }),
+  });
 }
 
 function tlsOnly(stack: TerraformStack, queue: SqsQueue): void {
@@ -43,16 +46,47 @@ describe('policy pack rules', () => {
     ['DAML-LOGS-ENCRYPTION-RETENTION', (s) => new CloudwatchLogGroup(s, 'logs', { name: 'plain' })],
     ['DAML-SQS-ENCRYPTION', (s) => tlsOnly(s, new SqsQueue(s, 'queue', { name: 'plain', kmsMasterKeyId: 'alias/aws/sqs' }))],
     ['DAML-SQS-TLS-ONLY', (s) => new SqsQueue(s, 'queue', { name: 'no-policy', kmsMasterKeyId: 'arn:aws:kms:us-east-1:1:key/x' })],
-    ['DAML-SQS-TLS-ONLY', (s) => withQueuePolicy(s, new SqsQueue(s, 'queue', { name: 'allow-only', kmsMasterKeyId: 'arn:aws:kms:us-east-1:1:key/x' }), [{ Effect: 'Allow', Principal: '*', Action: 'sqs:SendMessage' }])],
-    ['DAML-SQS-TLS-ONLY', (s) => {
-      // The deny guards another queue: this one is still open to plain HTTP.
-      const queue = new SqsQueue(s, 'queue', { name: 'wrong-resource', kmsMasterKeyId: 'arn:aws:kms:us-east-1:1:key/x' });
-      new SqsQueuePolicy(s, 'queue-policy', { queueUrl: queue.url, policy: JSON.stringify({ Statement: [{ Effect: 'Deny', Principal: '*', Action: 'sqs:*', Resource: 'arn:aws:sqs:us-east-1:1:other', Condition: { Bool: { 'aws:SecureTransport': false } } }] }) });
-    }],
+    [
+      'DAML-SQS-TLS-ONLY',
+      (s) =>
+        withQueuePolicy(s, new SqsQueue(s, 'queue', { name: 'allow-only', kmsMasterKeyId: 'arn:aws:kms:us-east-1:1:key/x' }), [
+          { Effect: 'Allow', Principal: '*', Action: 'sqs:SendMessage' },
+        ]),
+    ],
+    [
+      'DAML-SQS-TLS-ONLY',
+      (s) => {
+        // The deny guards another queue: this one is still open to plain HTTP.
+        const queue = new SqsQueue(s, 'queue', { name: 'wrong-resource', kmsMasterKeyId: 'arn:aws:kms:us-east-1:1:key/x' });
+        new SqsQueuePolicy(s, 'queue-policy', {
+          queueUrl: queue.url,
+          policy: JSON.stringify({
+            Statement: [
+              {
+                Effect: 'Deny',
+                Principal: '*',
+                Action: 'sqs:*',
+                Resource: 'arn:aws:sqs:us-east-1:1:other',
+                Condition: { Bool: { 'aws:SecureTransport': false } },
+              },
+            ],
+          }),
+        });
+      },
+    ],
     ['DAML-SNS-ENCRYPTION', (s) => new SnsTopic(s, 'topic', { name: 'plain' })],
-    ['DAML-NO-PUBLIC-INGRESS', (s) => new SecurityGroup(s, 'sg', { name: 'open', ingress: [{ fromPort: 22, toPort: 22, protocol: 'tcp', cidrBlocks: ['0.0.0.0/0'] }] })],
-    ['DAML-NO-PUBLIC-INGRESS', (s) => new VpcSecurityGroupIngressRule(s, 'rule', { securityGroupId: 'sg-1', ipProtocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv6: '::/0' })],
-    ['DAML-IAM-NO-WILDCARD', (s) => new IamRolePolicy(s, 'policy', { role: 'r', policy: JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }) })],
+    [
+      'DAML-NO-PUBLIC-INGRESS',
+      (s) => new SecurityGroup(s, 'sg', { name: 'open', ingress: [{ fromPort: 22, toPort: 22, protocol: 'tcp', cidrBlocks: ['0.0.0.0/0'] }] }),
+    ],
+    [
+      'DAML-NO-PUBLIC-INGRESS',
+      (s) => new VpcSecurityGroupIngressRule(s, 'rule', { securityGroupId: 'sg-1', ipProtocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv6: '::/0' }),
+    ],
+    [
+      'DAML-IAM-NO-WILDCARD',
+      (s) => new IamRolePolicy(s, 'policy', { role: 'r', policy: JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }) }),
+    ],
   ];
 
   test.each(cases)('%s fires on a violating resource', (ruleId, build) => {

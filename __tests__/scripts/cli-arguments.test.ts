@@ -111,7 +111,9 @@ describe('scripts/lib/cli-args', () => {
   it('rejects any option it was not given, naming it and every allowed option', () => {
     fc.assert(
       fc.property(optionName, (name) => {
-        expect(() => parseCommandLine([`--${name}`], options)).toThrow(new UsageError(`unknown option --${name}: allowed are --records <value>, --json, -h/--help`));
+        expect(() => parseCommandLine([`--${name}`], options)).toThrow(
+          new UsageError(`unknown option --${name}: allowed are --records <value>, --json, -h/--help`),
+        );
       }),
     );
   });

@@ -1,4 +1,11 @@
-import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, GetWorkGroupCommand, StartQueryExecutionCommand, type QueryExecution } from '@aws-sdk/client-athena';
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  GetWorkGroupCommand,
+  StartQueryExecutionCommand,
+  type QueryExecution,
+} from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -33,28 +40,49 @@ beforeEach(() => {
   athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-42' });
 });
 
-const succeeded = { QueryExecution: { QueryExecutionId: 'q-42', StatementType: 'DML', Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 3 * 2 ** 30, TotalExecutionTimeInMillis: 4200 } } as QueryExecution };
-const columns = [{ Name: 'hour', Type: 'varchar' }, { Name: 'events', Type: 'integer' }, { Name: 'conversion_rate', Type: 'double' }];
+const succeeded = {
+  QueryExecution: {
+    QueryExecutionId: 'q-42',
+    StatementType: 'DML',
+    Status: { State: 'SUCCEEDED' },
+    Statistics: { DataScannedInBytes: 3 * 2 ** 30, TotalExecutionTimeInMillis: 4200 },
+  } as QueryExecution,
+};
+const columns = [
+  { Name: 'hour', Type: 'varchar' },
+  { Name: 'events', Type: 'integer' },
+  { Name: 'conversion_rate', Type: 'double' },
+];
 
 describe('query CLI against Athena', () => {
   it('runs a saved query in the platform workgroup with its parameter, prints the rows and the cost of the bytes scanned', async () => {
-    athena.on(GetQueryExecutionCommand).resolvesOnce({ QueryExecution: { ...succeeded.QueryExecution, Status: { State: 'RUNNING' } } }).resolves(succeeded);
+    athena
+      .on(GetQueryExecutionCommand)
+      .resolvesOnce({ QueryExecution: { ...succeeded.QueryExecution, Status: { State: 'RUNNING' } } })
+      .resolves(succeeded);
     athena.on(GetQueryResultsCommand).resolves({
-      ResultSet: { ResultSetMetadata: { ColumnInfo: columns }, Rows: [{ Data: columns.map((c) => ({ VarCharValue: c.Name })) }, { Data: [{ VarCharValue: '10' }, { VarCharValue: '120' }, { VarCharValue: '0.05' }] }] },
+      ResultSet: {
+        ResultSetMetadata: { ColumnInfo: columns },
+        Rows: [{ Data: columns.map((c) => ({ VarCharValue: c.Name })) }, { Data: [{ VarCharValue: '10' }, { VarCharValue: '120' }, { VarCharValue: '0.05' }] }],
+      },
     });
     const r = await run(['hourly-conversion-day', '--param', 'day=2024-03-20', '--region', 'us-west-2', '--format', 'json']);
     expect(r.code).toBe(0);
     expect(r.regions).toEqual(['us-west-2']);
     expect(athena.commandCalls(GetWorkGroupCommand)[0]!.args[0].input).toEqual({ WorkGroup: naming.regional('analytics', 'us-west-2') });
     const start = athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input;
-    expect(start).toMatchObject({ WorkGroup: naming.regional('analytics', 'us-west-2'), QueryExecutionContext: { Database: DB }, ExecutionParameters: ["'2024-03-20'"] });
+    expect(start).toMatchObject({
+      WorkGroup: naming.regional('analytics', 'us-west-2'),
+      QueryExecutionContext: { Database: DB },
+      ExecutionParameters: ["'2024-03-20'"],
+    });
     expect(start.QueryString).toContain(`FROM "${DB}"."hourly_conversion"`);
     expect(JSON.parse(r.out)).toEqual([{ hour: '10', events: 120, conversion_rate: 0.05 }]);
     expect(r.err).toContain('query q-42: RUNNING');
     expect(r.err).toContain('1 row; scanned 3.0 GB (billed 3.0 GB) in 4.2 s: $0.014648 at $5 per TB (query q-42)');
   });
 
-  it('uses AWS_REGION, else the configuration\'s primary region', async () => {
+  it("uses AWS_REGION, else the configuration's primary region", async () => {
     athena.on(GetQueryExecutionCommand).resolves(succeeded);
     athena.on(GetQueryResultsCommand).resolves({ ResultSet: { ResultSetMetadata: { ColumnInfo: columns }, Rows: [] } });
     expect((await run(['events-per-hour'], { ...ENV, AWS_REGION: 'eu-west-1' })).regions).toEqual(['eu-west-1']);
@@ -63,13 +91,21 @@ describe('query CLI against Athena', () => {
 
   it('prints a table by default, numbers (and NULL, spelled out) right-aligned', async () => {
     athena.on(GetQueryExecutionCommand).resolves(succeeded);
-    athena.on(GetQueryResultsCommand).resolves({ ResultSet: { ResultSetMetadata: { ColumnInfo: columns }, Rows: [{ Data: [{ VarCharValue: '09' }, { VarCharValue: '7' }, {}] }] } });
+    athena
+      .on(GetQueryResultsCommand)
+      .resolves({ ResultSet: { ResultSetMetadata: { ColumnInfo: columns }, Rows: [{ Data: [{ VarCharValue: '09' }, { VarCharValue: '7' }, {}] }] } });
     const r = await run(['events-per-hour']);
     expect(r.out).toBe('hour | events | conversion_rate\n-----+--------+----------------\n09   |      7 |            NULL\n');
   });
 
   it('stops at the workgroup cutoff with one line saying so, exit 1', async () => {
-    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { QueryExecutionId: 'q-42', Status: { State: 'CANCELLED', StateChangeReason: 'Bytes scanned limit was exceeded' }, Statistics: { DataScannedInBytes: 10 * 2 ** 30 } } });
+    athena.on(GetQueryExecutionCommand).resolves({
+      QueryExecution: {
+        QueryExecutionId: 'q-42',
+        Status: { State: 'CANCELLED', StateChangeReason: 'Bytes scanned limit was exceeded' },
+        Statistics: { DataScannedInBytes: 10 * 2 ** 30 },
+      },
+    });
     const r = await run(['deduplicated-events']);
     expect(r.code).toBe(1);
     expect(r.err.trim().split('\n').pop()).toMatch(/^query: query q-42 stopped at the workgroup's bytes-scanned cutoff after scanning 10\.0 GB .*narrow it/);
@@ -77,14 +113,18 @@ describe('query CLI against Athena', () => {
   });
 
   it('a failed query is one line with its id and reason, exit 1', async () => {
-    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { QueryExecutionId: 'q-42', Status: { State: 'FAILED', StateChangeReason: 'TABLE_NOT_FOUND: line 1:15: Table does not exist' } } });
+    athena.on(GetQueryExecutionCommand).resolves({
+      QueryExecution: { QueryExecutionId: 'q-42', Status: { State: 'FAILED', StateChangeReason: 'TABLE_NOT_FOUND: line 1:15: Table does not exist' } },
+    });
     const r = await run(['top-categories']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/query: query q-42 FAILED: TABLE_NOT_FOUND: line 1:15: Table does not exist\n$/);
   });
 
   it('a region without the workgroup is a missing prerequisite, exit 3', async () => {
-    athena.on(GetWorkGroupCommand).rejects(Object.assign(new Error('WorkGroup daml-analytics-analytics-euw1 is not found.'), { name: 'InvalidRequestException' }));
+    athena
+      .on(GetWorkGroupCommand)
+      .rejects(Object.assign(new Error('WorkGroup daml-analytics-analytics-euw1 is not found.'), { name: 'InvalidRequestException' }));
     const r = await run(['top-categories', '--region', 'eu-west-1']);
     expect(r.code).toBe(3);
     expect(r.err).toBe(`query: no Athena workgroup ${naming.regional('analytics', 'eu-west-1')} in eu-west-1: deploy the platform there, or pass --region\n`);
@@ -153,8 +193,10 @@ describe('placeholders and parameters', () => {
     expect(placeholderCount(`SELECT '?', "a?" FROM t /* ? */ WHERE a = ? -- ?\n AND b = ?`)).toBe(2);
   });
 
-  it('binds a saved query\'s day as a quoted literal for Athena and as text for DuckDB', () => {
-    expect(resolveQuery('session-funnel-day', new Map([['day', '2024-03-20']]), 'db').parameters).toEqual([{ name: 'day', literal: "'2024-03-20'", value: '2024-03-20' }]);
+  it("binds a saved query's day as a quoted literal for Athena and as text for DuckDB", () => {
+    expect(resolveQuery('session-funnel-day', new Map([['day', '2024-03-20']]), 'db').parameters).toEqual([
+      { name: 'day', literal: "'2024-03-20'", value: '2024-03-20' },
+    ]);
   });
 
   it("quotes a file parameter's single quotes", () => {
@@ -165,9 +207,18 @@ describe('placeholders and parameters', () => {
 
 describe('output', () => {
   it('right-aligns untyped columns holding only numbers (DuckDB results), quotes CSV cells that need it', () => {
-    const result = { columns: [{ name: 'stage' }, { name: 'label' }], rows: [[0, 'a, "b"'], [12, null]] };
+    const result = {
+      columns: [{ name: 'stage' }, { name: 'label' }],
+      rows: [
+        [0, 'a, "b"'],
+        [12, null],
+      ],
+    };
     expect(formatResult(result, 'table')).toBe('stage | label\n------+-------\n    0 | a, "b"\n   12 | NULL\n');
     expect(formatResult(result, 'csv')).toBe('stage,label\r\n0,"a, ""b"""\r\n12,\r\n');
-    expect(JSON.parse(formatResult(result, 'json'))).toEqual([{ stage: 0, label: 'a, "b"' }, { stage: 12, label: null }]);
+    expect(JSON.parse(formatResult(result, 'json'))).toEqual([
+      { stage: 0, label: 'a, "b"' },
+      { stage: 12, label: null },
+    ]);
   });
 });

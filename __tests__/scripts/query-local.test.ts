@@ -34,16 +34,32 @@ interface Event {
 function eventBytes(id: number, e: Event): string {
   const time = new Date(DAY + e.hour * 3_600_000 + id * 1000).toISOString();
   return Buffer.from(
-    JSON.stringify({ event_id: `e${id}`, timestamp: time, user_id: `u${e.session % 3}`, event_type: e.type, data: { page_url: '/', session_id: `s${e.session}`, device_type: 'mobile', location: { country: 'US' } } }),
+    JSON.stringify({
+      event_id: `e${id}`,
+      timestamp: time,
+      user_id: `u${e.session % 3}`,
+      event_type: e.type,
+      data: { page_url: '/', session_id: `s${e.session}`, device_type: 'mobile', location: { country: 'US' } },
+    }),
   ).toString('base64');
 }
 
 /** Writes the events (a re-sent one twice, in another object) as curated Parquet objects under dir. */
 function writeLake(dir: string, events: readonly Event[]): void {
-  const copies = events.flatMap((e, id) => (e.resent ? [{ e, id, object: 0 }, { e, id, object: 1 }] : [{ e, id, object: 0 }]));
+  const copies = events.flatMap((e, id) =>
+    e.resent
+      ? [
+          { e, id, object: 0 },
+          { e, id, object: 1 },
+        ]
+      : [{ e, id, object: 0 }],
+  );
   const byKey = new Map<string, CuratedRow[]>();
   copies.forEach((c, i) => {
-    const classified = classify({ shardId: 'shardId-000000000000', sequenceNumber: sequenceNumber(i), data: eventBytes(c.id, c.e), arrivalMs: DAY + 23 * 3_600_000 + i }, DAY + 24 * 3_600_000);
+    const classified = classify(
+      { shardId: 'shardId-000000000000', sequenceNumber: sequenceNumber(i), data: eventBytes(c.id, c.e), arrivalMs: DAY + 23 * 3_600_000 + i },
+      DAY + 24 * 3_600_000,
+    );
     if (classified.table !== 'curated') throw new Error('test events are valid');
     const key = `${partitionPrefix('curated', classified.partitionMs)}object-${c.object}.parquet`;
     byKey.set(key, [...(byKey.get(key) ?? []), classified.row]);
@@ -61,7 +77,12 @@ async function query(argv: string[]) {
   return { code, out, err };
 }
 
-const eventArb = fc.record({ session: fc.integer({ min: 0, max: 5 }), type: fc.constantFrom(...EVENT_TYPES), hour: fc.integer({ min: 0, max: 3 }), resent: fc.boolean() });
+const eventArb = fc.record({
+  session: fc.integer({ min: 0, max: 5 }),
+  type: fc.constantFrom(...EVENT_TYPES),
+  hour: fc.integer({ min: 0, max: 3 }),
+  resent: fc.boolean(),
+});
 
 describe('query --local (DuckDB over the local lake)', () => {
   it('sessions and hourly conversion count each event once, with the furthest funnel stage and purchases', async () => {
@@ -81,9 +102,13 @@ describe('query --local (DuckDB over the local lake)', () => {
             expected.set(stage, { sessions: row.sessions + 1, converted_sessions: row.converted_sessions + (list.some((e) => e.type === 'purchase') ? 1 : 0) });
           }
           const rows = JSON.parse(funnel.out) as { funnel_stage: number; sessions: number; converted_sessions: number }[];
-          expect(rows.map((r) => [r.funnel_stage, { sessions: Number(r.sessions), converted_sessions: Number(r.converted_sessions) }])).toEqual([...expected].sort(([a], [b]) => a - b));
+          expect(rows.map((r) => [r.funnel_stage, { sessions: Number(r.sessions), converted_sessions: Number(r.converted_sessions) }])).toEqual(
+            [...expected].sort(([a], [b]) => a - b),
+          );
 
-          const hourly = JSON.parse((await query(['hourly-conversion-day', '--local', '--lake', dir, '--param', 'day=2024-03-20', '--format', 'json'])).out) as Record<string, number | string>[];
+          const hourly = JSON.parse(
+            (await query(['hourly-conversion-day', '--local', '--lake', dir, '--param', 'day=2024-03-20', '--format', 'json'])).out,
+          ) as Record<string, number | string>[];
           const hours = [...new Set(events.map((e) => e.hour))].sort((a, b) => a - b);
           expect(hourly.map((r) => r.hour)).toEqual(hours.map((h) => String(h).padStart(2, '0')));
           for (const r of hourly) {
@@ -103,10 +128,19 @@ describe('query --local (DuckDB over the local lake)', () => {
   it('every saved query runs on DuckDB as saved, with its example parameters', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'daml-query-local-'));
     try {
-      writeLake(dir, [{ session: 1, type: 'page_view', hour: 1, resent: true }, { session: 1, type: 'purchase', hour: 2, resent: false }]);
+      writeLake(dir, [
+        { session: 1, type: 'page_view', hour: 1, resent: true },
+        { session: 1, type: 'purchase', hour: 2, resent: false },
+      ]);
       const standin = await AthenaStandin.open(dir, DB, ['curated', 'quarantine', 'predictions', 'aggregates']);
       try {
-        for (const q of namedQueries(DB)) await expect(standin.query(q.sql, (q.parameters ?? []).map((p) => p.example))).resolves.toBeInstanceOf(Array);
+        for (const q of namedQueries(DB))
+          await expect(
+            standin.query(
+              q.sql,
+              (q.parameters ?? []).map((p) => p.example),
+            ),
+          ).resolves.toBeInstanceOf(Array);
       } finally {
         standin.close();
       }

@@ -35,7 +35,14 @@ function buildAggregates(file: unknown, role: StackRole): { stack: TerraformStac
   const stack = new TerraformStack(app, `aggregates-${role}`);
   const region = naming.regionOf(role);
   createAwsProvider(stack, 'aws', config, role, region);
-  const context: PlatformContext = { config, naming, role, region, peerRegion: naming.regionOf(role === 'primary' ? 'dr' : 'primary'), accountId: new DataAwsCallerIdentity(stack, 'current').accountId };
+  const context: PlatformContext = {
+    config,
+    naming,
+    role,
+    region,
+    peerRegion: naming.regionOf(role === 'primary' ? 'dr' : 'primary'),
+    accountId: new DataAwsCallerIdentity(stack, 'current').accountId,
+  };
   const platformKey = new PlatformKey(stack, 'encryption', { context });
   const network = new Network(stack, 'network', { context, platformKey });
   const dataLake = new DataLake(stack, 'data-lake', { context, platformKey });
@@ -73,7 +80,16 @@ const configurations: Record<string, unknown> = {
   defaults: {},
   'tuned rules and mapping': {
     kinesis: { shardCount: 4 },
-    aggregates: { minConversionRate: 0.02, maxTrafficDropRatio: 0.3, ruleMinEvents: 10, batchSize: 500, maximumRetryAttempts: 3, maximumRecordAgeSeconds: 3600, reservedConcurrency: 4, memoryMb: 1024 },
+    aggregates: {
+      minConversionRate: 0.02,
+      maxTrafficDropRatio: 0.3,
+      ruleMinEvents: 10,
+      batchSize: 500,
+      maximumRetryAttempts: 3,
+      maximumRecordAgeSeconds: 3600,
+      reservedConcurrency: 4,
+      memoryMb: 1024,
+    },
     observability: { alarms: { completenessRatio: 0.9, validityRatio: 0.97, duplicateRatio: 0.1, freshnessP99Ms: 60_000 } },
   },
 };
@@ -114,7 +130,13 @@ describe.each(Object.entries(configurations))('aggregates and data quality (%s)'
     });
 
     test('the function gets the rules from config and the alert topic, sized from config', () => {
-      expect(fn).toMatchObject({ runtime: 'nodejs22.x', architectures: ['arm64'], memory_size: a.memoryMb, timeout: a.timeoutSeconds, reserved_concurrent_executions: a.reservedConcurrency });
+      expect(fn).toMatchObject({
+        runtime: 'nodejs22.x',
+        architectures: ['arm64'],
+        memory_size: a.memoryMb,
+        timeout: a.timeoutSeconds,
+        reserved_concurrent_executions: a.reservedConcurrency,
+      });
       expect(fn.tracing_config.mode).toBe('Active');
       const env = fn.environment.variables;
       expect(env).toMatchObject({
@@ -133,7 +155,10 @@ describe.each(Object.entries(configurations))('aggregates and data quality (%s)'
       const statements: any[] = JSON.parse(policy.policy).Statement;
       const sid = (s: string) => statements.find((x) => x.Sid === s);
       expect(sid('WriteAggregates')).toMatchObject({ Action: 's3:PutObject', Resource: expect.stringMatching(new RegExp(`/${TABLES.aggregates.prefix}\\*$`)) });
-      expect(sid('ReadRollupsAndClaims').Resource).toEqual([expect.stringMatching(new RegExp(`/${STATE_PREFIX}\\*$`)), expect.stringMatching(new RegExp(`/${ALERTS_PREFIX}\\*$`))]);
+      expect(sid('ReadRollupsAndClaims').Resource).toEqual([
+        expect.stringMatching(new RegExp(`/${STATE_PREFIX}\\*$`)),
+        expect.stringMatching(new RegExp(`/${ALERTS_PREFIX}\\*$`)),
+      ]);
       expect(sid('ListRollups').Condition).toEqual({ StringLike: { 's3:prefix': [`${STATE_PREFIX}*`] } });
       expect(sid('ReleaseAlertClaims')).toMatchObject({ Action: 's3:DeleteObject', Resource: expect.stringMatching(new RegExp(`/${ALERTS_PREFIX}\\*$`)) });
       expect(sid('PublishAlerts')).toMatchObject({ Action: 'sns:Publish', Resource: topicArn });
@@ -142,7 +167,9 @@ describe.each(Object.entries(configurations))('aggregates and data quality (%s)'
     });
 
     test('the aggregates table comes from the event contract, over aggregates/, with projected dt/hour partitions', () => {
-      const table = resourcesOf(json, 'aws_glue_catalog_table').map(([, t]) => t).find((t) => t.name === TABLES.aggregates.name)!;
+      const table = resourcesOf(json, 'aws_glue_catalog_table')
+        .map(([, t]) => t)
+        .find((t) => t.name === TABLES.aggregates.name)!;
       expect(table).toBeDefined();
       expect(table.storage_descriptor.columns).toEqual(glueColumns('aggregates'));
       expect(table.storage_descriptor.location).toMatch(new RegExp(`/${TABLES.aggregates.prefix}$`));
@@ -162,14 +189,21 @@ describe.each(Object.entries(configurations))('aggregates and data quality (%s)'
       for (const [metric, comparison, threshold] of expected) {
         const fixed = alarmsOn(json, metric).filter((x) => x.threshold !== undefined);
         expect(fixed).toHaveLength(1);
-        expect(fixed[0]).toMatchObject({ namespace: PROCESSOR_METRICS_NAMESPACE, comparison_operator: comparison, threshold, dimensions: { service: STREAM_PROCESSOR_SERVICE } });
+        expect(fixed[0]).toMatchObject({
+          namespace: PROCESSOR_METRICS_NAMESPACE,
+          comparison_operator: comparison,
+          threshold,
+          dimensions: { service: STREAM_PROCESSOR_SERVICE },
+        });
         expect(fixed[0]!.alarm_actions).toEqual([topicArn]);
         expect(fixed[0]!.ok_actions).toEqual([topicArn]);
       }
     });
 
     test('anomaly detection on ingest volume and freshness: metric + ANOMALY_DETECTION_BAND(m1, 2) as the threshold metric', () => {
-      const anomaly = resourcesOf(json, 'aws_cloudwatch_metric_alarm').map(([, x]) => x).filter((x) => x.threshold_metric_id !== undefined);
+      const anomaly = resourcesOf(json, 'aws_cloudwatch_metric_alarm')
+        .map(([, x]) => x)
+        .filter((x) => x.threshold_metric_id !== undefined);
       expect(anomaly).toHaveLength(2);
       for (const alarm of anomaly) {
         expect(alarm.threshold).toBeUndefined();
@@ -182,10 +216,17 @@ describe.each(Object.entries(configurations))('aggregates and data quality (%s)'
       }
       const [ingest] = alarmsOn(json, 'IncomingRecords').filter((x) => x.threshold_metric_id);
       expect(ingest).toMatchObject({ comparison_operator: 'LessThanLowerThreshold', treat_missing_data: role === 'primary' ? 'breaching' : 'notBreaching' });
-      expect(ingest!.metric_query.find((q: any) => q.id === 'm1').metric).toMatchObject({ namespace: 'AWS/Kinesis', stat: 'Sum', dimensions: { StreamName: ref('aws_kinesis_stream', resourcesOf(json, 'aws_kinesis_stream')[0]![0]) } });
+      expect(ingest!.metric_query.find((q: any) => q.id === 'm1').metric).toMatchObject({
+        namespace: 'AWS/Kinesis',
+        stat: 'Sum',
+        dimensions: { StreamName: ref('aws_kinesis_stream', resourcesOf(json, 'aws_kinesis_stream')[0]![0]) },
+      });
       const [fresh] = alarmsOn(json, PROCESSOR_METRICS.freshnessP99).filter((x) => x.threshold_metric_id);
       expect(fresh).toMatchObject({ comparison_operator: 'GreaterThanUpperThreshold', treat_missing_data: 'notBreaching' });
-      expect(fresh!.metric_query.find((q: any) => q.id === 'm1').metric).toMatchObject({ namespace: PROCESSOR_METRICS_NAMESPACE, dimensions: { service: STREAM_PROCESSOR_SERVICE } });
+      expect(fresh!.metric_query.find((q: any) => q.id === 'm1').metric).toMatchObject({
+        namespace: PROCESSOR_METRICS_NAMESPACE,
+        dimensions: { service: STREAM_PROCESSOR_SERVICE },
+      });
     });
   });
 });
@@ -203,7 +244,13 @@ test('anomaly definitions say why missing data is treated as it is, per role', (
 describe('the alert topic', () => {
   test('is a required prop: an aggregator cannot be built without somewhere to send its alerts (checked by tsc)', () => {
     const { aggregator } = buildAggregates({}, 'dr');
-    const withoutTopic: Omit<StreamAggregatorProps, 'alertTopic'> = { context: {} as StreamAggregatorProps['context'], platformKey: {} as StreamAggregatorProps['platformKey'], network: {} as StreamAggregatorProps['network'], stream: {} as StreamAggregatorProps['stream'], dataLake: {} as StreamAggregatorProps['dataLake'] };
+    const withoutTopic: Omit<StreamAggregatorProps, 'alertTopic'> = {
+      context: {} as StreamAggregatorProps['context'],
+      platformKey: {} as StreamAggregatorProps['platformKey'],
+      network: {} as StreamAggregatorProps['network'],
+      stream: {} as StreamAggregatorProps['stream'],
+      dataLake: {} as StreamAggregatorProps['dataLake'],
+    };
     // @ts-expect-error alertTopic is missing: tsc (run by npm test) fails here if it ever becomes optional
     const props: StreamAggregatorProps = withoutTopic;
     expect(props).not.toHaveProperty('alertTopic');
@@ -212,24 +259,31 @@ describe('the alert topic', () => {
 });
 
 describe('in the regional platform', () => {
-  test.each(['primary', 'dr'] as const)('%s: the aggregator consumes the stream beside the processor, is watched by observability, and its anomaly alarms notify the alert topic', (role) => {
-    const json = synthPlatform().stacks[role];
-    const [streamId] = resourcesOf(json, 'aws_kinesis_stream')[0]!;
-    const windowed = resourcesOf(json, 'aws_lambda_event_source_mapping').map(([, m]) => m).filter((m) => m.event_source_arn === `\${aws_kinesis_stream.${streamId}.arn}`);
-    expect(windowed.map((m) => m.tumbling_window_in_seconds ?? 0).sort()).toEqual([0, 60]);
-    const [topicId] = resourcesOf(json, 'aws_sns_topic').find(([, t]) => String(t.name).includes('-alerts-'))!;
-    const topicArn = `\${aws_sns_topic.${topicId}.arn}`;
-    const [, fn] = resourcesOf(json, 'aws_lambda_function').find(([, f]) => String(f.function_name).includes('stream-aggregator'))!;
-    expect(fn.environment.variables.ALERT_TOPIC_ARN).toBe(topicArn);
-    const anomaly = resourcesOf(json, 'aws_cloudwatch_metric_alarm').map(([, a]) => a).filter((a) => a.threshold_metric_id === 'ad1');
-    expect(anomaly).toHaveLength(2);
-    for (const a of anomaly) expect([a.alarm_actions, a.ok_actions]).toEqual([[topicArn], [topicArn]]);
-    // The platform alarms watch the aggregator like every function: errors, throttles and its on-failure queue.
-    const names = resourcesOf(json, 'aws_cloudwatch_metric_alarm').map(([, a]) => JSON.stringify(a.dimensions ?? {}));
-    expect(names.some((d) => d.includes('stream-aggregator') && d.includes('FunctionName'))).toBe(true);
-    const [queueId] = resourcesOf(json, 'aws_sqs_queue').find(([, q]) => String(q.name).includes('stream-aggregator-failed'))!;
-    expect(names.some((d) => d.includes(`aws_sqs_queue.${queueId}.name`) && d.includes('QueueName'))).toBe(true);
-  });
+  test.each(['primary', 'dr'] as const)(
+    '%s: the aggregator consumes the stream beside the processor, is watched by observability, and its anomaly alarms notify the alert topic',
+    (role) => {
+      const json = synthPlatform().stacks[role];
+      const [streamId] = resourcesOf(json, 'aws_kinesis_stream')[0]!;
+      const windowed = resourcesOf(json, 'aws_lambda_event_source_mapping')
+        .map(([, m]) => m)
+        .filter((m) => m.event_source_arn === `\${aws_kinesis_stream.${streamId}.arn}`);
+      expect(windowed.map((m) => m.tumbling_window_in_seconds ?? 0).sort()).toEqual([0, 60]);
+      const [topicId] = resourcesOf(json, 'aws_sns_topic').find(([, t]) => String(t.name).includes('-alerts-'))!;
+      const topicArn = `\${aws_sns_topic.${topicId}.arn}`;
+      const [, fn] = resourcesOf(json, 'aws_lambda_function').find(([, f]) => String(f.function_name).includes('stream-aggregator'))!;
+      expect(fn.environment.variables.ALERT_TOPIC_ARN).toBe(topicArn);
+      const anomaly = resourcesOf(json, 'aws_cloudwatch_metric_alarm')
+        .map(([, a]) => a)
+        .filter((a) => a.threshold_metric_id === 'ad1');
+      expect(anomaly).toHaveLength(2);
+      for (const a of anomaly) expect([a.alarm_actions, a.ok_actions]).toEqual([[topicArn], [topicArn]]);
+      // The platform alarms watch the aggregator like every function: errors, throttles and its on-failure queue.
+      const names = resourcesOf(json, 'aws_cloudwatch_metric_alarm').map(([, a]) => JSON.stringify(a.dimensions ?? {}));
+      expect(names.some((d) => d.includes('stream-aggregator') && d.includes('FunctionName'))).toBe(true);
+      const [queueId] = resourcesOf(json, 'aws_sqs_queue').find(([, q]) => String(q.name).includes('stream-aggregator-failed'))!;
+      expect(names.some((d) => d.includes(`aws_sqs_queue.${queueId}.name`) && d.includes('QueueName'))).toBe(true);
+    },
+  );
 
   test('aggregates.enabled = false removes the aggregator and keeps the data-quality alarms', () => {
     const json = synthPlatform({ aggregates: { enabled: false } }).stacks.primary;

@@ -1,4 +1,11 @@
-import { EVENT_FIELDS, EVENT_TYPES, PARTITION_PROJECTION_START_DATE, RAW_EVENTS_TABLE, gluePartitionKeys, toGlueColumns } from '../../functions/shared/contract';
+import {
+  EVENT_FIELDS,
+  EVENT_TYPES,
+  PARTITION_PROJECTION_START_DATE,
+  RAW_EVENTS_TABLE,
+  gluePartitionKeys,
+  toGlueColumns,
+} from '../../functions/shared/contract';
 import { HOURLY_CONVERSION_VIEW, SESSIONS_VIEW, UNIQUE_EVENTS_VIEW, catalogViews, hourlyConversionView, sessionsView } from '../../stacks/athena-queries';
 import { FUNNEL_STAGE } from '../../functions/shared/features';
 import { resourcesOf, ROLES, synthPlatform } from '../helpers/synth';
@@ -22,7 +29,12 @@ describe.each(ROLES)('%s stack: catalog views over events_unique, and the raw ar
   ])('%s: a Glue view of this database, created after events_unique, SQL and columns from athena-queries.ts', (name, spec) => {
     const view = byName(name);
     const expected = spec(database);
-    expect(view).toMatchObject({ table_type: 'VIRTUAL_VIEW', parameters: { presto_view: 'true', comment: 'Presto View' }, view_expanded_text: '/* Presto View */', description: expected.description });
+    expect(view).toMatchObject({
+      table_type: 'VIRTUAL_VIEW',
+      parameters: { presto_view: 'true', comment: 'Presto View' },
+      view_expanded_text: '/* Presto View */',
+      description: expected.description,
+    });
     expect(view.depends_on).toEqual([`aws_glue_catalog_table.${byName(UNIQUE_EVENTS_VIEW).id}`]);
     const decoded = decodeView(view.view_original_text);
     expect(decoded.schema).toBe(database);
@@ -47,8 +59,16 @@ describe.each(ROLES)('%s stack: catalog views over events_unique, and the raw ar
     const raw = byName(RAW_EVENTS_TABLE.name);
     expect(raw.table_type).toBe('EXTERNAL_TABLE');
     expect(raw.storage_descriptor.location).toMatch(/^s3:\/\/\$\{aws_s3_bucket\.platform_data-lake_bucket_[^}]+\}\/raw\/$/);
-    expect(raw.storage_descriptor.ser_de_info).toEqual({ name: 'json', serialization_library: 'org.openx.data.jsonserde.JsonSerDe', parameters: { 'ignore.malformed.json': 'true' } });
-    expect(raw.parameters).toMatchObject({ classification: 'json', 'projection.enabled': 'true', 'projection.dt.range': `${PARTITION_PROJECTION_START_DATE},NOW` });
+    expect(raw.storage_descriptor.ser_de_info).toEqual({
+      name: 'json',
+      serialization_library: 'org.openx.data.jsonserde.JsonSerDe',
+      parameters: { 'ignore.malformed.json': 'true' },
+    });
+    expect(raw.parameters).toMatchObject({
+      classification: 'json',
+      'projection.enabled': 'true',
+      'projection.dt.range': `${PARTITION_PROJECTION_START_DATE},NOW`,
+    });
     expect(raw.parameters['storage.location.template']).toMatch(/\/raw\/dt=\$\$\{dt\}\/hour=\$\$\{hour\}\/$/);
     expect(raw.partition_keys).toEqual(gluePartitionKeys());
     const topLevel = [...new Set(EVENT_FIELDS.map((f) => f.path[0]))];

@@ -16,7 +16,14 @@ function decodeView(originalText: string): PrestoView {
   return JSON.parse(Buffer.from(m[1]!, 'base64').toString('utf8')) as PrestoView;
 }
 
-const TRINO: Record<ColumnType, RegExp> = { string: /^varchar$/, timestamp: /^timestamp\(3\)$/, date: /^date$/, int: /^integer$/, double: /^double$/, boolean: /^boolean$/ };
+const TRINO: Record<ColumnType, RegExp> = {
+  string: /^varchar$/,
+  timestamp: /^timestamp\(3\)$/,
+  date: /^date$/,
+  int: /^integer$/,
+  double: /^double$/,
+  boolean: /^boolean$/,
+};
 
 describe.each(ROLES)('%s stack: the events_unique Athena view', (role) => {
   const json = synthPlatform().stacks[role];

@@ -65,7 +65,10 @@ describe('Lambda code signing (observability.lambdaCodeSigning)', () => {
       const ref = `\${aws_s3_bucket.${bucketId}.id}`;
       const versioning = resourcesOf(stack, 'aws_s3_bucket_versioning').find(([, v]) => v.bucket === ref)![1];
       expect(versioning.versioning_configuration.status).toBe('Enabled');
-      expect(resourcesOf(stack, 'aws_s3_bucket_public_access_block').find(([, b]) => b.bucket === ref)![1]).toMatchObject({ block_public_acls: true, restrict_public_buckets: true });
+      expect(resourcesOf(stack, 'aws_s3_bucket_public_access_block').find(([, b]) => b.bucket === ref)![1]).toMatchObject({
+        block_public_acls: true,
+        restrict_public_buckets: true,
+      });
       expect(resourcesOf(stack, 'aws_s3_bucket_logging').some(([, l]) => l.bucket === ref)).toBe(true);
       for (const [, upload] of resourcesOf(stack, 'aws_s3_object').filter(([, o]) => String(o.key).startsWith(UNSIGNED_PREFIX))) {
         expect(upload.depends_on).toEqual([expect.stringMatching(/^aws_s3_bucket_versioning\./)]);

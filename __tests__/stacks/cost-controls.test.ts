@@ -41,8 +41,16 @@ describe('warehouse pause schedule', () => {
       expect(actions).toHaveLength(2);
       const pause = actions.find((a) => a.target_action.pause_cluster)!;
       const resume = actions.find((a) => a.target_action.resume_cluster)!;
-      expect(pause).toMatchObject({ schedule: config.redshift.schedule.pauseCron, enable: true, target_action: { pause_cluster: { cluster_identifier: ref('aws_redshift_cluster', clusterId, 'cluster_identifier') } } });
-      expect(resume).toMatchObject({ schedule: config.redshift.schedule.resumeCron, enable: true, target_action: { resume_cluster: { cluster_identifier: ref('aws_redshift_cluster', clusterId, 'cluster_identifier') } } });
+      expect(pause).toMatchObject({
+        schedule: config.redshift.schedule.pauseCron,
+        enable: true,
+        target_action: { pause_cluster: { cluster_identifier: ref('aws_redshift_cluster', clusterId, 'cluster_identifier') } },
+      });
+      expect(resume).toMatchObject({
+        schedule: config.redshift.schedule.resumeCron,
+        enable: true,
+        target_action: { resume_cluster: { cluster_identifier: ref('aws_redshift_cluster', clusterId, 'cluster_identifier') } },
+      });
       expect(pause.schedule).toBe('cron(0 20 ? * MON-FRI *)');
       expect(resume.schedule).toBe('cron(0 8 ? * MON-FRI *)');
       expect(pause.name).not.toBe(resume.name);
@@ -53,11 +61,18 @@ describe('warehouse pause schedule', () => {
       expect(roleIds.size).toBe(1);
       const [roleId] = [...roleIds];
       const role = primary.resource.aws_iam_role[roleId!];
-      expect(statements(role.assume_role_policy)).toEqual([{ Effect: 'Allow', Principal: { Service: 'scheduler.redshift.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+      expect(statements(role.assume_role_policy)).toEqual([
+        { Effect: 'Allow', Principal: { Service: 'scheduler.redshift.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ]);
       const policies = resourcesOf(primary, 'aws_iam_role_policy').filter(([, p]) => p.role === ref('aws_iam_role', roleId!, 'id'));
       expect(policies).toHaveLength(1);
       expect(statements(policies[0]![1].policy)).toEqual([
-        { Sid: 'PauseAndResumeWarehouse', Effect: 'Allow', Action: ['redshift:PauseCluster', 'redshift:ResumeCluster'], Resource: `arn:aws:redshift:us-east-1:\${data.aws_caller_identity.current.account_id}:cluster:${cluster.cluster_identifier}` },
+        {
+          Sid: 'PauseAndResumeWarehouse',
+          Effect: 'Allow',
+          Action: ['redshift:PauseCluster', 'redshift:ResumeCluster'],
+          Resource: `arn:aws:redshift:us-east-1:\${data.aws_caller_identity.current.account_id}:cluster:${cluster.cluster_identifier}`,
+        },
       ]);
       for (const action of actions) expect(action.depends_on).toEqual([`aws_iam_role_policy.${policies[0]![0]}`]);
     });
@@ -70,7 +85,10 @@ describe('warehouse pause schedule', () => {
     });
 
     it('keeps the health alarm quiet while the cluster is paused (missing data is not breaching); by default silence breaches', () => {
-      const health = (stack: TerraformJson) => resourcesOf(stack, 'aws_cloudwatch_metric_alarm').map(([, a]) => a).find((a) => a.metric_name === 'HealthStatus')!;
+      const health = (stack: TerraformJson) =>
+        resourcesOf(stack, 'aws_cloudwatch_metric_alarm')
+          .map(([, a]) => a)
+          .find((a) => a.metric_name === 'HealthStatus')!;
       expect(health(primary).treat_missing_data).toBe('notBreaching');
       expect(health(synthPlatform().stacks.primary).treat_missing_data).toBe('breaching');
     });

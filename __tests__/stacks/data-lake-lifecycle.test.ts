@@ -5,7 +5,14 @@ import { testConfig } from '../helpers/synth';
 
 function rulesFor(file: unknown = {}) {
   const config = testConfig(file);
-  return lakeLifecycleRules({ config, naming: new PlatformNaming(config), role: 'primary', region: config.primaryRegion, peerRegion: config.drRegion, accountId: '123456789012' });
+  return lakeLifecycleRules({
+    config,
+    naming: new PlatformNaming(config),
+    role: 'primary',
+    region: config.primaryRegion,
+    peerRegion: config.drRegion,
+    accountId: '123456789012',
+  });
 }
 
 const prefixOf = (rule: any): string => rule.filter[0].prefix;

@@ -24,7 +24,11 @@ describe.each(ROLES)('%s stack: Logs Insights saved queries', (role) => {
   test.each(LABELS)('%s: each of its queries, scoped to its own log group', (label) => {
     if (!deployed.includes(label)) return;
     const own = definitions.filter((d) => d.name.startsWith(`${prefix}/${label}/`));
-    expect(own.map((d) => d.name).sort()).toEqual(logQueries(label).map((q) => `${prefix}/${label}/${q.title}`).sort());
+    expect(own.map((d) => d.name).sort()).toEqual(
+      logQueries(label)
+        .map((q) => `${prefix}/${label}/${q.title}`)
+        .sort(),
+    );
     for (const d of own) {
       expect(d.log_group_names).toHaveLength(1);
       const ref = /^\$\{aws_cloudwatch_log_group\.([^.]+)\.name\}$/.exec(d.log_group_names[0]);
@@ -36,7 +40,9 @@ describe.each(ROLES)('%s stack: Logs Insights saved queries', (role) => {
 
   test('every function has its errors-by-correlation-id and slowest-invocations queries', () => {
     for (const label of deployed) {
-      expect(definitions.map((d) => d.name)).toEqual(expect.arrayContaining([`${prefix}/${label}/Errors by correlation id`, expect.stringMatching(new RegExp(`^${prefix}/${label}/Slowest `))]));
+      expect(definitions.map((d) => d.name)).toEqual(
+        expect.arrayContaining([`${prefix}/${label}/Errors by correlation id`, expect.stringMatching(new RegExp(`^${prefix}/${label}/Slowest `))]),
+      );
     }
   });
 });
@@ -49,11 +55,17 @@ test('without the aggregator and the warehouse, their functions get no queries',
 });
 
 describe('query text against what the functions log', () => {
-  const source = (fn: string) => fs.readdirSync(path.join(__dirname, '../../functions', fn)).filter((f) => f.endsWith('.ts')).map((f) => fs.readFileSync(path.join(__dirname, '../../functions', fn, f), 'utf8')).join('\n');
+  const source = (fn: string) =>
+    fs
+      .readdirSync(path.join(__dirname, '../../functions', fn))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => fs.readFileSync(path.join(__dirname, '../../functions', fn, f), 'utf8'))
+      .join('\n');
 
   test('the messages selected on are logged, word for word, by the function they query', () => {
     expect(source('stream-processor')).toContain(`logger.info('${LOGGED_MESSAGES.batchProcessed}'`);
-    for (const m of [LOGGED_MESSAGES.requestRejected, LOGGED_MESSAGES.endpointCallFailed, LOGGED_MESSAGES.unhandledError]) expect(source('ml-inference')).toMatch(new RegExp(`logger\\.\\w+\\('${m}'`));
+    for (const m of [LOGGED_MESSAGES.requestRejected, LOGGED_MESSAGES.endpointCallFailed, LOGGED_MESSAGES.unhandledError])
+      expect(source('ml-inference')).toMatch(new RegExp(`logger\\.\\w+\\('${m}'`));
   });
 
   test('the fields read are the ones logged: quarantineByKind, code, problems, correlation ids', () => {

@@ -13,7 +13,8 @@ const only = (stack: TerraformJson, type: string) => {
 };
 const ref = (type: string, id: string, attr: string) => `\${${type}.${id}.${attr}}`;
 const idOf = (stack: TerraformJson, type: string, predicate: (c: Record<string, any>) => boolean) => resourcesOf(stack, type).find(([, c]) => predicate(c))![0];
-const policyOf = (c: Record<string, any>) => JSON.parse(c.policy) as { Statement: { Sid?: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown }[] };
+const policyOf = (c: Record<string, any>) =>
+  JSON.parse(c.policy) as { Statement: { Sid?: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown }[] };
 
 describe.each(ROLES)('%s stack: SageMaker endpoint', (role) => {
   const { config, stacks } = synthPlatform();
@@ -27,7 +28,9 @@ describe.each(ROLES)('%s stack: SageMaker endpoint', (role) => {
 
   it('has two production variants, champion and challenger, with the configured weights and their own model versions', () => {
     const variants = endpointConfig.production_variants as Record<string, any>[];
-    expect(variants.map((v) => [v.variant_name, v.initial_variant_weight, v.instance_type])).toEqual(config.sagemaker.variants.map((v) => [v.name, v.initialWeight, v.instanceType]));
+    expect(variants.map((v) => [v.variant_name, v.initial_variant_weight, v.instance_type])).toEqual(
+      config.sagemaker.variants.map((v) => [v.name, v.initialWeight, v.instanceType]),
+    );
     expect(variants.map((v) => v.variant_name)).toEqual(['champion', 'challenger']);
     const modelIds = variants.map((v) => /^\$\{aws_sagemaker_model\.([^.]+)\.name\}$/.exec(v.model_name)![1]!);
     expect(new Set(modelIds).size).toBe(2);
@@ -41,7 +44,9 @@ describe.each(ROLES)('%s stack: SageMaker endpoint', (role) => {
     expect(images).toHaveLength(1);
     const [imageId, image] = images[0]!;
     expect(image).toMatchObject({ repository_name: 'sagemaker-xgboost', image_tag: config.sagemaker.xgboostImageTag });
-    const privateSubnets = resourcesOf(stack, 'aws_subnet').filter(([, s]) => s.tags?.Tier === 'private').map(([id]) => ref('aws_subnet', id, 'id'));
+    const privateSubnets = resourcesOf(stack, 'aws_subnet')
+      .filter(([, s]) => s.tags?.Tier === 'private')
+      .map(([id]) => ref('aws_subnet', id, 'id'));
     expect(privateSubnets.length).toBeGreaterThanOrEqual(2);
     for (const model of Object.values(models)) {
       expect(model.enable_network_isolation).toBe(true);
@@ -81,10 +86,15 @@ describe.each(ROLES)('%s stack: SageMaker endpoint', (role) => {
 
   it('deploys blue/green with a canary step and rolls back on its own 5XX and model-latency alarms', () => {
     const policy = endpoint.deployment_config.blue_green_update_policy;
-    expect(policy.traffic_routing_configuration).toMatchObject({ type: 'CANARY', canary_size: { type: 'CAPACITY_PERCENT', value: config.sagemaker.canaryPercent } });
+    expect(policy.traffic_routing_configuration).toMatchObject({
+      type: 'CANARY',
+      canary_size: { type: 'CAPACITY_PERCENT', value: config.sagemaker.canaryPercent },
+    });
     const rollbackNames = endpoint.deployment_config.auto_rollback_configuration.alarms.map((a: { alarm_name: string }) => a.alarm_name);
     // Referenced, so Terraform creates the alarms before the endpoint that lists them.
-    const alarms = resourcesOf(stack, 'aws_cloudwatch_metric_alarm').filter(([id]) => rollbackNames.includes(ref('aws_cloudwatch_metric_alarm', id, 'alarm_name'))).map(([, a]) => a);
+    const alarms = resourcesOf(stack, 'aws_cloudwatch_metric_alarm')
+      .filter(([id]) => rollbackNames.includes(ref('aws_cloudwatch_metric_alarm', id, 'alarm_name')))
+      .map(([, a]) => a);
     expect(alarms).toHaveLength(4);
     for (const variant of ['champion', 'challenger']) {
       const mine = alarms.filter((a) => a.dimensions.VariantName === variant);
@@ -97,9 +107,15 @@ describe.each(ROLES)('%s stack: SageMaker endpoint', (role) => {
   it('registers an autoscaling target per variant, tracking invocations per instance', () => {
     const targets = resourcesOf(stack, 'aws_appautoscaling_target').map(([, t]) => t);
     const endpointId = only(stack, 'aws_sagemaker_endpoint')[0];
-    expect(targets.map((t) => t.resource_id).sort()).toEqual(['challenger', 'champion'].map((v) => `endpoint/${ref('aws_sagemaker_endpoint', endpointId, 'name')}/variant/${v}`));
+    expect(targets.map((t) => t.resource_id).sort()).toEqual(
+      ['challenger', 'champion'].map((v) => `endpoint/${ref('aws_sagemaker_endpoint', endpointId, 'name')}/variant/${v}`),
+    );
     for (const t of targets) {
-      expect(t).toMatchObject({ service_namespace: 'sagemaker', scalable_dimension: 'sagemaker:variant:DesiredInstanceCount', max_capacity: config.sagemaker.autoscalingMaxInstances });
+      expect(t).toMatchObject({
+        service_namespace: 'sagemaker',
+        scalable_dimension: 'sagemaker:variant:DesiredInstanceCount',
+        max_capacity: config.sagemaker.autoscalingMaxInstances,
+      });
     }
     const policies = resourcesOf(stack, 'aws_appautoscaling_policy').map(([, p]) => p);
     expect(policies).toHaveLength(2);
@@ -116,8 +132,14 @@ describe.each(ROLES)('%s stack: SageMaker endpoint', (role) => {
     const [, policy] = resourcesOf(stack, 'aws_iam_role_policy').find(([, p]) => p.name === 'model-artifacts-data-capture-logs-vpc')!;
     const statements = policyOf(policy).Statement;
     const lakeArn = ref('aws_s3_bucket', lakeId, 'arn');
-    expect(statements.find((s) => s.Sid === 'ReadModelArtifacts')).toMatchObject({ Action: 's3:GetObject', Resource: ['v1', 'v2'].map((v) => `${lakeArn}/${modelArtifactKey(v)}`) });
-    expect(statements.find((s) => s.Sid === 'WriteDataCapture')).toMatchObject({ Action: 's3:PutObject', Resource: `${lakeArn}/${LAKE_PREFIXES.dataCapture}${endpoint.name}/*` });
+    expect(statements.find((s) => s.Sid === 'ReadModelArtifacts')).toMatchObject({
+      Action: 's3:GetObject',
+      Resource: ['v1', 'v2'].map((v) => `${lakeArn}/${modelArtifactKey(v)}`),
+    });
+    expect(statements.find((s) => s.Sid === 'WriteDataCapture')).toMatchObject({
+      Action: 's3:PutObject',
+      Resource: `${lakeArn}/${LAKE_PREFIXES.dataCapture}${endpoint.name}/*`,
+    });
     expect(statements.find((s) => s.Sid === 'UsePlatformKey')!.Resource).toBe(keyArn);
     for (const s of statements) {
       for (const action of [s.Action].flat()) expect(action).not.toMatch(/^(\*|[a-z0-9-]+:\*)$/);
@@ -127,8 +149,17 @@ describe.each(ROLES)('%s stack: SageMaker endpoint', (role) => {
 });
 
 describe('capacity by region and DR mode', () => {
-  const twoInstances = { sagemaker: { variants: [{ name: 'champion', modelVersion: 'v1', instanceType: 'ml.c5.xlarge', initialInstanceCount: 2, initialWeight: 80 }, { name: 'challenger', modelVersion: 'v2', instanceType: 'ml.m5.large', initialInstanceCount: 2, initialWeight: 20 }], autoscalingMinInstances: 2 } };
-  const counts = (stack: TerraformJson) => only(stack, 'aws_sagemaker_endpoint_configuration')[1].production_variants.map((v: { initial_instance_count: number }) => v.initial_instance_count);
+  const twoInstances = {
+    sagemaker: {
+      variants: [
+        { name: 'champion', modelVersion: 'v1', instanceType: 'ml.c5.xlarge', initialInstanceCount: 2, initialWeight: 80 },
+        { name: 'challenger', modelVersion: 'v2', instanceType: 'ml.m5.large', initialInstanceCount: 2, initialWeight: 20 },
+      ],
+      autoscalingMinInstances: 2,
+    },
+  };
+  const counts = (stack: TerraformJson) =>
+    only(stack, 'aws_sagemaker_endpoint_configuration')[1].production_variants.map((v: { initial_instance_count: number }) => v.initial_instance_count);
   const minima = (stack: TerraformJson) => resourcesOf(stack, 'aws_appautoscaling_target').map(([, t]) => t.min_capacity);
 
   it('pilot-light: the DR endpoint runs one instance per variant and can scale to the primary ceiling', () => {
@@ -149,13 +180,21 @@ describe('capacity by region and DR mode', () => {
 
 describe('configuration', () => {
   it('any number of variants: one model, one autoscaling target and two rollback alarms each', () => {
-    const variants = ['a', 'b', 'c'].map((name, i) => ({ name, modelVersion: i === 2 ? 'v2' : 'v1', instanceType: 'ml.m5.large', initialInstanceCount: 1, initialWeight: i + 1 }));
+    const variants = ['a', 'b', 'c'].map((name, i) => ({
+      name,
+      modelVersion: i === 2 ? 'v2' : 'v1',
+      instanceType: 'ml.m5.large',
+      initialInstanceCount: 1,
+      initialWeight: i + 1,
+    }));
     const { stacks } = synthPlatform({ sagemaker: { variants } });
     const stack = stacks.primary;
     expect(resourcesOf(stack, 'aws_sagemaker_model')).toHaveLength(3);
     expect(resourcesOf(stack, 'aws_appautoscaling_target')).toHaveLength(3);
     expect(only(stack, 'aws_sagemaker_endpoint')[1].deployment_config.auto_rollback_configuration.alarms).toHaveLength(6);
-    expect(only(stack, 'aws_sagemaker_endpoint_configuration')[1].production_variants.map((v: { initial_variant_weight: number }) => v.initial_variant_weight)).toEqual([1, 2, 3]);
+    expect(
+      only(stack, 'aws_sagemaker_endpoint_configuration')[1].production_variants.map((v: { initial_variant_weight: number }) => v.initial_variant_weight),
+    ).toEqual([1, 2, 3]);
   });
 
   it('a sampling percentage of 0 turns data capture off', () => {

@@ -10,7 +10,8 @@ const only = (stack: TerraformJson, type: string) => {
   return all[0]!;
 };
 const routes = (stack: TerraformJson) => Object.fromEntries(resourcesOf(stack, 'aws_apigatewayv2_route').map(([, r]) => [r.route_key, r]));
-const inferenceFunction = (stack: TerraformJson) => resourcesOf(stack, 'aws_lambda_function').find(([, f]) => String(f.function_name).includes('ml-inference'))!;
+const inferenceFunction = (stack: TerraformJson) =>
+  resourcesOf(stack, 'aws_lambda_function').find(([, f]) => String(f.function_name).includes('ml-inference'))!;
 
 describe.each(ROLES)('%s stack: inference API', (role) => {
   const { config, stacks } = synthPlatform();
@@ -26,19 +27,33 @@ describe.each(ROLES)('%s stack: inference API', (role) => {
     expect(r['POST /predict']!.authorization_type).toBe('AWS_IAM');
     expect(r['GET /health']!.authorization_type).toBe('AWS_IAM');
     const [integrationId, integration] = only(stack, 'aws_apigatewayv2_integration');
-    for (const route of Object.values(r) as Record<string, any>[]) expect(route.target).toBe(`integrations/${ref('aws_apigatewayv2_integration', integrationId, 'id')}`);
-    expect(integration).toMatchObject({ integration_type: 'AWS_PROXY', integration_uri: ref('aws_lambda_function', fnId, 'invoke_arn'), payload_format_version: '2.0', timeout_milliseconds: 30_000 });
+    for (const route of Object.values(r) as Record<string, any>[])
+      expect(route.target).toBe(`integrations/${ref('aws_apigatewayv2_integration', integrationId, 'id')}`);
+    expect(integration).toMatchObject({
+      integration_type: 'AWS_PROXY',
+      integration_uri: ref('aws_lambda_function', fnId, 'invoke_arn'),
+      payload_format_version: '2.0',
+      timeout_milliseconds: 30_000,
+    });
   });
 
   it('throttles the stage from config and logs access as JSON to a KMS-encrypted log group', () => {
     const [, stage] = only(stack, 'aws_apigatewayv2_stage');
-    expect(stage.default_route_settings).toMatchObject({ throttling_rate_limit: config.inferenceApi.throttlingRateLimit, throttling_burst_limit: config.inferenceApi.throttlingBurstLimit });
+    expect(stage.default_route_settings).toMatchObject({
+      throttling_rate_limit: config.inferenceApi.throttlingRateLimit,
+      throttling_burst_limit: config.inferenceApi.throttlingBurstLimit,
+    });
     const logGroupId = /^\$\{aws_cloudwatch_log_group\.([^.]+)\.arn\}$/.exec(stage.access_log_settings.destination_arn)![1]!;
     const logGroup = stack.resource.aws_cloudwatch_log_group![logGroupId]!;
     expect(logGroup.kms_key_id).toMatch(/^\$\{aws_kms_key\./);
     expect(logGroup.retention_in_days).toBe(config.observability.logRetentionDays);
     const format = JSON.parse(stage.access_log_settings.format);
-    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status', routeKey: '$context.routeKey', integrationError: '$context.integrationErrorMessage' });
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+      routeKey: '$context.routeKey',
+      integrationError: '$context.integrationErrorMessage',
+    });
   });
 
   it('runs the function on Node.js 22 arm64, answering before the 30 s integration timeout', () => {
@@ -60,13 +75,24 @@ describe.each(ROLES)('%s stack: inference API', (role) => {
     const roleRef = /^\$\{aws_iam_role\.([^.]+)\.arn\}$/.exec(fn.role)![1]!;
     const policy = resourcesOf(stack, 'aws_iam_role_policy').find(([, p]) => p.role === ref('aws_iam_role', roleRef, 'id'))![1];
     const statements = JSON.parse(policy.policy).Statement as { Sid?: string; Action: string; Resource: string }[];
-    expect(statements.find((s) => s.Sid === 'InvokeOwnEndpoint')).toMatchObject({ Action: 'sagemaker:InvokeEndpoint', Resource: ref('aws_sagemaker_endpoint', endpointId, 'arn') });
-    expect(statements.find((s) => s.Sid === 'WritePredictions')).toMatchObject({ Action: 's3:PutObject', Resource: expect.stringMatching(/\.arn\}\/predictions\/\*$/) });
+    expect(statements.find((s) => s.Sid === 'InvokeOwnEndpoint')).toMatchObject({
+      Action: 'sagemaker:InvokeEndpoint',
+      Resource: ref('aws_sagemaker_endpoint', endpointId, 'arn'),
+    });
+    expect(statements.find((s) => s.Sid === 'WritePredictions')).toMatchObject({
+      Action: 's3:PutObject',
+      Resource: expect.stringMatching(/\.arn\}\/predictions\/\*$/),
+    });
   });
 
-  it('lets API Gateway invoke the function for this API\'s two routes only', () => {
-    const permissions = resourcesOf(stack, 'aws_lambda_permission').map(([, p]) => p).filter((p) => p.function_name === ref('aws_lambda_function', fnId, 'function_name'));
-    expect(permissions.map((p) => p.source_arn).sort()).toEqual([`${ref('aws_apigatewayv2_api', apiId, 'execution_arn')}/*/GET/health`, `${ref('aws_apigatewayv2_api', apiId, 'execution_arn')}/*/POST/predict`]);
+  it("lets API Gateway invoke the function for this API's two routes only", () => {
+    const permissions = resourcesOf(stack, 'aws_lambda_permission')
+      .map(([, p]) => p)
+      .filter((p) => p.function_name === ref('aws_lambda_function', fnId, 'function_name'));
+    expect(permissions.map((p) => p.source_arn).sort()).toEqual([
+      `${ref('aws_apigatewayv2_api', apiId, 'execution_arn')}/*/GET/health`,
+      `${ref('aws_apigatewayv2_api', apiId, 'execution_arn')}/*/POST/predict`,
+    ]);
     expect(permissions.every((p) => p.principal === 'apigateway.amazonaws.com')).toBe(true);
   });
 

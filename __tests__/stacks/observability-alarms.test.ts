@@ -71,7 +71,16 @@ describe('alarmDefinitions', () => {
   });
 
   test('thresholds come from the configuration', () => {
-    const custom = { ...thresholds, iteratorAgeMs: 5000, lambdaErrors: 7, dataQualityRatio: 0.5, api5xxRate: 0.2, redshiftCpuPercent: 55, replicationLatencySeconds: 300, sagemakerModelLatencyMicros: 42_000 };
+    const custom = {
+      ...thresholds,
+      iteratorAgeMs: 5000,
+      lambdaErrors: 7,
+      dataQualityRatio: 0.5,
+      api5xxRate: 0.2,
+      redshiftCpuPercent: 55,
+      replicationLatencySeconds: 300,
+      sagemakerModelLatencyMicros: 42_000,
+    };
     const tuned = byKey(alarmDefinitions(everything, custom, true));
     expect(tuned['kinesis-iterator-age'].threshold).toBe(5000);
     expect(tuned['lambda-ml-inference-errors'].threshold).toBe(7);
@@ -84,7 +93,11 @@ describe('alarmDefinitions', () => {
 
   test('DLQ depth alarms on any message; data quality alarms below its ratio', () => {
     expect(alarms['dlq-processor-dlq-depth']).toMatchObject({ comparison: 'GreaterThanThreshold', threshold: 0 });
-    expect(alarms['data-quality-ratio']).toMatchObject({ comparison: 'LessThanThreshold', threshold: thresholds.dataQualityRatio, metric: { stat: 'Minimum', namespace: 'DataAnalyticsMl/StreamProcessor', metricName: 'DataQualityRatio', dimensions: { service: 'stream-processor' } } });
+    expect(alarms['data-quality-ratio']).toMatchObject({
+      comparison: 'LessThanThreshold',
+      threshold: thresholds.dataQualityRatio,
+      metric: { stat: 'Minimum', namespace: 'DataAnalyticsMl/StreamProcessor', metricName: 'DataQualityRatio', dimensions: { service: 'stream-processor' } },
+    });
   });
 
   test('the API 5XX alarm is a rate: 5xx over request count', () => {
@@ -97,7 +110,11 @@ describe('alarmDefinitions', () => {
     expect(alarms['replication-latency']).toMatchObject({
       threshold: 900,
       comparison: 'GreaterThanThreshold',
-      metric: { namespace: 'AWS/S3', metricName: 'ReplicationLatency', dimensions: { RuleId: 'lake-to-dr', SourceBucket: 'lake-primary', DestinationBucket: 'lake-dr' } },
+      metric: {
+        namespace: 'AWS/S3',
+        metricName: 'ReplicationLatency',
+        dimensions: { RuleId: 'lake-to-dr', SourceBucket: 'lake-primary', DestinationBucket: 'lake-dr' },
+      },
     });
   });
 

@@ -125,7 +125,9 @@ describe('dashboardBody', () => {
     const custom = { ...thresholds, iteratorAgeMs: 12_345, redshiftDiskPercent: 66, replicationLatencySeconds: 600, dataQualityRatio: 0.9 };
     const annotated = render({ thresholds: custom });
     const annotationOf = (metricName: string) =>
-      rows(annotated).find((r) => r.name === metricName)?.widget.properties.annotations?.horizontal.map((a: any) => a.value);
+      rows(annotated)
+        .find((r) => r.name === metricName)
+        ?.widget.properties.annotations?.horizontal.map((a: any) => a.value);
     expect(annotationOf('GetRecords.IteratorAgeMilliseconds')).toEqual([12_345]);
     expect(annotationOf('PercentageDiskSpaceUsed')).toEqual([66]);
     expect(annotationOf('ReplicationLatency')).toEqual([600]);

@@ -95,9 +95,27 @@ describe.each(ROLES)('%s stack manifest', (role) => {
 
 test('the primary manifest names the replication rule with real bucket names and the configured latency threshold', () => {
   const lines = manifest(stacks.primary);
-  expect(lines).toContainEqual(['replication', `data-analytics-ml-analytics-lake-${ACCOUNT}-use1`, `data-analytics-ml-analytics-lake-${ACCOUNT}-usw2`, 'lake-to-dr']);
+  expect(lines).toContainEqual([
+    'replication',
+    `data-analytics-ml-analytics-lake-${ACCOUNT}-use1`,
+    `data-analytics-ml-analytics-lake-${ACCOUNT}-usw2`,
+    'lake-to-dr',
+  ]);
   const dimensions = `DestinationBucket=data-analytics-ml-analytics-lake-${ACCOUNT}-usw2,RuleId=lake-to-dr,SourceBucket=data-analytics-ml-analytics-lake-${ACCOUNT}-use1`;
-  expect(lines).toContainEqual(['alarm', 'ReplicationLatency', `data-analytics-ml-analytics-lake-${ACCOUNT}-usw2`, '600', 'GreaterThanThreshold', 'Maximum', '300', '1', '1', 'notBreaching', dimensions, 'alert']);
+  expect(lines).toContainEqual([
+    'alarm',
+    'ReplicationLatency',
+    `data-analytics-ml-analytics-lake-${ACCOUNT}-usw2`,
+    '600',
+    'GreaterThanThreshold',
+    'Maximum',
+    '300',
+    '1',
+    '1',
+    'notBreaching',
+    dimensions,
+    'alert',
+  ]);
   expect(manifest(stacks.dr).some(([kind]) => kind === 'replication')).toBe(false);
 });
 
@@ -115,7 +133,7 @@ test('fails with exit status 2 on a file that is not a synthesized stack', () =>
   expect(status).toBe(2);
 });
 
-test('the alarms of the script tests\' fixture have the rules of the real ones, so monitor.bats judges as the platform alarms', () => {
+test("the alarms of the script tests' fixture have the rules of the real ones, so monitor.bats judges as the platform alarms", () => {
   const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'scripts', 'fixtures', 'primary.cdk.tf.json'), 'utf8'));
   const rule = (line: string[], withThreshold: boolean) => [line[1], line[11], ...(withThreshold ? [line[3]] : []), ...line.slice(4, 10)].join(' ');
   const real = manifest(synthPlatform().stacks.primary).filter(([kind]) => kind === 'alarm');

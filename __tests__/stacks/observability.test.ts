@@ -33,7 +33,13 @@ const statements = (policy: string): any[] => JSON.parse(policy).Statement;
 function anchorsOf(file: string): Set<string> {
   const text = fs.readFileSync(path.join(__dirname, '..', '..', file), 'utf8');
   const explicit = [...text.matchAll(/<a id="([^"]+)"><\/a>/g)].map((m) => m[1]);
-  const headings = [...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) => m[1].trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-'));
+  const headings = [...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+    m[1]
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N} _-]/gu, '')
+      .replace(/ /g, '-'),
+  );
   return new Set([...explicit, ...headings]);
 }
 
@@ -125,8 +131,12 @@ describe('account-wide guardrails live in the primary stack only', () => {
     const cloudtrail = statements(policy.policy).filter((s) => s.Principal?.Service === 'cloudtrail.amazonaws.com');
     expect(cloudtrail.map((s) => s.Action).sort()).toEqual(['s3:GetBucketAcl', 's3:PutObject']);
     for (const s of cloudtrail) expect(s.Condition.StringEquals['aws:SourceArn']).toBe(trailArn);
-    expect(resourcesOf(stacks.primary, 'aws_s3_bucket_notification').find(([, n]) => n.bucket === `\${aws_s3_bucket.${bucketId}.id}`)![1].eventbridge).toBe(true);
-    const encryption = resourcesOf(stacks.primary, 'aws_s3_bucket_server_side_encryption_configuration').find(([, e]) => e.bucket === `\${aws_s3_bucket.${bucketId}.id}`)![1];
+    expect(resourcesOf(stacks.primary, 'aws_s3_bucket_notification').find(([, n]) => n.bucket === `\${aws_s3_bucket.${bucketId}.id}`)![1].eventbridge).toBe(
+      true,
+    );
+    const encryption = resourcesOf(stacks.primary, 'aws_s3_bucket_server_side_encryption_configuration').find(
+      ([, e]) => e.bucket === `\${aws_s3_bucket.${bucketId}.id}`,
+    )![1];
     expect(encryption.rule[0].apply_server_side_encryption_by_default.sse_algorithm).toBe('aws:kms');
   });
 
@@ -183,7 +193,10 @@ test('with a hosted zone, the platform fails the inference API over: PRIMARY gat
   const { stacks, synthesized } = synthPlatform({ dns: { hostedZoneId: 'Z0EXAMPLE123', apiRecordName: 'api.example.com' } });
   expect(synthesized.primary).toHaveResourceWithProperties(Route53Record, { zone_id: 'Z0EXAMPLE123', failover_routing_policy: { type: 'PRIMARY' } });
   expect(synthesized.dr).toHaveResourceWithProperties(Route53Record, { zone_id: 'Z0EXAMPLE123', failover_routing_policy: { type: 'SECONDARY' } });
-  const failover = (stack: TerraformJson) => resourcesOf(stack, 'aws_route53_record').map(([, r]) => r).filter((r) => r.failover_routing_policy);
+  const failover = (stack: TerraformJson) =>
+    resourcesOf(stack, 'aws_route53_record')
+      .map(([, r]) => r)
+      .filter((r) => r.failover_routing_policy);
   const [primary] = failover(stacks.primary);
   const [secondary] = failover(stacks.dr);
   expect(primary.failover_routing_policy.type).toBe('PRIMARY');
@@ -193,7 +206,9 @@ test('with a hosted zone, the platform fails the inference API over: PRIMARY gat
   expect(check.resource_path).toMatch(/\/health$/);
   expect(check.fqdn).toMatch(/^\$\{aws_apigatewayv2_api\.[^.]+\.id\}\.execute-api\.us-east-1\.amazonaws\.com$/);
   // Route 53 health checkers cannot sign requests: the health route the check calls must be open.
-  const healthRoute = resourcesOf(stacks.primary, 'aws_apigatewayv2_route').map(([, r]) => r).find((r) => r.route_key === 'GET /health');
+  const healthRoute = resourcesOf(stacks.primary, 'aws_apigatewayv2_route')
+    .map(([, r]) => r)
+    .find((r) => r.route_key === 'GET /health');
   expect(healthRoute?.authorization_type).toBe('NONE');
   expect(synthesized.dr).not.toHaveResource(Route53HealthCheck);
 });
@@ -208,7 +223,14 @@ describe('DnsFailover', () => {
     const stack = new TerraformStack(app, `dns-${role}`);
     const region = naming.regionOf(role);
     new AwsProvider(stack, 'aws', { region });
-    const context: PlatformContext = { config, naming, role, region, peerRegion: naming.regionOf(role === 'primary' ? 'dr' : 'primary'), accountId: '123456789012' };
+    const context: PlatformContext = {
+      config,
+      naming,
+      role,
+      region,
+      peerRegion: naming.regionOf(role === 'primary' ? 'dr' : 'primary'),
+      accountId: '123456789012',
+    };
     const api = new Apigatewayv2Api(stack, 'api', { name: 'inference', protocolType: 'HTTP' });
     const stage = new Apigatewayv2Stage(stack, 'stage', { apiId: api.id, name: stageName, autoDeploy: true });
     new DnsFailover(stack, 'failover', { context, target: { api, stage, healthCheckPath: '/health' } });
@@ -221,7 +243,13 @@ describe('DnsFailover', () => {
     expect(check).toMatchObject({ type: 'HTTPS', port: 443, resource_path: '/health', request_interval: 30, failure_threshold: 3 });
     expect(check.fqdn).toMatch(/^\$\{aws_apigatewayv2_api\.api\.id\}\.execute-api\.us-east-1\.amazonaws\.com$/);
     const record = resourcesOf(stack, 'aws_route53_record').find(([, r]) => r.failover_routing_policy)![1];
-    expect(record).toMatchObject({ zone_id: 'Z0EXAMPLE123', name: 'api.example.com', type: 'A', failover_routing_policy: { type: 'PRIMARY' }, health_check_id: `\${aws_route53_health_check.${checkId}.id}` });
+    expect(record).toMatchObject({
+      zone_id: 'Z0EXAMPLE123',
+      name: 'api.example.com',
+      type: 'A',
+      failover_routing_policy: { type: 'PRIMARY' },
+      health_check_id: `\${aws_route53_health_check.${checkId}.id}`,
+    });
     expect(record.alias.evaluate_target_health).toBe(true);
     expect(record.alias.name).toMatch(/aws_apigatewayv2_domain_name\./);
   });
@@ -244,7 +272,10 @@ describe('DnsFailover', () => {
     const [, domain] = only(stack, 'aws_apigatewayv2_domain_name');
     expect(domain.domain_name_configuration).toMatchObject({ endpoint_type: 'REGIONAL', security_policy: 'TLS_1_2' });
     expect(domain.domain_name_configuration.certificate_arn).toMatch(/aws_acm_certificate_validation\./);
-    expect(only(stack, 'aws_apigatewayv2_api_mapping')[1]).toMatchObject({ api_id: '${aws_apigatewayv2_api.api.id}', stage: '${aws_apigatewayv2_stage.stage.id}' });
+    expect(only(stack, 'aws_apigatewayv2_api_mapping')[1]).toMatchObject({
+      api_id: '${aws_apigatewayv2_api.api.id}',
+      stage: '${aws_apigatewayv2_stage.stage.id}',
+    });
   });
 
   test('health check path carries the stage prefix except on $default', () => {

@@ -63,7 +63,12 @@ describe.each(Object.entries(configurations))('configuration: %s', (_name, file)
 
     test('every bucket but the access-log bucket sends server access logs', () => {
       const logged = buckets.filter(([id]) => referencing(stack, 'aws_s3_bucket_logging', 'bucket', 'aws_s3_bucket', id).length === 1);
-      expect(logged.map(([id]) => id).sort()).toEqual(buckets.map(([id]) => id).filter((id) => !id.includes('access-logs')).sort());
+      expect(logged.map(([id]) => id).sort()).toEqual(
+        buckets
+          .map(([id]) => id)
+          .filter((id) => !id.includes('access-logs'))
+          .sort(),
+      );
     });
 
     test('every log group is KMS-encrypted and has a retention', () => {
@@ -78,7 +83,8 @@ describe.each(Object.entries(configurations))('configuration: %s', (_name, file)
     test('no security group admits ingress from the internet', () => {
       const open = ['0.0.0.0/0', '::/0'];
       for (const [, group] of resourcesOf(stack, 'aws_security_group')) {
-        for (const rule of group.ingress ?? []) expect([...(rule.cidr_blocks ?? []), ...(rule.ipv6_cidr_blocks ?? [])]).not.toEqual(expect.arrayContaining(open));
+        for (const rule of group.ingress ?? [])
+          expect([...(rule.cidr_blocks ?? []), ...(rule.ipv6_cidr_blocks ?? [])]).not.toEqual(expect.arrayContaining(open));
       }
       for (const [, rule] of resourcesOf(stack, 'aws_vpc_security_group_ingress_rule')) {
         expect(open).not.toContain(rule.cidr_ipv4);
@@ -140,7 +146,12 @@ describe.each(Object.entries(configurations))('configuration: %s', (_name, file)
     expect(rule.destination.replication_time).toEqual({ status: 'Enabled', time: { minutes: 15 } });
     expect(rule.destination.metrics).toEqual({ status: 'Enabled', event_threshold: { minutes: 15 } });
     expect(rule.destination.encryption_configuration.replica_kms_key_id).toMatch(/^\$\{data\.aws_kms_alias\./);
-    expect(replication.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_s3_bucket_versioning\.platform_data-lake_versioning_/), expect.stringMatching(/^data\.aws_s3_bucket\./)]));
+    expect(replication.depends_on).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^aws_s3_bucket_versioning\.platform_data-lake_versioning_/),
+        expect.stringMatching(/^data\.aws_s3_bucket\./),
+      ]),
+    );
     // The DR lake is looked up in the DR region under the name the DR stack gives it.
     const [[, drLake]] = Object.entries(stacks.primary.data!.aws_s3_bucket);
     expect(drLake.provider).toBe('aws.peer');

@@ -19,13 +19,21 @@ function fixture() {
   const stack = new TerraformStack(Testing.app(), 'queues');
   const region = naming.regionOf('primary');
   createAwsProvider(stack, 'aws', config, 'primary', region);
-  const context: PlatformContext = { config, naming, role: 'primary', region, peerRegion: naming.regionOf('dr'), accountId: new DataAwsCallerIdentity(stack, 'current').accountId };
+  const context: PlatformContext = {
+    config,
+    naming,
+    role: 'primary',
+    region,
+    peerRegion: naming.regionOf('dr'),
+    accountId: new DataAwsCallerIdentity(stack, 'current').accountId,
+  };
   const platformKey = new PlatformKey(stack, 'encryption', { context });
   const dataLake = new DataLake(stack, 'data-lake', { context, platformKey });
   return { stack, context, platformKey, dataLake };
 }
 
-const resolve = (stack: TerraformStack, value: unknown) => Tokenization.resolve(value, { scope: stack, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) });
+const resolve = (stack: TerraformStack, value: unknown) =>
+  Tokenization.resolve(value, { scope: stack, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) });
 const synth = (stack: TerraformStack) => JSON.parse(Testing.synth(stack, true)) as TerraformJson & { moved?: { from: string; to: string }[] };
 const statements = (policy: string) => (JSON.parse(policy) as { Statement: Record<string, any>[] }).Statement;
 
@@ -80,7 +88,9 @@ describe('SecureQueue', () => {
     const [[policyId]] = resourcesOf(json, 'aws_sqs_queue_policy');
     expect(queueId).toMatch(/^owner_dlq_[0-9A-F]{8}$/);
     expect(policyId).toMatch(/^owner_dlq_policy_[0-9A-F]{8}$/);
-    expect(json.moved).toEqual([{ from: expect.stringMatching(/^aws_sqs_queue_policy\.owner_dlq-policy_[0-9A-F]{8}$/), to: `aws_sqs_queue_policy.${policyId}` }]);
+    expect(json.moved).toEqual([
+      { from: expect.stringMatching(/^aws_sqs_queue_policy\.owner_dlq-policy_[0-9A-F]{8}$/), to: `aws_sqs_queue_policy.${policyId}` },
+    ]);
   });
 
   test('the former address is the logical id cdktf gives a real construct at that path', () => {
@@ -97,7 +107,11 @@ describe('SecureQueue', () => {
     const queue = new SecureQueue(stack, 'q', { queueName: 'q', platformKey });
     const arn = resolve(stack, queue.arn);
     expect(resolve(stack, queue.grantSend('Send'))).toEqual({ Sid: 'Send', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arn });
-    expect(resolve(stack, queue.grantConsume('Consume'))).toMatchObject({ Sid: 'Consume', Action: expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']), Resource: arn });
+    expect(resolve(stack, queue.grantConsume('Consume'))).toMatchObject({
+      Sid: 'Consume',
+      Action: expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']),
+      Resource: arn,
+    });
     expect(queueDepthMetric('q')).toMatchObject({ namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: 'q' } });
   });
 });
@@ -122,7 +136,10 @@ describe('the lake owns its notifications', () => {
     expect([...notification.depends_on].sort()).toEqual(policyIds.sort());
     const lakeBucketArn = expect.stringMatching(/^\$\{aws_s3_bucket\.data-lake_bucket_[0-9A-F]+\.arn\}$/);
     for (const [, policy] of resourcesOf(json, 'aws_sqs_queue_policy')) {
-      expect(statements(policy.policy)[0]).toMatchObject({ Principal: { Service: 's3.amazonaws.com' }, Condition: { ArnEquals: { 'aws:SourceArn': lakeBucketArn } } });
+      expect(statements(policy.policy)[0]).toMatchObject({
+        Principal: { Service: 's3.amazonaws.com' },
+        Condition: { ArnEquals: { 'aws:SourceArn': lakeBucketArn } },
+      });
     }
   });
 

@@ -1,7 +1,12 @@
 import { TABLES } from '../../functions/shared/contract';
 import { WAREHOUSE_SCHEMA } from '../../functions/warehouse-loader/sql';
 import { catalogDatabaseName } from '../../stacks/constructs/catalog';
-import { ANALYSIS_OWNER_ACTIONS, DASHBOARD_OWNER_ACTIONS, DASHBOARD_VIEWER_ACTIONS, TEMPLATE_OWNER_ACTIONS } from '../../stacks/constructs/quicksight/dashboard';
+import {
+  ANALYSIS_OWNER_ACTIONS,
+  DASHBOARD_OWNER_ACTIONS,
+  DASHBOARD_VIEWER_ACTIONS,
+  TEMPLATE_OWNER_ACTIONS,
+} from '../../stacks/constructs/quicksight/dashboard';
 import { DASHBOARD_DATA_SETS } from '../../stacks/constructs/quicksight/dashboard-definition';
 import { dataSetSpecs, inputColumns } from '../../stacks/constructs/quicksight/data-set-specs';
 import { DATA_SET_OWNER_ACTIONS } from '../../stacks/constructs/quicksight/data-sets';
@@ -10,7 +15,13 @@ import { resourcesOf, synthPlatform, type TerraformJson } from '../helpers/synth
 
 const OWNER = 'arn:aws:quicksight:us-east-1:123456789012:group/default/analysts';
 const VIEWER = 'arn:aws:quicksight:us-east-1:123456789012:group/default/viewers';
-const BI_TYPES = ['aws_quicksight_data_set', 'aws_quicksight_refresh_schedule', 'aws_quicksight_analysis', 'aws_quicksight_template', 'aws_quicksight_dashboard'];
+const BI_TYPES = [
+  'aws_quicksight_data_set',
+  'aws_quicksight_refresh_schedule',
+  'aws_quicksight_analysis',
+  'aws_quicksight_template',
+  'aws_quicksight_dashboard',
+];
 
 const ref = (type: string, id: string, attribute: string) => `\${${type}.${id}.${attribute}}`;
 
@@ -69,21 +80,28 @@ describe('QuickSight BI at the defaults (lake data sets in SPICE, warehouse data
       const [, dataSet] = byId.get(naming.regional(spec.id, config.primaryRegion))!;
       const [table] = dataSet.physical_table_map;
       expect(table.physical_table_map_id).toBe(spec.id);
-      expect(table.custom_sql).toEqual({ data_source_arn: ref('aws_quicksight_data_source', athenaId, 'arn'), name: spec.id, sql_query: (spec.table as { sql: string }).sql, columns: inputColumns(spec.columns) });
+      expect(table.custom_sql).toEqual({
+        data_source_arn: ref('aws_quicksight_data_source', athenaId, 'arn'),
+        name: spec.id,
+        sql_query: (spec.table as { sql: string }).sql,
+        columns: inputColumns(spec.columns),
+      });
       expect([...dataSet.depends_on].sort()).toEqual([...glueTables].sort());
     }
   });
 
   it('reads the warehouse events and predictions tables through the Redshift data source, every contract column but the feature CSV', () => {
     const statements = resourcesOf(primary, 'aws_redshiftdata_statement').map(([id]) => `aws_redshiftdata_statement.${id}`);
-    const tables = specs.filter((s) => s.source === 'redshift').map((spec) => {
-      const [, dataSet] = byId.get(naming.regional(spec.id, config.primaryRegion))!;
-      const { relational_table: table } = dataSet.physical_table_map[0];
-      expect(table.data_source_arn).toBe(ref('aws_quicksight_data_source', redshiftId, 'arn'));
-      expect(table.schema).toBe(WAREHOUSE_SCHEMA);
-      expect([...dataSet.depends_on].sort()).toEqual([...statements].sort());
-      return table;
-    });
+    const tables = specs
+      .filter((s) => s.source === 'redshift')
+      .map((spec) => {
+        const [, dataSet] = byId.get(naming.regional(spec.id, config.primaryRegion))!;
+        const { relational_table: table } = dataSet.physical_table_map[0];
+        expect(table.data_source_arn).toBe(ref('aws_quicksight_data_source', redshiftId, 'arn'));
+        expect(table.schema).toBe(WAREHOUSE_SCHEMA);
+        expect([...dataSet.depends_on].sort()).toEqual([...statements].sort());
+        return table;
+      });
     expect(tables.map((t) => t.name)).toEqual([TABLES.curated.name, TABLES.predictions.name]);
     const curated = TABLES.curated.columns.filter((c) => c.name !== 'features');
     expect(tables[0].input_columns.map((c: { name: string }) => c.name)).toEqual(curated.map((c) => c.name));
@@ -119,7 +137,8 @@ describe('QuickSight BI at the defaults (lake data sets in SPICE, warehouse data
   });
 
   it('reads the last 7 days of the lake by default, the data-quality set the saved query unchanged', () => {
-    const sql = (id: string) => [...byId.values()].find(([, d]) => d.physical_table_map[0].physical_table_map_id === id)![1].physical_table_map[0].custom_sql.sql_query as string;
+    const sql = (id: string) =>
+      [...byId.values()].find(([, d]) => d.physical_table_map[0].physical_table_map_id === id)![1].physical_table_map[0].custom_sql.sql_query as string;
     for (const id of ['lake-events', 'lake-predictions', 'lake-aggregates']) expect(sql(id)).toContain("current_date - INTERVAL '7' DAY");
     const saved = resourcesOf(primary, 'aws_athena_named_query').find(([, q]) => q.name.startsWith('Data-quality rate per hour'))![1];
     expect(sql('lake-data-quality')).toBe(saved.query);
@@ -128,7 +147,10 @@ describe('QuickSight BI at the defaults (lake data sets in SPICE, warehouse data
   it('publishes the dashboard with a version description, ad-hoc filtering and CSV export', () => {
     const [, dashboard] = only(primary, 'aws_quicksight_dashboard');
     expect(dashboard.version_description).toMatch(/dashboard-definition\.ts/);
-    expect(dashboard.dashboard_publish_options).toEqual({ ad_hoc_filtering_option: { availability_status: 'ENABLED' }, export_to_csv_option: { availability_status: 'ENABLED' } });
+    expect(dashboard.dashboard_publish_options).toEqual({
+      ad_hoc_filtering_option: { availability_status: 'ENABLED' },
+      export_to_csv_option: { availability_status: 'ENABLED' },
+    });
     expect(only(primary, 'aws_quicksight_template')[1].version_description).toMatch(/dashboard-definition\.ts/);
   });
 
@@ -140,7 +162,15 @@ describe('QuickSight BI at the defaults (lake data sets in SPICE, warehouse data
 
 describe('QuickSight BI, tuned', () => {
   const file = {
-    quicksight: { enabled: true, principalArn: OWNER, dashboardViewerArns: [VIEWER], refreshInterval: 'DAILY', refreshTimeOfDay: '03:30', redshiftImportMode: 'SPICE', lookbackDays: 14 },
+    quicksight: {
+      enabled: true,
+      principalArn: OWNER,
+      dashboardViewerArns: [VIEWER],
+      refreshInterval: 'DAILY',
+      refreshTimeOfDay: '03:30',
+      redshiftImportMode: 'SPICE',
+      lookbackDays: 14,
+    },
     observability: { alarms: { dataQualityRatio: 0.9 } },
   };
   const { stacks } = synthPlatform(file);
@@ -178,7 +208,9 @@ describe('QuickSight BI without the warehouse, lake in direct query', () => {
   const primary = stacks.primary;
 
   it('has the lake data sets and the dashboard, no warehouse data set and no refresh schedule', () => {
-    const ids = resourcesOf(primary, 'aws_quicksight_data_set').map(([, d]) => d.physical_table_map[0].physical_table_map_id).sort();
+    const ids = resourcesOf(primary, 'aws_quicksight_data_set')
+      .map(([, d]) => d.physical_table_map[0].physical_table_map_id)
+      .sort();
     expect(ids).toEqual(['lake-aggregates', 'lake-data-quality', 'lake-events', 'lake-predictions']);
     for (const [, d] of resourcesOf(primary, 'aws_quicksight_data_set')) expect(d.import_mode).toBe('DIRECT_QUERY');
     expect(resourcesOf(primary, 'aws_quicksight_refresh_schedule')).toEqual([]);

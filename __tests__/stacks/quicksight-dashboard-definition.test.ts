@@ -25,7 +25,10 @@ function columnRefs(node: unknown, path = 'definition'): ColumnRef[] {
   if (Array.isArray(node)) return node.flatMap((item, i) => columnRefs(item, `${path}[${i}]`));
   if (node === null || typeof node !== 'object') return [];
   const block = node as Block;
-  const own = typeof block.data_set_identifier === 'string' && typeof block.column_name === 'string' ? [{ identifier: block.data_set_identifier, column: block.column_name, path }] : [];
+  const own =
+    typeof block.data_set_identifier === 'string' && typeof block.column_name === 'string'
+      ? [{ identifier: block.data_set_identifier, column: block.column_name, path }]
+      : [];
   return [...own, ...Object.entries(block).flatMap(([key, value]) => columnRefs(value, `${path}.${key}`))];
 }
 
@@ -50,7 +53,10 @@ const primary = stacks.primary;
 const database = catalogDatabaseName({ naming: new PlatformNaming(config) } as never);
 const specs = dataSetSpecs(database, config.quicksight.lookbackDays);
 const identifiers = Object.keys(DASHBOARD_DATA_SETS) as DashboardDataSet[];
-const columnsOf = Object.fromEntries(identifiers.map((id) => [id, specs.find((s) => s.key === DASHBOARD_DATA_SETS[id])!.columns.map((c) => c.name)])) as Record<DashboardDataSet, string[]>;
+const columnsOf = Object.fromEntries(identifiers.map((id) => [id, specs.find((s) => s.key === DASHBOARD_DATA_SETS[id])!.columns.map((c) => c.name)])) as Record<
+  DashboardDataSet,
+  string[]
+>;
 const definitions: [string, Block][] = ['aws_quicksight_analysis', 'aws_quicksight_template', 'aws_quicksight_dashboard'].map((type) => {
   const all = resourcesOf(primary, type);
   expect(all).toHaveLength(1);
@@ -70,7 +76,12 @@ describe.each(definitions)('%s definition', (_type, definition) => {
     for (const field of definition.calculated_fields as Block[]) {
       const read = expressionColumns(field.expression);
       expect(read.length).toBeGreaterThan(0);
-      for (const name of read) expect({ field: field.name, name, known: columnsOf[field.data_set_identifier as DashboardDataSet].includes(name) }).toEqual({ field: field.name, name, known: true });
+      for (const name of read)
+        expect({ field: field.name, name, known: columnsOf[field.data_set_identifier as DashboardDataSet].includes(name) }).toEqual({
+          field: field.name,
+          name,
+          known: true,
+        });
     }
   });
 
@@ -116,7 +127,12 @@ describe('the dashboard', () => {
   const visual = (id: string) => {
     const found = visuals.find(([, body]) => body.visual_id === id);
     expect(found).toBeDefined();
-    return { kind: found![0], columns: columnRefs(found![1]).map((r) => `${r.identifier}.${r.column}`).sort() };
+    return {
+      kind: found![0],
+      columns: columnRefs(found![1])
+        .map((r) => `${r.identifier}.${r.column}`)
+        .sort(),
+    };
   };
 
   it.each([
@@ -138,14 +154,28 @@ describe('the dashboard', () => {
 
   it('draws the configured data-quality threshold on the valid-share chart only', () => {
     const lines = visuals.flatMap(([, body]) => valuesOf(body, 'reference_lines').map((l) => [body.visual_id, l]));
-    expect(lines).toEqual([['data-quality-rate', [expect.objectContaining({ data_configuration: [{ static_configuration: [{ value: config.observability.alarms.dataQualityRatio }] }] })]]]);
+    expect(lines).toEqual([
+      [
+        'data-quality-rate',
+        [expect.objectContaining({ data_configuration: [{ static_configuration: [{ value: config.observability.alarms.dataQualityRatio }] }] })],
+      ],
+    ]);
   });
 });
 
 describe('the data sets the dashboard reads', () => {
   it("hold the events_unique view's columns (the feature CSV left out), the predictions with their session outcome", () => {
-    expect(columnsOf.events).toEqual(uniqueEventsView(database).columns.map((c) => c.name).filter((n) => !BI_OMITTED_COLUMNS.includes(n)));
-    expect(columnsOf.predictions).toEqual([...TABLES.predictions.columns.map((c) => c.name).filter((n) => !BI_OMITTED_COLUMNS.includes(n)), 'dt', 'hour', SESSION_CONVERTED_COLUMN.name]);
+    expect(columnsOf.events).toEqual(
+      uniqueEventsView(database)
+        .columns.map((c) => c.name)
+        .filter((n) => !BI_OMITTED_COLUMNS.includes(n)),
+    );
+    expect(columnsOf.predictions).toEqual([
+      ...TABLES.predictions.columns.map((c) => c.name).filter((n) => !BI_OMITTED_COLUMNS.includes(n)),
+      'dt',
+      'hour',
+      SESSION_CONVERTED_COLUMN.name,
+    ]);
     expect(columnsOf.data_quality).toEqual(['dt', 'hour', 'valid', 'quarantined', 'quality_rate']);
   });
 
@@ -154,7 +184,13 @@ describe('the data sets the dashboard reads', () => {
     expect(template.data_set_configuration).toEqual(
       identifiers.map((id) => ({
         placeholder: id,
-        data_set_schema: [{ column_schema_list: specs.find((s) => s.key === DASHBOARD_DATA_SETS[id])!.columns.map((c) => ({ name: c.name, data_type: quicksightColumnType(c.type) })) }],
+        data_set_schema: [
+          {
+            column_schema_list: specs
+              .find((s) => s.key === DASHBOARD_DATA_SETS[id])!
+              .columns.map((c) => ({ name: c.name, data_type: quicksightColumnType(c.type) })),
+          },
+        ],
       })),
     );
   });

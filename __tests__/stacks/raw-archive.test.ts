@@ -18,7 +18,9 @@ describe.each(ROLES)('%s stack: raw archive', (role) => {
   });
 
   test('its role can write only the raw/ prefix', () => {
-    const policy = resourcesOf(stack, 'aws_iam_role_policy').map(([, p]) => p).find((p) => p.name === 'read-stream-write-raw')!;
+    const policy = resourcesOf(stack, 'aws_iam_role_policy')
+      .map(([, p]) => p)
+      .find((p) => p.name === 'read-stream-write-raw')!;
     const statements: any[] = JSON.parse(policy.policy).Statement;
     const writes = statements.filter((s) => [s.Action].flat().includes('s3:PutObject'));
     expect(writes.map((s) => s.Resource)).toEqual([expect.stringMatching(/\/raw\/\*$/)]);

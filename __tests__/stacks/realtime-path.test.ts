@@ -28,7 +28,14 @@ function synthRealtime(file: unknown, role: StackRole): { json: TerraformJson; c
   const stack = new TerraformStack(app, `realtime-${role}`);
   const region = naming.regionOf(role);
   createAwsProvider(stack, 'aws', config, role, region);
-  const context: PlatformContext = { config, naming, role, region, peerRegion: naming.regionOf(role === 'primary' ? 'dr' : 'primary'), accountId: new DataAwsCallerIdentity(stack, 'current').accountId };
+  const context: PlatformContext = {
+    config,
+    naming,
+    role,
+    region,
+    peerRegion: naming.regionOf(role === 'primary' ? 'dr' : 'primary'),
+    accountId: new DataAwsCallerIdentity(stack, 'current').accountId,
+  };
   const key = new PlatformKey(stack, 'encryption', { context });
   const network = new Network(stack, 'network', { context, platformKey: key });
   const dataLake = new DataLake(stack, 'data-lake', { context, platformKey: key });
@@ -53,7 +60,14 @@ const configurations: Record<string, unknown> = {
   defaults: {},
   'on-demand stream, tuned processor': {
     kinesis: { capacityMode: 'on-demand', retentionHours: 720 },
-    streamProcessor: { batchSize: 500, batchingWindowSeconds: 2, parallelizationFactor: 4, maximumRetryAttempts: 3, maximumRecordAgeSeconds: 3600, reservedConcurrency: 40 },
+    streamProcessor: {
+      batchSize: 500,
+      batchingWindowSeconds: 2,
+      parallelizationFactor: 4,
+      maximumRetryAttempts: 3,
+      maximumRecordAgeSeconds: 3600,
+      reservedConcurrency: 40,
+    },
     athena: { bytesScannedCutoffPerQuery: 1024 ** 3 },
   },
 };
@@ -128,7 +142,9 @@ describe.each(Object.entries(configurations))('configuration: %s', (_name, file)
     });
 
     test('role: reads only the stream, writes only curated/ and quarantine/, sends only to its DLQ', () => {
-      const policies = resourcesOf(json, 'aws_iam_role_policy').map(([, p]) => statements(p.policy)).flat();
+      const policies = resourcesOf(json, 'aws_iam_role_policy')
+        .map(([, p]) => statements(p.policy))
+        .flat();
       const read = policies.find((s) => s.Sid === 'ReadIngestionStream');
       expect(read.Resource).toMatch(/^\$\{aws_kinesis_stream\./);
       expect(read.Action).not.toContain('kinesis:PutRecords');
@@ -149,27 +165,43 @@ describe.each(Object.entries(configurations))('configuration: %s', (_name, file)
       expect(only(json, 'aws_glue_catalog_database').name).toBe(catalogDatabaseName({ naming: new PlatformNaming(config) } as PlatformContext));
     });
 
-    test.each(Object.keys(TABLES) as TableId[])('Glue table %s: columns from the contract, Parquet, projected dt/hour partitions over its own prefix', (tableId) => {
-      const spec = TABLES[tableId];
-      const table = resourcesOf(json, 'aws_glue_catalog_table').map(([, t]) => t).find((t) => t.name === spec.name)!;
-      expect(table).toBeDefined();
-      expect(table.table_type).toBe('EXTERNAL_TABLE');
-      expect(table.storage_descriptor.columns).toEqual(glueColumns(tableId));
-      expect(table.storage_descriptor.location).toMatch(new RegExp(`^s3://\\$\\{aws_s3_bucket\\..*lake.*\\.bucket\\}/${spec.prefix}$`));
-      expect(table.storage_descriptor.ser_de_info.serialization_library).toBe('org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe');
-      expect(table.partition_keys.map((k: any) => k.name)).toEqual(['dt', 'hour']);
-      expect(table.parameters).toMatchObject({ 'projection.enabled': 'true', 'projection.dt.type': 'date', 'projection.hour.type': 'integer', 'projection.hour.digits': '2' });
-      expect(table.parameters['storage.location.template']).toBe(`${table.storage_descriptor.location}dt=$\${dt}/hour=$\${hour}/`); // $${ is Terraform's literal ${
-    });
+    test.each(Object.keys(TABLES) as TableId[])(
+      'Glue table %s: columns from the contract, Parquet, projected dt/hour partitions over its own prefix',
+      (tableId) => {
+        const spec = TABLES[tableId];
+        const table = resourcesOf(json, 'aws_glue_catalog_table')
+          .map(([, t]) => t)
+          .find((t) => t.name === spec.name)!;
+        expect(table).toBeDefined();
+        expect(table.table_type).toBe('EXTERNAL_TABLE');
+        expect(table.storage_descriptor.columns).toEqual(glueColumns(tableId));
+        expect(table.storage_descriptor.location).toMatch(new RegExp(`^s3://\\$\\{aws_s3_bucket\\..*lake.*\\.bucket\\}/${spec.prefix}$`));
+        expect(table.storage_descriptor.ser_de_info.serialization_library).toBe('org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe');
+        expect(table.partition_keys.map((k: any) => k.name)).toEqual(['dt', 'hour']);
+        expect(table.parameters).toMatchObject({
+          'projection.enabled': 'true',
+          'projection.dt.type': 'date',
+          'projection.hour.type': 'integer',
+          'projection.hour.digits': '2',
+        });
+        expect(table.parameters['storage.location.template']).toBe(`${table.storage_descriptor.location}dt=$\${dt}/hour=$\${hour}/`); // $${ is Terraform's literal ${
+      },
+    );
 
     test('curated table carries every event field of the contract', () => {
-      const events = resourcesOf(json, 'aws_glue_catalog_table').map(([, t]) => t).find((t) => t.name === TABLES.curated.name)!;
+      const events = resourcesOf(json, 'aws_glue_catalog_table')
+        .map(([, t]) => t)
+        .find((t) => t.name === TABLES.curated.name)!;
       expect(events.storage_descriptor.columns.map((c: any) => c.name)).toEqual(expect.arrayContaining(EVENT_FIELDS.map((f) => f.column)));
     });
 
     test('Athena workgroup: enforced, SSE-KMS results in the results bucket, bytes cutoff, metrics on', () => {
       const wg = only(json, 'aws_athena_workgroup').configuration;
-      expect(wg).toMatchObject({ enforce_workgroup_configuration: true, publish_cloudwatch_metrics_enabled: true, bytes_scanned_cutoff_per_query: config.athena.bytesScannedCutoffPerQuery });
+      expect(wg).toMatchObject({
+        enforce_workgroup_configuration: true,
+        publish_cloudwatch_metrics_enabled: true,
+        bytes_scanned_cutoff_per_query: config.athena.bytesScannedCutoffPerQuery,
+      });
       expect(wg.result_configuration.output_location).toMatch(/^s3:\/\/\$\{aws_s3_bucket\..*athena.*\.bucket\}\/results\/$/);
       expect(wg.result_configuration.encryption_configuration).toMatchObject({ encryption_option: 'SSE_KMS' });
       expect(wg.result_configuration.encryption_configuration.kms_key_arn).toMatch(/^\$\{aws_kms_key\./);
@@ -177,7 +209,9 @@ describe.each(Object.entries(configurations))('configuration: %s', (_name, file)
 
     test('named queries: events per hour, data-quality rate, top categories (and more), each in the workgroup and database', () => {
       const queries = resourcesOf(json, 'aws_athena_named_query').map(([, q]) => q);
-      expect(queries.map((q) => q.name)).toEqual(expect.arrayContaining(['Events per hour (last 7 days)', 'Data-quality rate per hour (last 7 days)', 'Top categories (last 7 days)']));
+      expect(queries.map((q) => q.name)).toEqual(
+        expect.arrayContaining(['Events per hour (last 7 days)', 'Data-quality rate per hour (last 7 days)', 'Top categories (last 7 days)']),
+      );
       for (const q of queries) {
         expect(q.workgroup).toMatch(/^\$\{aws_athena_workgroup\./);
         expect(q.database).toMatch(/^\$\{aws_glue_catalog_database\./);
@@ -189,13 +223,17 @@ describe.each(Object.entries(configurations))('configuration: %s', (_name, file)
 
 describe('construct validation', () => {
   it('rejects a reserved concurrency below shards x parallelization factor', () => {
-    expect(() => synthRealtime({ kinesis: { shardCount: 4 }, streamProcessor: { reservedConcurrency: 3, parallelizationFactor: 1 } }, 'primary')).toThrow(/reservedConcurrency 3 is below shards x parallelizationFactor \(4\)/);
+    expect(() => synthRealtime({ kinesis: { shardCount: 4 }, streamProcessor: { reservedConcurrency: 3, parallelizationFactor: 1 } }, 'primary')).toThrow(
+      /reservedConcurrency 3 is below shards x parallelizationFactor \(4\)/,
+    );
   });
 });
 
 describe('named query SQL', () => {
   it('refers to the contract tables in the given database', () => {
-    const sql = namedQueries('db').map((q) => q.sql).join('\n');
+    const sql = namedQueries('db')
+      .map((q) => q.sql)
+      .join('\n');
     expect(sql).toContain(`"db"."${TABLES.curated.name}"`);
     expect(sql).toContain(`"db"."${TABLES.quarantine.name}"`);
     expect(new Set(namedQueries('db').map((q) => q.id)).size).toBe(namedQueries('db').length);

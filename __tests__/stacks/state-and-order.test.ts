@@ -43,11 +43,14 @@ describe('default local state lives outside the output directory', () => {
   });
 
   test('.gitignore keeps state/ out of the repository', () => {
-    const ignored = fs.readFileSync(path.join(REPO, '.gitignore'), 'utf8').split('\n').map((line) => line.trim());
+    const ignored = fs
+      .readFileSync(path.join(REPO, '.gitignore'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim());
     expect(ignored).toContain('state/');
   });
 
-  test('synthesizing another environment with the cdktf CLI leaves the first environment\'s state untouched', async () => {
+  test("synthesizing another environment with the cdktf CLI leaves the first environment's state untouched", async () => {
     process.env.CHECKPOINT_DISABLE = '1';
     // The CLI's own synth step: it deletes stack folders the app no longer synthesizes.
     // Loaded here, not at the top: only this test needs the CLI's (large) core.
@@ -56,7 +59,8 @@ describe('default local state lives outside the output directory', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'daml-orphans-'));
     const outdir = path.join(root, 'cdktf.out');
     const synth = (environment: string) => {
-      const script = "const m = require('./main'); const { loadConfig } = require('./stacks/config/load'); m.synthOrExit((app) => m.buildApp(app, loadConfig(process.env)));";
+      const script =
+        "const m = require('./main'); const { loadConfig } = require('./stacks/config/load'); m.synthOrExit((app) => m.buildApp(app, loadConfig(process.env)));";
       const command = `ENVIRONMENT=${environment} ${JSON.stringify(process.execPath)} -r ts-node/register/transpile-only -e ${JSON.stringify(script)}`;
       return SynthStack.synth(new AbortController().signal, command, outdir, REPO, true);
     };
@@ -89,7 +93,7 @@ describe('the terraform block', () => {
 });
 
 describe('deploy order', () => {
-  test('the primary depends on the DR stack, so cdktf deploy/destroy \'*\' order themselves', () => {
+  test("the primary depends on the DR stack, so cdktf deploy/destroy '*' order themselves", () => {
     const outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'daml-order-')), 'cdktf.out');
     const manifest = synthInto(outdir, 'analytics');
     expect(manifest.stacks['data-analytics-ml-analytics-primary'].dependencies).toEqual(['data-analytics-ml-analytics-dr']);

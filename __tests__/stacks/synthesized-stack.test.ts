@@ -111,25 +111,31 @@ describe('properties', () => {
   const literal = fc.stringMatching(/^[^${}]{0,20}$/);
 
   test('a whole reference parses back to its address and attribute', () => {
-    fc.assert(fc.property(address, attribute, (a, attr) => {
-      expect(parseReference(`\${${a}.${attr}}`)).toMatchObject({ address: a, attribute: attr, isData: a.startsWith('data.') });
-    }));
+    fc.assert(
+      fc.property(address, attribute, (a, attr) => {
+        expect(parseReference(`\${${a}.${attr}}`)).toMatchObject({ address: a, attribute: attr, isData: a.startsWith('data.') });
+      }),
+    );
   });
 
   test('references embedded in text are all found, in order; escaped ones never', () => {
-    fc.assert(fc.property(fc.array(fc.tuple(literal, address, attribute, fc.boolean()), { maxLength: 6 }), literal, (parts, tail) => {
-      const text = parts.map(([before, a, attr, escaped]) => `${before}${escaped ? '$' : ''}\${${a}.${attr}}`).join('') + tail;
-      const expected = parts.filter(([, , , escaped]) => !escaped).map(([, a, attr]) => [a, attr]);
-      expect(referencesIn(text).map((r) => [r.address, r.attribute])).toEqual(expected);
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(literal, address, attribute, fc.boolean()), { maxLength: 6 }), literal, (parts, tail) => {
+        const text = parts.map(([before, a, attr, escaped]) => `${before}${escaped ? '$' : ''}\${${a}.${attr}}`).join('') + tail;
+        const expected = parts.filter(([, , , escaped]) => !escaped).map(([, a, attr]) => [a, attr]);
+        expect(referencesIn(text).map((r) => [r.address, r.attribute])).toEqual(expected);
+      }),
+    );
   });
 
   test('replacing with nothing, or with each reference itself, changes nothing', () => {
-    fc.assert(fc.property(fc.array(fc.tuple(literal, address, attribute), { maxLength: 5 }), (parts) => {
-      const text = parts.map(([before, a, attr]) => `${before}\${${a}.${attr}}`).join('');
-      expect(replaceReferences(text, () => undefined)).toBe(text);
-      expect(replaceReferences(text, (r) => `\${${r.address}.${r.attribute}}`)).toBe(text);
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(literal, address, attribute), { maxLength: 5 }), (parts) => {
+        const text = parts.map(([before, a, attr]) => `${before}\${${a}.${attr}}`).join('');
+        expect(replaceReferences(text, () => undefined)).toBe(text);
+        expect(replaceReferences(text, (r) => `\${${r.address}.${r.attribute}}`)).toBe(text);
+      }),
+    );
   });
 });
 
@@ -157,7 +163,11 @@ describe('SynthesizedStackView', () => {
 
   test('target follows a reference to a resource or a data source', () => {
     expect(view.target(parseReference('${aws_s3_bucket.logs.arn}')!)).toEqual({ type: 'aws_s3_bucket', logicalId: 'logs', config: { bucket: 'logs' } });
-    expect(view.target(parseReference('${data.aws_caller_identity.current.account_id}')!)).toEqual({ type: 'aws_caller_identity', logicalId: 'current', config: {} });
+    expect(view.target(parseReference('${data.aws_caller_identity.current.account_id}')!)).toEqual({
+      type: 'aws_caller_identity',
+      logicalId: 'current',
+      config: {},
+    });
     expect(view.target(parseReference('${aws_s3_bucket.gone.arn}')!)).toBeUndefined();
   });
 

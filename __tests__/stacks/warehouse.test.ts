@@ -80,7 +80,9 @@ describe('warehouse, default configuration (pilot-light DR)', () => {
   it('admits 5439 only from security groups, never from an address range', () => {
     const sgRef = cluster.vpc_security_group_ids[0] as string;
     const sgId = /aws_security_group\.([^.]+)\.id/.exec(sgRef)![1]!;
-    const ingress = resourcesOf(primary, 'aws_vpc_security_group_ingress_rule').filter(([, r]) => r.security_group_id === ref('aws_security_group', sgId, 'id'));
+    const ingress = resourcesOf(primary, 'aws_vpc_security_group_ingress_rule').filter(
+      ([, r]) => r.security_group_id === ref('aws_security_group', sgId, 'id'),
+    );
     for (const [, rule] of ingress) {
       expect(rule).toMatchObject({ from_port: 5439, to_port: 5439, ip_protocol: 'tcp' });
       expect(rule.referenced_security_group_id).toMatch(/^\$\{aws_security_group\./);
@@ -106,7 +108,9 @@ describe('warehouse, default configuration (pilot-light DR)', () => {
     expect(logging.cluster_identifier).toBe(ref('aws_redshift_cluster', clusterId, 'cluster_identifier'));
     expect(logging.log_destination_type).toBe('cloudwatch');
     expect([...logging.log_exports].sort()).toEqual(['connectionlog', 'useractivitylog', 'userlog']);
-    const groups = resourcesOf(primary, 'aws_cloudwatch_log_group').filter(([, g]) => g.name.startsWith(`/aws/redshift/cluster/${cluster.cluster_identifier}/`));
+    const groups = resourcesOf(primary, 'aws_cloudwatch_log_group').filter(([, g]) =>
+      g.name.startsWith(`/aws/redshift/cluster/${cluster.cluster_identifier}/`),
+    );
     expect(groups).toHaveLength(3);
     for (const [id, group] of groups) {
       expect(group.kms_key_id).toBe(cluster.kms_key_id);
@@ -215,7 +219,11 @@ describe('warehouse, default configuration (pilot-light DR)', () => {
     ]);
     const [, queuePolicy] = resourcesOf(primary, 'aws_sqs_queue_policy').find(([, p]) => p.queue_url === ref('aws_sqs_queue', queueId, 'url'))!;
     const allow = statementsOf(queuePolicy.policy).find((s) => s.Effect === 'Allow');
-    expect(allow).toMatchObject({ Principal: { Service: 's3.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': notification.bucket.replace('.id}', '.arn}') } } });
+    expect(allow).toMatchObject({
+      Principal: { Service: 's3.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Condition: { ArnEquals: { 'aws:SourceArn': notification.bucket.replace('.id}', '.arn}') } },
+    });
   });
 
   it('lets the loader run SQL on its own cluster only, signed in as its own database user, with no secret to read', () => {
@@ -223,7 +231,9 @@ describe('warehouse, default configuration (pilot-light DR)', () => {
     const [, policy] = resourcesOf(primary, 'aws_iam_role_policy').find(([, p]) => p.role === fn.role.replace('.arn}', '.id}'))!;
     const statements = statementsOf(policy.policy);
     expect(statements.find((s) => s.Sid === 'RunSqlOnWarehouse').Resource).toMatch(new RegExp(`:cluster:${cluster.cluster_identifier}$`));
-    expect(statements.find((s) => s.Sid === 'FollowOwnStatements').Condition).toEqual({ StringEquals: { 'redshift-data:statement-owner-iam-userid': '$${aws:userid}' } });
+    expect(statements.find((s) => s.Sid === 'FollowOwnStatements').Condition).toEqual({
+      StringEquals: { 'redshift-data:statement-owner-iam-userid': '$${aws:userid}' },
+    });
     const signIn = statements.find((s) => s.Sid === 'SignInAsOwnDatabaseUser');
     expect(signIn.Action).toBe('redshift:GetClusterCredentials');
     expect(signIn.Resource).toEqual([
@@ -240,7 +250,12 @@ describe('warehouse, default configuration (pilot-light DR)', () => {
     const [lakeId] = resourcesOf(primary, 'aws_s3_bucket').find(([id]) => id.startsWith('platform_data-lake_bucket_'))!;
     const onLake = statementsOf(policy.policy).filter((s) => JSON.stringify(s.Resource).includes(ref('aws_s3_bucket', lakeId, 'arn')));
     expect(onLake).toEqual([
-      { Sid: 'InspectLoadableObjects', Effect: 'Allow', Action: 's3:GetObject', Resource: [`${ref('aws_s3_bucket', lakeId, 'arn')}/curated/*`, `${ref('aws_s3_bucket', lakeId, 'arn')}/predictions/*`] },
+      {
+        Sid: 'InspectLoadableObjects',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: [`${ref('aws_s3_bucket', lakeId, 'arn')}/curated/*`, `${ref('aws_s3_bucket', lakeId, 'arn')}/predictions/*`],
+      },
       { Sid: 'InspectLoadableObjectsList', Effect: 'Allow', Action: 's3:ListBucket', Resource: ref('aws_s3_bucket', lakeId, 'arn') },
     ]);
   });
@@ -317,7 +332,9 @@ describe('QuickSight', () => {
     expect(redshift.vpc_connection_properties.vpc_connection_arn).toBe(ref('aws_quicksight_vpc_connection', connectionId, 'arn'));
     expect(redshift.ssl_properties.disable_ssl).toBe(false);
     expect(redshift.credentials.secret_arn).toMatch(/master_password_secret_arn\}$/);
-    expect(redshift.permission).toEqual([{ principal: QUICKSIGHT_PRINCIPAL, actions: expect.arrayContaining(['quicksight:DescribeDataSource', 'quicksight:PassDataSource']) }]);
+    expect(redshift.permission).toEqual([
+      { principal: QUICKSIGHT_PRINCIPAL, actions: expect.arrayContaining(['quicksight:DescribeDataSource', 'quicksight:PassDataSource']) },
+    ]);
   });
 
   it('has an Athena data source on the lake workgroup, owned by the configured principal', () => {
@@ -329,7 +346,9 @@ describe('QuickSight', () => {
 
   it('is admitted to the warehouse by security group', () => {
     const qsGroup = only(primary, 'aws_quicksight_vpc_connection')[1].security_group_ids[0];
-    const rule = resourcesOf(primary, 'aws_vpc_security_group_ingress_rule').find(([, r]) => r.referenced_security_group_id === qsGroup && r.from_port === 5439);
+    const rule = resourcesOf(primary, 'aws_vpc_security_group_ingress_rule').find(
+      ([, r]) => r.referenced_security_group_id === qsGroup && r.from_port === 5439,
+    );
     expect(rule).toBeDefined();
   });
 });

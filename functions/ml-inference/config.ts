@@ -107,7 +107,8 @@ const VARIANT_MODEL_VERSIONS: Rule<Readonly<Record<string, string>>> = {
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
     const entries = Object.entries(parsed);
-    const valid = entries.length > 0 && entries.every(([variant, version]) => SAGEMAKER_NAME.test(variant) && typeof version === 'string' && /^v\d+$/.test(version));
+    const valid =
+      entries.length > 0 && entries.every(([variant, version]) => SAGEMAKER_NAME.test(variant) && typeof version === 'string' && /^v\d+$/.test(version));
     return valid ? (parsed as Record<string, string>) : undefined;
   },
 };

@@ -3,14 +3,7 @@
  * reading the model's answer, the confidence figure, the prediction row stored in the lake and
  * the mapping of endpoint failures to HTTP answers. No AWS calls here (see handler.ts).
  */
-import {
-  decodeEvent,
-  describeProblems,
-  previewValue,
-  type PredictionRow,
-  type Problem,
-  type ValidEvent,
-} from '../shared/contract';
+import { decodeEvent, describeProblems, previewValue, type PredictionRow, type Problem, type ValidEvent } from '../shared/contract';
 import { featureVector, toCsvRow } from '../shared/features';
 
 /** The exact text/csv body sent to the endpoint for one event (one line, no label, no header). */
@@ -55,7 +48,12 @@ export function parsePredictRequest(req: PredictRequest, variants: readonly stri
   }
   const variant = req.queryStringParameters?.[VARIANT_PARAMETER];
   if (variant !== undefined && !variants.includes(variant)) {
-    problems.push({ field: VARIANT_PARAMETER, code: 'enum', value: previewValue(variant), allowed: `one of ${variants.join(', ')} (or omit it for weighted routing)` });
+    problems.push({
+      field: VARIANT_PARAMETER,
+      code: 'enum',
+      value: previewValue(variant),
+      allowed: `one of ${variants.join(', ')} (or omit it for weighted routing)`,
+    });
   }
   if (req.body === undefined || req.body === null || req.body === '') {
     problems.push({ field: '(body)', code: 'missing', value: '(absent)', allowed: 'a JSON event in the event contract format (docs/ml.md)' });
@@ -142,7 +140,8 @@ export function predictionRow(event: ValidEvent, row: string, result: Prediction
 export interface EndpointFailure {
   readonly status: 502 | 503 | 504;
   /** Stable machine-readable code (also the ErrorCode metric dimension). */
-  readonly code: 'endpoint_throttled' | 'endpoint_unavailable' | 'model_not_ready' | 'endpoint_timeout' | 'model_error' | 'endpoint_error' | 'bad_model_response';
+  readonly code:
+    'endpoint_throttled' | 'endpoint_unavailable' | 'model_not_ready' | 'endpoint_timeout' | 'model_error' | 'endpoint_error' | 'bad_model_response';
   readonly retryable: boolean;
   /** Seconds for the Retry-After header when retrying can help. */
   readonly retryAfterSeconds?: number;
@@ -169,10 +168,17 @@ export function classifyEndpointError(error: unknown): EndpointFailure {
   // An empty or garbled answer is usually one bad response (a container restarting, a cut
   // connection), so the caller may try again, as after any other transient endpoint failure.
   if (error instanceof EndpointResponseError) {
-    return { status: 502, code: 'bad_model_response', retryable: true, retryAfterSeconds: 1, message: 'The model returned an answer that is not a probability.' };
+    return {
+      status: 502,
+      code: 'bad_model_response',
+      retryable: true,
+      retryAfterSeconds: 1,
+      message: 'The model returned an answer that is not a probability.',
+    };
   }
   // ModelNotReadyException is also a 429, so it is told apart first.
-  if (name === 'ModelNotReadyException') return { status: 503, code: 'model_not_ready', retryable: true, retryAfterSeconds: 5, message: 'The model is not ready yet.' };
+  if (name === 'ModelNotReadyException')
+    return { status: 503, code: 'model_not_ready', retryable: true, retryAfterSeconds: 5, message: 'The model is not ready yet.' };
   if (name === 'ThrottlingException' || name === 'TooManyRequestsException' || status === 429) {
     return { status: 503, code: 'endpoint_throttled', retryable: true, retryAfterSeconds: 1, message: 'The model endpoint is at capacity.' };
   }

@@ -128,7 +128,12 @@ export function createHandler(deps: HandlerDependencies): InferenceHandler {
       recordFlush(await predictionLog.settle(undefined, deadline.signal()));
       return json(
         failure.status,
-        { error: failure.code, message: failure.message, retryable: failure.retryable, ...(failure.retryAfterSeconds ? { retryAfterSeconds: failure.retryAfterSeconds } : {}) },
+        {
+          error: failure.code,
+          message: failure.message,
+          retryable: failure.retryable,
+          ...(failure.retryAfterSeconds ? { retryAfterSeconds: failure.retryAfterSeconds } : {}),
+        },
         failure.retryAfterSeconds ? { 'retry-after': String(failure.retryAfterSeconds) } : {},
       );
     }
@@ -167,7 +172,11 @@ export function createHandler(deps: HandlerDependencies): InferenceHandler {
       // Logged with its stack; the caller only gets the request id to quote.
       logger.error('unhandled error', error as Error);
       metrics.addMetric(M.unhandledErrors, MetricUnit.Count, 1);
-      return json(500, { error: 'internal_error', message: 'Unexpected error; quote the request id.', requestId: event.requestContext?.requestId ?? context.awsRequestId });
+      return json(500, {
+        error: 'internal_error',
+        message: 'Unexpected error; quote the request id.',
+        requestId: event.requestContext?.requestId ?? context.awsRequestId,
+      });
     } finally {
       metrics.addMetric(M.handlerLatency, MetricUnit.Milliseconds, performance.now() - started);
       metrics.publishStoredMetrics();

@@ -23,7 +23,8 @@ const predictionLog = new PredictionLog({
   s3,
   bucket: settings.predictionsBucket,
   policy: settings.flush,
-  onWriteError: (error, key) => logger.warn('prediction batch write failed; kept for retry', { key, errorName: (error as Error)?.name, errorMessage: (error as Error)?.message }),
+  onWriteError: (error, key) =>
+    logger.warn('prediction batch write failed; kept for retry', { key, errorName: (error as Error)?.name, errorMessage: (error as Error)?.message }),
 });
 
 export const handler = traceHandler(createHandler({ sagemaker, predictionLog, settings, logger, metrics }));

@@ -120,7 +120,8 @@ export class WindowAggregate {
     readonly granularity: Granularity,
     readonly windowStart: number,
   ) {
-    if (!GRANULARITIES.includes(granularity)) throw new RangeError(`granularity must be one of ${GRANULARITIES.join(', ')}, got ${JSON.stringify(granularity)}`);
+    if (!GRANULARITIES.includes(granularity))
+      throw new RangeError(`granularity must be one of ${GRANULARITIES.join(', ')}, got ${JSON.stringify(granularity)}`);
     if (!Number.isFinite(windowStart) || windowStartOf(windowStart, granularity) !== windowStart) {
       throw new RangeError(`windowStart of a ${granularity} window must be a whole ${granularity} in epoch ms, got ${windowStart}`);
     }
@@ -191,7 +192,8 @@ export class WindowAggregate {
 
   /** This window's groups re-keyed to the coarser window containing it (a copy; this one is unchanged). */
   rollUp(granularity: Granularity): WindowAggregate {
-    if (GRANULARITY_MS[granularity] < GRANULARITY_MS[this.granularity]) throw new RangeError(`cannot roll a ${this.granularity} window up to a ${granularity} window`);
+    if (GRANULARITY_MS[granularity] < GRANULARITY_MS[this.granularity])
+      throw new RangeError(`cannot roll a ${this.granularity} window up to a ${granularity} window`);
     const out = new WindowAggregate(granularity, windowStartOf(this.windowStart, granularity));
     for (const [key, g] of this.groups) out.mergeGroup(key, g);
     return out;
@@ -238,7 +240,8 @@ export class WindowAggregate {
     if (o.v !== SERIALIZED_VERSION) fail('v', o.v, `${SERIALIZED_VERSION}`);
     if (!GRANULARITIES.includes(o.granularity as Granularity)) fail('granularity', o.granularity, GRANULARITIES.join(' or '));
     const start = typeof o.windowStart === 'string' ? Date.parse(o.windowStart) : NaN;
-    if (Number.isNaN(start) || windowStartOf(start, o.granularity as Granularity) !== start) fail('windowStart', o.windowStart, `an ISO timestamp at the start of a ${String(o.granularity)}`);
+    if (Number.isNaN(start) || windowStartOf(start, o.granularity as Granularity) !== start)
+      fail('windowStart', o.windowStart, `an ISO timestamp at the start of a ${String(o.granularity)}`);
     if (!Array.isArray(o.groups)) fail('groups', o.groups, 'an array');
     const agg = new WindowAggregate(o.granularity as Granularity, start);
     (o.groups as unknown[]).forEach((g, i) => {
@@ -246,7 +249,11 @@ export class WindowAggregate {
       const [dimension, value, events, purchases, users, purchasers] = g as unknown[];
       if (!AGGREGATE_DIMENSIONS.includes(dimension as AggregateDimension)) fail(`groups[${i}][0]`, dimension, `one of ${AGGREGATE_DIMENSIONS.join(', ')}`);
       if (typeof value !== 'string' || value === '') fail(`groups[${i}][1]`, value, 'a non-empty string');
-      for (const [j, n] of [[2, events], [3, purchases]] as const) if (!Number.isSafeInteger(n) || (n as number) < 0) fail(`groups[${i}][${j}]`, n, 'a non-negative integer');
+      for (const [j, n] of [
+        [2, events],
+        [3, purchases],
+      ] as const)
+        if (!Number.isSafeInteger(n) || (n as number) < 0) fail(`groups[${i}][${j}]`, n, 'a non-negative integer');
       if (typeof users !== 'string' || typeof purchasers !== 'string') fail(`groups[${i}][4..5]`, [users, purchasers], 'base64 sketches');
       agg.mergeGroup(groupKey(dimension as AggregateDimension, value as string), {
         events: events as number,
@@ -336,7 +343,9 @@ export class HourRollup {
    */
   apply(segmentId: string, segment: WindowAggregate): boolean {
     if (windowStartOf(segment.windowStart, 'hour') !== this.hourStart) {
-      throw new RangeError(`segment ${segmentId} (${new Date(segment.windowStart).toISOString()}) is not in the hour ${new Date(this.hourStart).toISOString()}`);
+      throw new RangeError(
+        `segment ${segmentId} (${new Date(segment.windowStart).toISOString()}) is not in the hour ${new Date(this.hourStart).toISOString()}`,
+      );
     }
     if (this.segmentIds.has(segmentId)) return false;
     this.aggregate.merge(segment.granularity === 'hour' ? segment : segment.rollUp('hour'));
@@ -352,7 +361,8 @@ export class HourRollup {
     if (typeof input !== 'object' || input === null) throw new Error(`invalid ${what}: expected an object, got ${previewValue(input)}`);
     const o = input as Record<string, unknown>;
     if (typeof o.shardId !== 'string' || o.shardId === '') throw new Error(`invalid ${what}: shardId is ${previewValue(o.shardId)}; expected a shard id`);
-    if (!Array.isArray(o.segments) || !o.segments.every((s) => typeof s === 'string')) throw new Error(`invalid ${what}: segments is ${previewValue(o.segments)}; expected an array of segment ids`);
+    if (!Array.isArray(o.segments) || !o.segments.every((s) => typeof s === 'string'))
+      throw new Error(`invalid ${what}: segments is ${previewValue(o.segments)}; expected an array of segment ids`);
     const aggregate = WindowAggregate.deserialize(o.aggregate, `${what} aggregate`);
     if (aggregate.granularity !== 'hour') throw new Error(`invalid ${what}: aggregate granularity is ${aggregate.granularity}; expected hour`);
     return new HourRollup(o.shardId, aggregate, new Set(o.segments as string[]));

@@ -154,8 +154,12 @@ const RESULTS_PAGE_SIZE = 1000;
 function reasonOf(execution: QueryExecution | undefined): string {
   const s = execution?.Status;
   const athenaError = s?.AthenaError;
-  const parts = [s?.StateChangeReason, athenaError?.ErrorMessage && athenaError.ErrorMessage !== s?.StateChangeReason ? athenaError.ErrorMessage : undefined].filter((p): p is string => !!p);
-  if (athenaError?.ErrorType !== undefined) parts.push(`error type ${athenaError.ErrorType}, category ${athenaError.ErrorCategory ?? '?'}${athenaError.Retryable ? ', retryable' : ''}`);
+  const parts = [
+    s?.StateChangeReason,
+    athenaError?.ErrorMessage && athenaError.ErrorMessage !== s?.StateChangeReason ? athenaError.ErrorMessage : undefined,
+  ].filter((p): p is string => !!p);
+  if (athenaError?.ErrorType !== undefined)
+    parts.push(`error type ${athenaError.ErrorType}, category ${athenaError.ErrorCategory ?? '?'}${athenaError.Retryable ? ', retryable' : ''}`);
   return parts.length > 0 ? parts.join('; ') : 'Athena gave no reason';
 }
 
@@ -213,7 +217,7 @@ async function stopAtDeadline(client: AthenaClient, deadline: Deadline, queryId:
   } catch {
     // Best effort: the query's own timeout (the workgroup's) still ends it.
   }
-  throw new AthenaQueryError('timeout', queryId, state, 'the caller\'s deadline passed', execution?.Statistics?.DataScannedInBytes ?? 0);
+  throw new AthenaQueryError('timeout', queryId, state, "the caller's deadline passed", execution?.Statistics?.DataScannedInBytes ?? 0);
 }
 
 async function readResults(
@@ -228,7 +232,10 @@ async function readResults(
   let token: string | undefined;
   let first = true;
   do {
-    const page = await client.send(new GetQueryResultsCommand({ QueryExecutionId: queryId, NextToken: token, MaxResults: RESULTS_PAGE_SIZE }), deadline.sendOptions());
+    const page = await client.send(
+      new GetQueryResultsCommand({ QueryExecutionId: queryId, NextToken: token, MaxResults: RESULTS_PAGE_SIZE }),
+      deadline.sendOptions(),
+    );
     if (first) columns = (page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => ({ name: c.Label ?? c.Name ?? '', type: c.Type ?? 'varchar' }));
     let pageRows = (page.ResultSet?.Rows ?? []).map((r) => (r.Data ?? []).map((d) => d.VarCharValue ?? null));
     // A SELECT's first page starts with the column labels as a row.

@@ -136,7 +136,7 @@ export function decimal(range: Range = {}): Rule<number> {
 export function oneOf<const V extends string>(values: readonly V[]): Rule<V> {
   return {
     allowed: `one of ${values.map((v) => `"${v}"`).join(', ')}`,
-    parse: (raw) => (values as readonly string[]).includes(raw) ? (raw as V) : undefined,
+    parse: (raw) => ((values as readonly string[]).includes(raw) ? (raw as V) : undefined),
   };
 }
 

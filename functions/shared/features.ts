@@ -25,10 +25,29 @@ export const REGIONS = ['north_america', 'europe', 'asia_pacific', 'latin_americ
 export type Region = (typeof REGIONS)[number];
 
 const REGION_OF_COUNTRY: Readonly<Record<string, Region>> = {
-  US: 'north_america', CA: 'north_america',
-  GB: 'europe', DE: 'europe', FR: 'europe', ES: 'europe', IT: 'europe', NL: 'europe', SE: 'europe', PL: 'europe', IE: 'europe',
-  JP: 'asia_pacific', IN: 'asia_pacific', AU: 'asia_pacific', SG: 'asia_pacific', KR: 'asia_pacific', CN: 'asia_pacific', NZ: 'asia_pacific',
-  BR: 'latin_america', MX: 'latin_america', AR: 'latin_america', CL: 'latin_america', CO: 'latin_america',
+  US: 'north_america',
+  CA: 'north_america',
+  GB: 'europe',
+  DE: 'europe',
+  FR: 'europe',
+  ES: 'europe',
+  IT: 'europe',
+  NL: 'europe',
+  SE: 'europe',
+  PL: 'europe',
+  IE: 'europe',
+  JP: 'asia_pacific',
+  IN: 'asia_pacific',
+  AU: 'asia_pacific',
+  SG: 'asia_pacific',
+  KR: 'asia_pacific',
+  CN: 'asia_pacific',
+  NZ: 'asia_pacific',
+  BR: 'latin_america',
+  MX: 'latin_america',
+  AR: 'latin_america',
+  CL: 'latin_america',
+  CO: 'latin_america',
 };
 
 export function regionOf(countryCode: string): Region {

@@ -120,20 +120,61 @@ const PLACES: readonly (readonly [readonly [string, readonly string[]], number])
 
 /** Raw device strings as clients report them, with their class's weight. */
 const DEVICES: readonly (readonly [string, number])[] = [
-  ['mobile', 30], ['iPhone', 12], ['android', 12], ['desktop', 22], ['Windows', 6], ['mac', 4], ['tablet', 5], ['iPad', 4], ['smart-tv', 2], ['bot', 1],
+  ['mobile', 30],
+  ['iPhone', 12],
+  ['android', 12],
+  ['desktop', 22],
+  ['Windows', 6],
+  ['mac', 4],
+  ['tablet', 5],
+  ['iPad', 4],
+  ['smart-tv', 2],
+  ['bot', 1],
 ];
 
 const DEVICE_FACTOR: Readonly<Record<string, number>> = {
-  mobile: 0.8, iphone: 0.85, android: 0.75, desktop: 1.3, windows: 1.25, mac: 1.35, tablet: 1.05, ipad: 1.1, 'smart-tv': 0.4, bot: 0.1,
+  mobile: 0.8,
+  iphone: 0.85,
+  android: 0.75,
+  desktop: 1.3,
+  windows: 1.25,
+  mac: 1.35,
+  tablet: 1.05,
+  ipad: 1.1,
+  'smart-tv': 0.4,
+  bot: 0.1,
 };
 
 const CATEGORY_FACTOR: Readonly<Record<string, number>> = {
-  electronics: 0.75, clothing: 1.0, home: 0.9, books: 1.3, beauty: 1.15, sports: 0.95, toys: 1.05, grocery: 1.45, garden: 0.9, automotive: 0.6,
+  electronics: 0.75,
+  clothing: 1.0,
+  home: 0.9,
+  books: 1.3,
+  beauty: 1.15,
+  sports: 0.95,
+  toys: 1.05,
+  grocery: 1.45,
+  garden: 0.9,
+  automotive: 0.6,
 };
 /** Includes categories outside FEATURE_CATEGORIES so the model's 'other' bucket is exercised. */
 const CATEGORIES = [...FEATURE_CATEGORIES, 'garden', 'automotive'] as const;
 
-const REGION_FACTOR: Readonly<Record<string, number>> = { US: 1.1, CA: 1.1, GB: 1.05, DE: 1.0, FR: 0.95, ES: 0.9, JP: 1.0, IN: 0.8, AU: 1.0, BR: 0.85, MX: 0.85, ZA: 0.7, NG: 0.6 };
+const REGION_FACTOR: Readonly<Record<string, number>> = {
+  US: 1.1,
+  CA: 1.1,
+  GB: 1.05,
+  DE: 1.0,
+  FR: 0.95,
+  ES: 0.9,
+  JP: 1.0,
+  IN: 0.8,
+  AU: 1.0,
+  BR: 0.85,
+  MX: 0.85,
+  ZA: 0.7,
+  NG: 0.6,
+};
 
 function hourFactor(hourUtc: number): number {
   if (hourUtc >= 18 && hourUtc <= 22) return 1.3;
@@ -298,7 +339,13 @@ function clone(e: RawEvent): Record<string, unknown> {
 }
 
 const REQUIRED_PATHS: readonly (readonly string[])[] = [
-  ['timestamp'], ['user_id'], ['event_type'], ['data', 'page_url'], ['data', 'session_id'], ['data', 'device_type'], ['data', 'location', 'country'],
+  ['timestamp'],
+  ['user_id'],
+  ['event_type'],
+  ['data', 'page_url'],
+  ['data', 'session_id'],
+  ['data', 'device_type'],
+  ['data', 'location', 'country'],
 ];
 
 function deletePath(o: Record<string, unknown>, path: readonly string[]): void {

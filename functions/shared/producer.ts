@@ -37,7 +37,11 @@ export function recordBytes(r: ProducerRecord): number {
  * (per-partition-key order on the stream follows call order). Records above
  * maxRecordBytes are returned in `tooLarge` instead: the service would reject them.
  */
-export function planBatches(records: readonly ProducerRecord[], indices: readonly number[], limits: BatchLimits = PUT_RECORDS_LIMITS): { batches: number[][]; tooLarge: number[] } {
+export function planBatches(
+  records: readonly ProducerRecord[],
+  indices: readonly number[],
+  limits: BatchLimits = PUT_RECORDS_LIMITS,
+): { batches: number[][]; tooLarge: number[] } {
   const batches: number[][] = [];
   const tooLarge: number[] = [];
   let current: number[] = [];
@@ -112,7 +116,10 @@ const NON_RETRYABLE_ERRORS = new Set([
 ]);
 
 export class ProducerConfigurationError extends Error {
-  constructor(message: string, readonly cause: unknown) {
+  constructor(
+    message: string,
+    readonly cause: unknown,
+  ) {
     super(message);
     this.name = 'ProducerConfigurationError';
   }
@@ -144,7 +151,11 @@ export async function sendRecords(client: KinesisClient, records: readonly Produ
     }
     const { batches, tooLarge } = planBatches(records, pending, options.limits);
     for (const i of tooLarge) {
-      failed.push({ index: i, errorCode: 'RecordTooLarge', errorMessage: `${recordBytes(records[i]!)} bytes exceeds the ${(options.limits ?? PUT_RECORDS_LIMITS).maxRecordBytes}-byte record limit` });
+      failed.push({
+        index: i,
+        errorCode: 'RecordTooLarge',
+        errorMessage: `${recordBytes(records[i]!)} bytes exceeds the ${(options.limits ?? PUT_RECORDS_LIMITS).maxRecordBytes}-byte record limit`,
+      });
     }
     const nextPending: number[] = [];
     let cursor = 0;
@@ -154,7 +165,9 @@ export async function sendRecords(client: KinesisClient, records: readonly Produ
         const entries: PutRecordsRequestEntry[] = batch.map((i) => ({ Data: records[i]!.data, PartitionKey: records[i]!.partitionKey }));
         calls++;
         try {
-          const out = await client.send(new PutRecordsCommand(isArn ? { StreamARN: options.stream, Records: entries } : { StreamName: options.stream, Records: entries }));
+          const out = await client.send(
+            new PutRecordsCommand(isArn ? { StreamARN: options.stream, Records: entries } : { StreamName: options.stream, Records: entries }),
+          );
           const results = out.Records ?? [];
           batch.forEach((idx, j) => {
             const r = results[j];

@@ -150,21 +150,39 @@ function isEmptyState(state: unknown): boolean {
 
 /** Reads the state Lambda handed back; a fresh one when empty. */
 export function decodeState(state: unknown, windowStart: number): LiveState {
-  if (isEmptyState(state)) return { firstSequenceNumber: undefined, lastSequenceNumber: undefined, records: 0, invalid: 0, aggregate: new WindowAggregate('minute', windowStart) };
+  if (isEmptyState(state))
+    return { firstSequenceNumber: undefined, lastSequenceNumber: undefined, records: 0, invalid: 0, aggregate: new WindowAggregate('minute', windowStart) };
   const s = state as Partial<WindowState>;
-  if (s.v !== STATE_VERSION || typeof s.firstSequenceNumber !== 'string' || typeof s.lastSequenceNumber !== 'string' || !Number.isSafeInteger(s.records) || !Number.isSafeInteger(s.invalid)) {
-    throw new Error(`window state is not one this function wrote (v ${STATE_VERSION} with sequence numbers and counts): ${JSON.stringify(state).slice(0, 200)}`);
+  if (
+    s.v !== STATE_VERSION ||
+    typeof s.firstSequenceNumber !== 'string' ||
+    typeof s.lastSequenceNumber !== 'string' ||
+    !Number.isSafeInteger(s.records) ||
+    !Number.isSafeInteger(s.invalid)
+  ) {
+    throw new Error(
+      `window state is not one this function wrote (v ${STATE_VERSION} with sequence numbers and counts): ${JSON.stringify(state).slice(0, 200)}`,
+    );
   }
   const aggregate = WindowAggregate.deserialize(s.aggregate, 'window state aggregate');
   if (aggregate.granularity !== 'minute' || aggregate.windowStart !== windowStart) {
-    throw new Error(`window state belongs to the ${aggregate.granularity} window ${new Date(aggregate.windowStart).toISOString()}, not the minute window ${new Date(windowStart).toISOString()}`);
+    throw new Error(
+      `window state belongs to the ${aggregate.granularity} window ${new Date(aggregate.windowStart).toISOString()}, not the minute window ${new Date(windowStart).toISOString()}`,
+    );
   }
   return { firstSequenceNumber: s.firstSequenceNumber, lastSequenceNumber: s.lastSequenceNumber, records: s.records!, invalid: s.invalid!, aggregate };
 }
 
 export function encodeState(s: LiveState): WindowState | Record<string, never> {
   if (s.firstSequenceNumber === undefined || s.lastSequenceNumber === undefined) return {};
-  return { v: STATE_VERSION, firstSequenceNumber: s.firstSequenceNumber, lastSequenceNumber: s.lastSequenceNumber, records: s.records, invalid: s.invalid, aggregate: s.aggregate.serialize() };
+  return {
+    v: STATE_VERSION,
+    firstSequenceNumber: s.firstSequenceNumber,
+    lastSequenceNumber: s.lastSequenceNumber,
+    records: s.records,
+    invalid: s.invalid,
+    aggregate: s.aggregate.serialize(),
+  };
 }
 
 export async function handleWindowInvocation(input: WindowInvocation, deps: AggregatorDeps): Promise<InvocationResult> {
@@ -215,7 +233,11 @@ async function finishSegment(shardId: string, live: LiveState, spilled: boolean,
   const changed = rollup.apply(id, agg);
   // Rewritten even for a replayed segment: an earlier attempt may have stored the roll-up state and failed before this.
   if (rollup.aggregate.groups.size > 0) {
-    await store.putObject(hourRollupKey(hourStart, shardId), encodeParquet('aggregates', aggregateRows(rollup.aggregate, shardId, computedAt)), PARQUET_CONTENT_TYPE);
+    await store.putObject(
+      hourRollupKey(hourStart, shardId),
+      encodeParquet('aggregates', aggregateRows(rollup.aggregate, shardId, computedAt)),
+      PARQUET_CONTENT_TYPE,
+    );
   }
   if (changed) await store.putObject(stateKey, JSON.stringify(rollup.serialize()), JSON_CONTENT_TYPE);
   return { id, key, aggregate: agg, spilled, replayed: !changed };

@@ -37,7 +37,10 @@ export class S3AggregateStore implements AggregateStore {
   }
 
   async putObject(key: string, body: Uint8Array | string, contentType: string): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, ...this.encryption() }), this.deadline.sendOptions());
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, ...this.encryption() }),
+      this.deadline.sendOptions(),
+    );
   }
 
   async getText(key: string): Promise<string | undefined> {
@@ -64,7 +67,10 @@ export class S3AggregateStore implements AggregateStore {
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const out = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }), this.deadline.sendOptions());
+      const out = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+        this.deadline.sendOptions(),
+      );
       for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key);
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);

@@ -2,7 +2,19 @@
  * The aggregator's settings, read once from the environment at cold start. A bad value fails
  * the init with the variable's name, the value and what is allowed.
  */
-import { AWS_REGION_NAME, BOOLEAN, decimal, type Environment, integer, KMS_KEY_ARN, matching, POWERTOOLS_ENV, readEnvironment, S3_BUCKET_NAME, SNS_TOPIC_ARN } from '../shared/env';
+import {
+  AWS_REGION_NAME,
+  BOOLEAN,
+  decimal,
+  type Environment,
+  integer,
+  KMS_KEY_ARN,
+  matching,
+  POWERTOOLS_ENV,
+  readEnvironment,
+  S3_BUCKET_NAME,
+  SNS_TOPIC_ARN,
+} from '../shared/env';
 import type { AggregateRuleConfig } from './rules';
 
 /** Environment variable names, also the keys of the construct's environment map. */

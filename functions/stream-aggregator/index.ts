@@ -78,7 +78,8 @@ async function processWindow(event: AggregatorEvent, context?: Context): Promise
   if (records.length > 0) logger.setCorrelationId(records[0]!.eventID);
   try {
     if (shardId === undefined) {
-      if (event.state && Object.keys(event.state).length > 0) throw new Error('final invocation without records or shardId cannot be attributed to a shard; failing so Lambda retries it');
+      if (event.state && Object.keys(event.state).length > 0)
+        throw new Error('final invocation without records or shardId cannot be attributed to a shard; failing so Lambda retries it');
       return { state: {} };
     }
     const result = await handleWindowInvocation(
@@ -107,9 +108,14 @@ async function processWindow(event: AggregatorEvent, context?: Context): Promise
     }
     if (result.judged) {
       const level = result.judged.alerts.length > 0 ? 'warn' : 'info';
-      logger[level]('hour judged', { hourStart: new Date(result.judged.hourStart).toISOString(), claimed: result.judged.claimed, alerts: result.judged.alerts });
+      logger[level]('hour judged', {
+        hourStart: new Date(result.judged.hourStart).toISOString(),
+        claimed: result.judged.claimed,
+        alerts: result.judged.alerts,
+      });
     }
-    if (result.recordsInvalid > 0) logger.warn('records rejected by the event contract were skipped (the stream processor quarantines them)', { invalid: result.recordsInvalid });
+    if (result.recordsInvalid > 0)
+      logger.warn('records rejected by the event contract were skipped (the stream processor quarantines them)', { invalid: result.recordsInvalid });
     return { state: result.state };
   } finally {
     deadline.dispose();

@@ -30,7 +30,8 @@ export function compactTime(epochMs: number): string {
 
 /** Parquet rows of one finished minute segment of one shard. */
 export function minuteSegmentKey(windowStart: number, shardId: string, firstSequenceNumber: string): string {
-  if (!SEQUENCE_NUMBER.test(firstSequenceNumber)) throw new RangeError(`sequence number ${JSON.stringify(firstSequenceNumber)} is not a Kinesis sequence number (digits)`);
+  if (!SEQUENCE_NUMBER.test(firstSequenceNumber))
+    throw new RangeError(`sequence number ${JSON.stringify(firstSequenceNumber)} is not a Kinesis sequence number (digits)`);
   return `${partitionPrefix('aggregates', windowStart)}minute-${compactTime(windowStart)}-${checkShard(shardId)}-${firstSequenceNumber}${PARQUET_EXTENSION}`;
 }
 

@@ -43,7 +43,9 @@ function pct(x: number): string {
 export function evaluateHourRules(current: WindowAggregate, previous: WindowAggregate | undefined, config: AggregateRuleConfig): RuleAlert[] {
   if (current.granularity !== 'hour') throw new RangeError(`rules evaluate hour windows, got a ${current.granularity} window`);
   if (previous && (previous.granularity !== 'hour' || previous.windowStart !== current.windowStart - HOUR_MS)) {
-    throw new RangeError(`previous must be the hour before ${new Date(current.windowStart).toISOString()}, got the ${previous.granularity} window ${new Date(previous.windowStart).toISOString()}`);
+    throw new RangeError(
+      `previous must be the hour before ${new Date(current.windowStart).toISOString()}, got the ${previous.granularity} window ${new Date(previous.windowStart).toISOString()}`,
+    );
   }
   const windowStart = current.windowStart;
   const windowEnd = current.windowEnd;
@@ -131,15 +133,16 @@ export function formatAlertMessage(alerts: readonly RuleAlert[], source: { reado
   if (alerts.length === 0) throw new RangeError('formatAlertMessage needs at least one alert');
   const start = new Date(alerts[0]!.windowStart).toISOString();
   const end = new Date(alerts[0]!.windowEnd).toISOString();
-  const subject = `${source.platform} ${source.region}: ${alerts.length} aggregate rule breach${alerts.length === 1 ? '' : 'es'}, hour ${start.slice(0, 13)}:00Z`
-    .replace(/[^\x20-\x7e]/g, '?')
-    .slice(0, SUBJECT_MAX);
+  const subject =
+    `${source.platform} ${source.region}: ${alerts.length} aggregate rule breach${alerts.length === 1 ? '' : 'es'}, hour ${start.slice(0, 13)}:00Z`
+      .replace(/[^\x20-\x7e]/g, '?')
+      .slice(0, SUBJECT_MAX);
   const lines = [
     `Aggregate rules breached in ${source.platform} (${source.region}) for the window ${start} to ${end}:`,
     '',
     ...alerts.map((a) => `- ${a.rule} [${a.dimension}=${a.value}]: figure ${a.figure.toFixed(4)}, threshold ${a.threshold}; ${a.detail}.`),
     '',
-    'Figures are from the stream aggregator\'s hourly roll-up (all shards, Kinesis arrival time); the rows are in the event_aggregates table.',
+    "Figures are from the stream aggregator's hourly roll-up (all shards, Kinesis arrival time); the rows are in the event_aggregates table.",
   ];
   return { subject, message: lines.join('\n') };
 }

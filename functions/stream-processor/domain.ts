@@ -278,7 +278,11 @@ export function sampleReasons(classified: readonly Classified[], max = 5): { seq
   const out: { sequenceNumber: string; reason: string }[] = [];
   for (const c of classified) {
     if (out.length >= max) break;
-    if (c.table === 'quarantine') out.push({ sequenceNumber: c.sequenceNumber, reason: c.row.reason.length > LOGGED_REASON_CHARS ? `${c.row.reason.slice(0, LOGGED_REASON_CHARS - 1)}…` : c.row.reason });
+    if (c.table === 'quarantine')
+      out.push({
+        sequenceNumber: c.sequenceNumber,
+        reason: c.row.reason.length > LOGGED_REASON_CHARS ? `${c.row.reason.slice(0, LOGGED_REASON_CHARS - 1)}…` : c.row.reason,
+      });
   }
   return out;
 }

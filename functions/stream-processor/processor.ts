@@ -27,7 +27,19 @@
  * reads exactly once.
  */
 import { encodeParquet } from '../shared/parquet';
-import { compareSequence, laterCopies, measureQuality, planObjects, classify, sampleReasons, type BatchQuality, type Classified, type DuplicateTracker, type PlannedObject, type StreamRecord } from './domain';
+import {
+  compareSequence,
+  laterCopies,
+  measureQuality,
+  planObjects,
+  classify,
+  sampleReasons,
+  type BatchQuality,
+  type Classified,
+  type DuplicateTracker,
+  type PlannedObject,
+  type StreamRecord,
+} from './domain';
 
 /** Where objects go. `put` resolves once the object is durable and rejects after its own retries. */
 export interface ObjectStore {
@@ -99,7 +111,10 @@ export async function processRecords(records: readonly StreamRecord[], deps: Pro
 
   const write = async (obj: PlannedObject, content: readonly Classified[]): Promise<boolean> => {
     try {
-      const body = encode(obj.table, content.map((c) => c.row as unknown as Record<string, unknown>));
+      const body = encode(
+        obj.table,
+        content.map((c) => c.row as unknown as Record<string, unknown>),
+      );
       const metadata: Record<string, string> = { 'record-count': String(content.length) };
       if (content.length > 0) {
         metadata['first-sequence-number'] = content[0]!.sequenceNumber;
@@ -182,5 +197,18 @@ export async function processRecords(records: readonly StreamRecord[], deps: Pro
     if (c.table === 'curated') recordsCurated += c.sequenceNumbers.length;
     else recordsQuarantined += c.sequenceNumbers.length;
   }
-  return { batchItemFailures, quality, quarantineSample: sampleReasons(classified), recordsRetried, recordsCurated, recordsQuarantined, recordsDuplicate, objectsWritten, bytesWritten, objectsRewritten, writeErrors, committed };
+  return {
+    batchItemFailures,
+    quality,
+    quarantineSample: sampleReasons(classified),
+    recordsRetried,
+    recordsCurated,
+    recordsQuarantined,
+    recordsDuplicate,
+    objectsWritten,
+    bytesWritten,
+    objectsRewritten,
+    writeErrors,
+    committed,
+  };
 }

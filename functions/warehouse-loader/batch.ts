@@ -93,7 +93,12 @@ export async function processBatch(records: readonly SQSRecord[], deadline: numb
         const outcome = await loadObject(object, deps, deadline);
         if (outcome.status === 'superseded' || outcome.status === 'gone') {
           // Nothing of this version is left to load: a newer version under the key has its own notification.
-          logger.info(outcome.status === 'gone' ? 'object no longer exists; nothing to load' : 'object was rewritten since this notification; its newer version is loaded from its own', context);
+          logger.info(
+            outcome.status === 'gone'
+              ? 'object no longer exists; nothing to load'
+              : 'object was rewritten since this notification; its newer version is loaded from its own',
+            context,
+          );
           metrics.count(LOADER_METRICS.superseded, 1);
         } else if (outcome.status === 'already-loaded') {
           logger.info('object already loaded; nothing to do', { ...context, statementId: outcome.statementId });

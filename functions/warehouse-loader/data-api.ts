@@ -66,7 +66,10 @@ export class StatementFailedError extends Error {
 
 /** A statement still running when the caller's deadline came; it was cancelled. */
 export class StatementTimeoutError extends Error {
-  constructor(readonly statementId: string, readonly lastStatus: string) {
+  constructor(
+    readonly statementId: string,
+    readonly lastStatus: string,
+  ) {
     super(`Data API statement ${statementId} still ${lastStatus} at the deadline; cancelled (the load rolls back and the message is redelivered)`);
     this.name = 'StatementTimeoutError';
   }
@@ -137,7 +140,12 @@ export class DataApi {
   async execute(sql: string, parameters: readonly SqlParameter[], deadline: number, statementName: string): Promise<DescribeStatementCommandOutput> {
     return this.withRetries(deadline, async (d) => {
       const { Id } = await this.client.send(
-        new ExecuteStatementCommand({ ...this.connection(), Sql: sql, Parameters: parameters.length > 0 ? [...parameters] : undefined, StatementName: statementName }),
+        new ExecuteStatementCommand({
+          ...this.connection(),
+          Sql: sql,
+          Parameters: parameters.length > 0 ? [...parameters] : undefined,
+          StatementName: statementName,
+        }),
         d.sendOptions(),
       );
       return this.waitFor(requireId(Id), d);
@@ -148,7 +156,12 @@ export class DataApi {
   async batch(sqls: readonly string[], parameters: readonly SqlParameter[], deadline: number, statementName: string): Promise<DescribeStatementCommandOutput> {
     return this.withRetries(deadline, async (d) => {
       const { Id } = await this.client.send(
-        new BatchExecuteStatementCommand({ ...this.connection(), Sqls: [...sqls], Parameters: parameters.length > 0 ? [...parameters] : undefined, StatementName: statementName }),
+        new BatchExecuteStatementCommand({
+          ...this.connection(),
+          Sqls: [...sqls],
+          Parameters: parameters.length > 0 ? [...parameters] : undefined,
+          StatementName: statementName,
+        }),
         d.sendOptions(),
       );
       return this.waitFor(requireId(Id), d);
@@ -157,7 +170,9 @@ export class DataApi {
 
   private connection() {
     const { clusterIdentifier, database, dbUser, secretArn } = this.target;
-    return dbUser !== undefined ? { ClusterIdentifier: clusterIdentifier, Database: database, DbUser: dbUser } : { ClusterIdentifier: clusterIdentifier, Database: database, SecretArn: secretArn };
+    return dbUser !== undefined
+      ? { ClusterIdentifier: clusterIdentifier, Database: database, DbUser: dbUser }
+      : { ClusterIdentifier: clusterIdentifier, Database: database, SecretArn: secretArn };
   }
 
   private async withRetries<T>(deadlineMs: number, attempt: (deadline: Deadline) => Promise<T>): Promise<T> {

@@ -24,7 +24,6 @@ const redshiftData = traceClient(new RedshiftDataClient(clientConfig({ connectio
 const s3 = traceClient(new S3Client(clientConfig({ connectionTimeoutMs: 3_000, requestTimeoutMs: 10_000, maxAttempts: 3 })));
 const dataApi = new DataApi(redshiftData, settings);
 
-
 const batchLogger: BatchLogger = {
   info: (message, extra = {}) => logger.info(message, extra),
   warn: (message, extra = {}) => logger.warn(message, extra),

@@ -73,7 +73,10 @@ export function parseS3Notification(body: string, expectedBucket: string): Parse
   }
   if (isObject(parsed) && parsed.Event === 's3:TestEvent') return { kind: 'test-event' };
   if (!isObject(parsed) || !Array.isArray(parsed.Records) || parsed.Records.length === 0) {
-    return { kind: 'invalid', problems: [{ field: 'Records', value: preview(isObject(parsed) ? parsed.Records : parsed), allowed: 'a non-empty array of S3 event records' }] };
+    return {
+      kind: 'invalid',
+      problems: [{ field: 'Records', value: preview(isObject(parsed) ? parsed.Records : parsed), allowed: 'a non-empty array of S3 event records' }],
+    };
   }
 
   const problems: EventProblem[] = [];

@@ -35,7 +35,14 @@ export interface WarehouseTableSpec {
 
 export const WAREHOUSE_TABLES: Readonly<Record<LoadableTable, WarehouseTableSpec>> = {
   curated: { tableId: 'curated', name: TABLES.curated.name, mergeKey: 'event_id', distKey: 'user_id', sortKey: 'event_time', latestBy: 'processed_at' },
-  predictions: { tableId: 'predictions', name: TABLES.predictions.name, mergeKey: 'event_id', distKey: 'user_id', sortKey: 'predicted_at', latestBy: 'predicted_at' },
+  predictions: {
+    tableId: 'predictions',
+    name: TABLES.predictions.name,
+    mergeKey: 'event_id',
+    distKey: 'user_id',
+    sortKey: 'predicted_at',
+    latestBy: 'predicted_at',
+  },
 };
 
 /** Load-audit columns. Fixed here (not part of the lake contract: the table exists only in Redshift). */
@@ -56,7 +63,9 @@ const IDENTIFIER = /^[a-z_][a-z0-9_$]{0,126}$/;
  */
 export function quoteIdentifier(name: string): string {
   if (!IDENTIFIER.test(name)) {
-    throw new Error(`invalid SQL identifier ${JSON.stringify(name)}: allowed are lowercase letters, digits, _ and $, starting with a letter or _, at most 127 characters`);
+    throw new Error(
+      `invalid SQL identifier ${JSON.stringify(name)}: allowed are lowercase letters, digits, _ and $, starting with a letter or _, at most 127 characters`,
+    );
   }
   return `"${name}"`;
 }
@@ -74,7 +83,8 @@ const MANIFEST_KEY = /^[a-z0-9_-]+\/[0-9a-f]{64}\.manifest$/;
  * patterns that exclude quotes and backslashes, so the literal needs no escaping to be safe.
  */
 export function manifestUriLiteral(bucket: string, manifestKey: string): string {
-  if (!BUCKET_NAME.test(bucket)) throw new Error(`invalid manifest bucket ${JSON.stringify(bucket)}: allowed is an S3 bucket name (lowercase letters, digits, . and -)`);
+  if (!BUCKET_NAME.test(bucket))
+    throw new Error(`invalid manifest bucket ${JSON.stringify(bucket)}: allowed is an S3 bucket name (lowercase letters, digits, . and -)`);
   if (!MANIFEST_KEY.test(manifestKey)) throw new Error(`invalid manifest key ${JSON.stringify(manifestKey)}: allowed is <table>/<64 hex digits>.manifest`);
   return `'s3://${bucket}/${manifestKey}'`;
 }
@@ -134,7 +144,9 @@ export function schemaStatements(schema: string = WAREHOUSE_SCHEMA): SchemaState
     name: `table-${LOAD_AUDIT_TABLE}`,
     sql: [
       `CREATE TABLE IF NOT EXISTS ${qualified(schema, LOAD_AUDIT_TABLE)} (`,
-      [...LOAD_AUDIT_COLUMNS.map(columnDefinition), `PRIMARY KEY (${quoteIdentifier('object_key')}, ${quoteIdentifier('etag')})`].map((line) => `  ${line}`).join(',\n'),
+      [...LOAD_AUDIT_COLUMNS.map(columnDefinition), `PRIMARY KEY (${quoteIdentifier('object_key')}, ${quoteIdentifier('etag')})`]
+        .map((line) => `  ${line}`)
+        .join(',\n'),
       `) DISTSTYLE ALL COMPOUND SORTKEY (${quoteIdentifier('object_key')})`,
     ].join('\n'),
   };
@@ -261,7 +273,11 @@ export function loadBatch(request: LoadRequest): LoadBatch {
 export const LOAD_BATCH_INSERT_INDEX = 4;
 
 /** Cheap check before a load: does the audit table already list this key + ETag? */
-export function alreadyLoadedQuery(objectKey: string, etag: string, schema: string = WAREHOUSE_SCHEMA): { sql: string; parameters: { name: string; value: string }[] } {
+export function alreadyLoadedQuery(
+  objectKey: string,
+  etag: string,
+  schema: string = WAREHOUSE_SCHEMA,
+): { sql: string; parameters: { name: string; value: string }[] } {
   return {
     sql: `${auditLookup(qualified(schema, LOAD_AUDIT_TABLE))} LIMIT 1`,
     parameters: [
@@ -275,4 +291,3 @@ export function alreadyLoadedQuery(objectKey: string, etag: string, schema: stri
 export function copyManifest(lakeBucket: string, objectKey: string, objectBytes: number): string {
   return JSON.stringify({ entries: [{ url: `s3://${lakeBucket}/${objectKey}`, mandatory: true, meta: { content_length: objectBytes } }] });
 }
-

@@ -70,7 +70,12 @@ export class Chaos {
   /** For the Data API stand-in: statements of the loader's database user (deploy-time and report statements run as the admin and are left alone). */
   readonly dataApiFault = (operation: string, input: Readonly<Record<string, unknown>>): DataApiFault | undefined => {
     if (typeof input.DbUser !== 'string') return undefined;
-    const sqls = operation === 'BatchExecuteStatement' && Array.isArray(input.Sqls) ? (input.Sqls as unknown[]).map(String) : operation === 'ExecuteStatement' ? [String(input.Sql)] : [];
+    const sqls =
+      operation === 'BatchExecuteStatement' && Array.isArray(input.Sqls)
+        ? (input.Sqls as unknown[]).map(String)
+        : operation === 'ExecuteStatement'
+          ? [String(input.Sql)]
+          : [];
     if (sqls.length === 0) return undefined;
     const copyIndex = sqls.findIndex((s) => /^\s*COPY\b/i.test(s));
     const schedule = this.schedules['data-api'];
@@ -125,7 +130,8 @@ export class Chaos {
     const hooks: InvocationHooks = {
       afterCall: (command, output, scope) => {
         const id = (output as { Id?: string } | undefined)?.Id;
-        if (command instanceof BatchExecuteStatementCommand && id !== undefined && this.abortedStatements.delete(id)) scope.stop('injected stop between COPY and merge');
+        if (command instanceof BatchExecuteStatementCommand && id !== undefined && this.abortedStatements.delete(id))
+          scope.stop('injected stop between COPY and merge');
       },
     };
     return (event, context) => runStoppable(handler, event, context, hooks);
@@ -144,7 +150,11 @@ export class Chaos {
     return {
       seed: this.settings.seed,
       hangMode: this.settings.hangMode,
-      faults: (Object.keys(FAULT_KINDS) as FaultKind[]).map((kind) => ({ kind, description: FAULT_KINDS[kind].description, injected: this.counters.injected[kind] })),
+      faults: (Object.keys(FAULT_KINDS) as FaultKind[]).map((kind) => ({
+        kind,
+        description: FAULT_KINDS[kind].description,
+        injected: this.counters.injected[kind],
+      })),
       calls: Object.fromEntries(Object.entries(this.schedules).map(([c, s]) => [c, s.callsSeen])) as Record<Channel, number>,
     };
   }

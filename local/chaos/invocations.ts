@@ -46,7 +46,8 @@ type Send = (this: unknown, command: object, ...rest: unknown[]) => Promise<unkn
 export function installInvocationGuard(): () => void {
   const base = Object.getPrototypeOf(S3Client.prototype) as { send: Send };
   for (const client of [RedshiftDataClient, SageMakerRuntimeClient]) {
-    if (Object.getPrototypeOf(client.prototype) !== base) throw new Error(`${client.name} does not share S3Client's base client: the invocation guard would miss its calls`);
+    if (Object.getPrototypeOf(client.prototype) !== base)
+      throw new Error(`${client.name} does not share S3Client's base client: the invocation guard would miss its calls`);
   }
   const original = base.send;
   base.send = function guardedSend(this: unknown, command: object, ...rest: unknown[]): Promise<unknown> {

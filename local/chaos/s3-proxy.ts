@@ -123,15 +123,12 @@ export class FaultInjectingS3Proxy implements Stoppable {
       const headers = { ...req.headers };
       // The body is already read: send it whole, without asking the target to confirm first.
       delete headers.expect;
-      const upstream = http.request(
-        { host: this.target.hostname, port: this.target.port, method: req.method, path: req.url, headers },
-        (out) => {
-          const chunks: Buffer[] = [];
-          out.on('data', (c: Buffer) => chunks.push(c));
-          out.on('end', () => resolve({ status: out.statusCode ?? 502, headers: out.headers, body: Buffer.concat(chunks) }));
-          out.on('error', reject);
-        },
-      );
+      const upstream = http.request({ host: this.target.hostname, port: this.target.port, method: req.method, path: req.url, headers }, (out) => {
+        const chunks: Buffer[] = [];
+        out.on('data', (c: Buffer) => chunks.push(c));
+        out.on('end', () => resolve({ status: out.statusCode ?? 502, headers: out.headers, body: Buffer.concat(chunks) }));
+        out.on('error', reject);
+      });
       upstream.on('error', reject);
       upstream.end(body);
     });

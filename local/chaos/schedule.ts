@@ -24,7 +24,11 @@ export const FAULT_KINDS = {
   's3-hang': { channel: 's3', rate: 0.003, description: 'S3 accepts the request and does not answer' },
   'data-api-conflict': { channel: 'data-api', rate: 0.01, description: 'Data API statement FAILED: serializable isolation violation (transient)' },
   'data-api-statement-error': { channel: 'data-api', rate: 0.01, description: 'Data API statement FAILED with a non-transient error' },
-  'loader-stop-after-copy': { channel: 'data-api', rate: 0.01, description: 'loader stopped after COPY into staging, before the merge (transaction rolled back, invocation dies)' },
+  'loader-stop-after-copy': {
+    channel: 'data-api',
+    rate: 0.01,
+    description: 'loader stopped after COPY into staging, before the merge (transaction rolled back, invocation dies)',
+  },
   'sagemaker-throttling': { channel: 'sagemaker', rate: 0.02, description: 'SageMaker answers 429 ThrottlingException' },
   'sagemaker-5xx': { channel: 'sagemaker', rate: 0.02, description: 'SageMaker answers 500 InternalFailure or 503 ServiceUnavailable' },
   'processor-crash-mid-batch': { channel: 'processor', rate: 0.08, description: 'stream processor dies after writing part of its batch' },
@@ -50,7 +54,10 @@ export class ChannelSchedule {
   private readonly forced: { kind: FaultKind; due: number }[];
   private calls = 0;
 
-  constructor(seed: number, readonly channel: Channel) {
+  constructor(
+    seed: number,
+    readonly channel: Channel,
+  ) {
     this.random = createPrng((seed ^ hash(channel)) >>> 0);
     this.kinds = (Object.keys(FAULT_KINDS) as FaultKind[]).filter((k) => FAULT_KINDS[k].channel === channel);
     const within = FORCED_WITHIN[channel];

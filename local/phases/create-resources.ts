@@ -38,7 +38,8 @@ export async function createResources(run: LocalRun, aws: StartedStandins, stand
   const streamArn = `arn:aws:kinesis:${p.region}:${p.accountId}:stream/${p.streamName}`;
   await kinesis.send(new CreateStreamCommand({ StreamName: p.streamName, ShardCount: p.shardCount }));
   for (const bucket of [p.lakeBucket, p.manifestBucket]) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  const queueUrl = async (name: string, attributes: Record<string, string> = {}) => (await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl!;
+  const queueUrl = async (name: string, attributes: Record<string, string> = {}) =>
+    (await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl!;
   const queueArn = (name: string) => `arn:aws:sqs:${p.region}:${p.accountId}:${name}`;
   const processorDlqUrl = await queueUrl(p.processor.onFailureQueue, { MessageRetentionPeriod: '1209600' });
   const loaderDlqUrl = await queueUrl(p.loader.deadLetterQueue, { MessageRetentionPeriod: '1209600' });
@@ -55,7 +56,14 @@ export async function createResources(run: LocalRun, aws: StartedStandins, stand
           Id: `load-${spec.name}`,
           QueueArn: queueArn(p.loader.queue),
           Events: ['s3:ObjectCreated:*'],
-          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: TABLES[spec.tableId].prefix }, { Name: 'suffix', Value: '.parquet' }] } },
+          Filter: {
+            Key: {
+              FilterRules: [
+                { Name: 'prefix', Value: TABLES[spec.tableId].prefix },
+                { Name: 'suffix', Value: '.parquet' },
+              ],
+            },
+          },
         })),
       },
     }),
@@ -67,8 +75,21 @@ export async function createResources(run: LocalRun, aws: StartedStandins, stand
   const t = performance.now();
   const variants = [];
   for (const v of p.inference.variants) variants.push({ ...v, model: loadModelArchive(await readAll(s3, p.lakeBucket, v.artifactKey)) });
-  const sagemaker = standins.add(await SageMakerRuntimeStandin.start({ endpointName: p.inference.endpointName, accountId: p.accountId, region: p.region, seed: options.seed, variants, fault: run.chaos?.sagemakerFault }));
-  aws.info.push({ name: sagemaker.name, replaces: 'SageMaker runtime (InvokeEndpoint, built-in XGBoost container)', startMs: Math.round(performance.now() - t) });
+  const sagemaker = standins.add(
+    await SageMakerRuntimeStandin.start({
+      endpointName: p.inference.endpointName,
+      accountId: p.accountId,
+      region: p.region,
+      seed: options.seed,
+      variants,
+      fault: run.chaos?.sagemakerFault,
+    }),
+  );
+  aws.info.push({
+    name: sagemaker.name,
+    replaces: 'SageMaker runtime (InvokeEndpoint, built-in XGBoost container)',
+    startMs: Math.round(performance.now() - t),
+  });
   pointAwsSdkAtStandins(p, { moto: aws.moto.endpoint, s3: aws.s3Proxy?.endpoint, redshiftData: aws.redshift.endpoint, sagemaker: sagemaker.endpoint });
 
   const redshiftData = new RedshiftDataClient({ region: p.region, credentials: aws.credentials, endpoint: aws.redshift.endpoint });

@@ -67,7 +67,13 @@ export function generateTraffic(run: LocalRun): Traffic {
 /** Runs `work` with the progress line refreshed every 250 ms. */
 export async function withProgress<T>(run: LocalRun, traffic: Traffic, work: () => Promise<T>): Promise<T> {
   const total = run.options.events.toLocaleString('en-US');
-  const progress = setInterval(() => run.ui.status(`sent ${traffic.sent.toLocaleString('en-US')}/${total} · processed ${traffic.processed.toLocaleString('en-US')} · warehouse loads ${traffic.objectsLoaded}`), 250);
+  const progress = setInterval(
+    () =>
+      run.ui.status(
+        `sent ${traffic.sent.toLocaleString('en-US')}/${total} · processed ${traffic.processed.toLocaleString('en-US')} · warehouse loads ${traffic.objectsLoaded}`,
+      ),
+    250,
+  );
   try {
     return await work();
   } finally {
@@ -77,7 +83,9 @@ export async function withProgress<T>(run: LocalRun, traffic: Traffic, work: () 
 
 /** The producer helper with its defaults (4 PutRecords calls in flight, retries of failed entries), as a real producer runs it. */
 export function produce(run: LocalRun, aws: StartedStandins, traffic: Traffic): Promise<SendSummary> {
-  return sendRecords(aws.kinesis, traffic.generated, { stream: run.platform.streamName, onProgress: (s) => (traffic.sent = s.sent) }).finally(() => (traffic.producerDone = true));
+  return sendRecords(aws.kinesis, traffic.generated, { stream: run.platform.streamName, onProgress: (s) => (traffic.sent = s.sent) }).finally(
+    () => (traffic.producerDone = true),
+  );
 }
 
 /** The stream processor behind its event source mapping, one poller per shard, until the producer is done and the stream drained. */
@@ -117,7 +125,14 @@ export function consume(run: LocalRun, aws: StartedStandins, resources: LocalRes
   });
 }
 
-function loadQueue(run: LocalRun, aws: StartedStandins, resources: LocalResources, functions: LocalFunctions, traffic: Traffic, upstreamDone: () => boolean): Promise<SqsSourceStats> {
+function loadQueue(
+  run: LocalRun,
+  aws: StartedStandins,
+  resources: LocalResources,
+  functions: LocalFunctions,
+  traffic: Traffic,
+  upstreamDone: () => boolean,
+): Promise<SqsSourceStats> {
   const { platform: p } = run;
   return consumeQueue({
     client: aws.sqs,
@@ -144,7 +159,13 @@ export function load(run: LocalRun, aws: StartedStandins, resources: LocalResour
 }
 
 /** The loader again, until the queue is empty: the prediction log's objects arrive after the stream drained. */
-export function loadRemaining(run: LocalRun, aws: StartedStandins, resources: LocalResources, functions: LocalFunctions, traffic: Traffic): Promise<SqsSourceStats> {
+export function loadRemaining(
+  run: LocalRun,
+  aws: StartedStandins,
+  resources: LocalResources,
+  functions: LocalFunctions,
+  traffic: Traffic,
+): Promise<SqsSourceStats> {
   return loadQueue(run, aws, resources, functions, traffic, () => true);
 }
 

@@ -35,7 +35,17 @@ const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: '
 
 /** Environment every handler module sees when it is loaded: local endpoints and credentials only. */
 export function pointAwsSdkAtStandins(p: LocalPlatform, endpoints: LocalEndpoints): void {
-  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_ROLE_ARN']) {
+  for (const name of [
+    'AWS_PROFILE',
+    'AWS_SESSION_TOKEN',
+    'AWS_ENDPOINT_URL',
+    'AWS_CONFIG_FILE',
+    'AWS_SHARED_CREDENTIALS_FILE',
+    'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+    'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+    'AWS_WEB_IDENTITY_TOKEN_FILE',
+    'AWS_ROLE_ARN',
+  ]) {
     delete process.env[name];
   }
   Object.assign(process.env, LOCAL_CREDENTIALS, {
@@ -71,7 +81,12 @@ function loadWithEnvironment<T>(variables: Readonly<Record<string, string>>, loa
 }
 
 export function loadFunctions(p: LocalPlatform): LocalFunctions {
-  const local = (f: { functionName: string; timeoutSeconds: number }): LocalFunction => ({ functionName: f.functionName, timeoutSeconds: f.timeoutSeconds, region: p.region, accountId: p.accountId });
+  const local = (f: { functionName: string; timeoutSeconds: number }): LocalFunction => ({
+    functionName: f.functionName,
+    timeoutSeconds: f.timeoutSeconds,
+    region: p.region,
+    accountId: p.accountId,
+  });
   const processorHandler = loadWithEnvironment(
     p.processor.environment,
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -102,7 +102,8 @@ export async function infer(run: LocalRun, functions: LocalFunctions, generated:
           answeredBy.set(body.variant, (answeredBy.get(body.variant) ?? 0) + 1);
         } else {
           errors++;
-          if (errors <= NOTED_ERRORS) ui.note(`inference request failed: ${outcome.kind === 'error' ? String(outcome.error) : `${response?.statusCode} ${response?.body}`}`);
+          if (errors <= NOTED_ERRORS)
+            ui.note(`inference request failed: ${outcome.kind === 'error' ? String(outcome.error) : `${response?.statusCode} ${response?.body}`}`);
         }
         ui.status(`inference ${latencyMs.length}/${sample.length}`);
       }

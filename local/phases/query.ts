@@ -72,11 +72,22 @@ export async function queryLake(run: LocalRun, aws: StartedStandins): Promise<La
   }
   const openedAt = performance.now();
   const athena = await AthenaStandin.open(lakeDir, p.catalogDatabase, ['curated', 'quarantine', 'predictions']);
-  aws.info.push({ name: 'Athena stand-in (DuckDB)', replaces: "Athena and the Glue catalog's tables and views (SQL over the lake's Parquet objects)", startMs: Math.round(performance.now() - openedAt) });
+  aws.info.push({
+    name: 'Athena stand-in (DuckDB)',
+    replaces: "Athena and the Glue catalog's tables and views (SQL over the lake's Parquet objects)",
+    startMs: Math.round(performance.now() - openedAt),
+  });
   const queries: QueryReport[] = [];
   const lakeQuery = async (name: string, sql: string, description?: string, parameters: readonly string[] = []) => {
     const rows = await athena.query(sql, parameters);
-    queries.push({ engine: 'athena (DuckDB)', name, ...(description ? { description } : {}), sql, rowCount: rows.length, rows: rows.slice(0, REPORT_ROWS_PER_QUERY) });
+    queries.push({
+      engine: 'athena (DuckDB)',
+      name,
+      ...(description ? { description } : {}),
+      sql,
+      rowCount: rows.length,
+      rows: rows.slice(0, REPORT_ROWS_PER_QUERY),
+    });
     return rows;
   };
   const ev = `"${TABLES.curated.name}"`;
@@ -110,7 +121,10 @@ export async function queryLake(run: LocalRun, aws: StartedStandins): Promise<La
      numbered AS (SELECT shard, ok, (row_number() OVER (PARTITION BY shard ORDER BY length(seq), seq) - 1) // ${p.processor.mapping.batchSize} AS batch FROM rows)
      SELECT shard, batch, avg(ok) AS rate, count(*) AS records FROM numbered GROUP BY 1, 2 ORDER BY 1, 2`,
   );
-  const predictionsPerVariant = await lakeQuery('predictions per variant (lake)', `SELECT variant, model_version, count(*) AS predictions, avg(score) AS mean_score, quantile_cont(latency_ms, 0.5) AS p50_latency_ms FROM ${pr} GROUP BY 1, 2 ORDER BY 1`);
+  const predictionsPerVariant = await lakeQuery(
+    'predictions per variant (lake)',
+    `SELECT variant, model_version, count(*) AS predictions, avg(score) AS mean_score, quantile_cont(latency_ms, 0.5) AS p50_latency_ms FROM ${pr} GROUP BY 1, 2 ORDER BY 1`,
+  );
   const quarantineRows = await athena.query(`SELECT raw_data, error_kind, reason FROM ${qu}`);
   athena.close();
   return {
@@ -131,7 +145,9 @@ export async function queryWarehouse(aws: StartedStandins, resources: LocalResou
     const done = await resources.dataApi.execute(sql, [], Date.now() + 60_000, `local-report`);
     const result = await resources.redshiftData.send(new GetStatementResultCommand({ Id: done.Id }));
     const columns = result.ColumnMetadata?.map((c) => c.name!) ?? [];
-    const rows = (result.Records ?? []).map((fields) => Object.fromEntries(fields.map((f, i) => [columns[i], f.isNull ? null : (f.longValue ?? f.doubleValue ?? f.stringValue ?? f.booleanValue)])));
+    const rows = (result.Records ?? []).map((fields) =>
+      Object.fromEntries(fields.map((f, i) => [columns[i], f.isNull ? null : (f.longValue ?? f.doubleValue ?? f.stringValue ?? f.booleanValue)])),
+    );
     queries.push({ engine: 'warehouse (PGlite)', name, sql, rowCount: rows.length, rows: rows.slice(0, REPORT_ROWS_PER_QUERY) });
     return rows;
   };
@@ -141,10 +157,17 @@ export async function queryWarehouse(aws: StartedStandins, resources: LocalResou
     'warehouse rows',
     `SELECT (SELECT COUNT(*) FROM ${events}) AS events, (SELECT COUNT(DISTINCT "event_id") FROM ${events}) AS distinct_event_ids, (SELECT COUNT(*) FROM ${predictionsTable}) AS predictions, (SELECT COUNT(*) FROM ${qualified(WAREHOUSE_SCHEMA, LOAD_AUDIT_TABLE)}) AS objects_loaded`,
   );
-  const predictionsPerVariant = await warehouseQuery('predictions per variant (warehouse)', `SELECT "variant", COUNT(*) AS predictions, AVG("score") AS mean_score FROM ${predictionsTable} GROUP BY 1 ORDER BY 1`);
-  await warehouseQuery('conversion funnel (warehouse)', `SELECT "event_type", COUNT(*) AS events, COUNT(DISTINCT "session_id") AS sessions FROM ${events} GROUP BY 1 ORDER BY 2 DESC`);
+  const predictionsPerVariant = await warehouseQuery(
+    'predictions per variant (warehouse)',
+    `SELECT "variant", COUNT(*) AS predictions, AVG("score") AS mean_score FROM ${predictionsTable} GROUP BY 1 ORDER BY 1`,
+  );
+  await warehouseQuery(
+    'conversion funnel (warehouse)',
+    `SELECT "event_type", COUNT(*) AS events, COUNT(DISTINCT "session_id") AS sessions FROM ${events} GROUP BY 1 ORDER BY 2 DESC`,
+  );
   const loaderDeadLetters = Number(
-    (await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: resources.loaderDlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes?.ApproximateNumberOfMessages ?? 0,
+    (await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: resources.loaderDlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes
+      ?.ApproximateNumberOfMessages ?? 0,
   );
   return { counts: counts!, predictionsPerVariant, loaderDeadLetters, queries };
 }

@@ -30,7 +30,10 @@ export interface RunOutcome {
 const isMalformed = (kind: string) => (MALFORMED_KINDS as readonly string[]).includes(kind);
 
 /** How each generated malformed record ended up in quarantine (by its bytes), and any valid record that did. */
-function accountForQuarantine(traffic: Traffic, lake: LakeAnswers): Pick<LocalReport['quality'], 'malformedQuarantined' | 'malformedWithReason' | 'validQuarantined' | 'byKind'> {
+function accountForQuarantine(
+  traffic: Traffic,
+  lake: LakeAnswers,
+): Pick<LocalReport['quality'], 'malformedQuarantined' | 'malformedWithReason' | 'validQuarantined' | 'byKind'> {
   const malformedData = new Map<string, string>();
   for (const r of traffic.generated) if (isMalformed(r.kind)) malformedData.set(r.data.toString('base64'), r.kind);
   const byKind: Record<string, Record<string, number>> = {};
@@ -121,7 +124,14 @@ export function buildReport(run: LocalRun, o: RunOutcome): LocalReport {
     version: 1,
     startedAt: run.startedAt,
     wallSeconds: Math.round((performance.now() - run.started) / 10) / 100,
-    options: { events: options.events, malformedShare: options.malformedShare, seed: options.seed, predictions: options.predictions, replayShare: options.replayShare, chaosSeed: options.chaos?.seed ?? null },
+    options: {
+      events: options.events,
+      malformedShare: options.malformedShare,
+      seed: options.seed,
+      predictions: options.predictions,
+      replayShare: options.replayShare,
+      chaosSeed: options.chaos?.seed ?? null,
+    },
     chaos: run.chaos?.summary() ?? null,
     standins: o.aws.info,
     phases: run.timer.phases,
@@ -143,7 +153,11 @@ export function buildReport(run: LocalRun, o: RunOutcome): LocalReport {
     },
     quality,
     eventsPerHour: lake.eventsPerHour.map((r) => ({ hour: `${String(r.dt)} ${String(r.hour)}:00`, events: Number(r.events) })),
-    quarantineReasons: lake.quarantineReasons.map((r) => ({ errorKind: String(r.error_kind), records: Number(r.records), example: String(r.example_reason ?? '') })),
+    quarantineReasons: lake.quarantineReasons.map((r) => ({
+      errorKind: String(r.error_kind),
+      records: Number(r.records),
+      example: String(r.example_reason ?? ''),
+    })),
     warehouse,
     predictions,
     latency: [

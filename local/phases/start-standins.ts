@@ -51,7 +51,11 @@ export async function startStandins(run: LocalRun, standins: StandinSet): Promis
   if (run.chaos) {
     t = performance.now();
     s3Proxy = standins.add(await FaultInjectingS3Proxy.start({ target: moto.endpoint, fault: run.chaos.s3Fault, hangMode: run.chaos.settings.hangMode }));
-    info.push({ name: s3Proxy.name, replaces: `faults on the functions' S3 requests (seed ${run.chaos.settings.seed})`, startMs: Math.round(performance.now() - t) });
+    info.push({
+      name: s3Proxy.name,
+      replaces: `faults on the functions' S3 requests (seed ${run.chaos.settings.seed})`,
+      startMs: Math.round(performance.now() - t),
+    });
   }
 
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };

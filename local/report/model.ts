@@ -42,7 +42,14 @@ export interface LocalReport {
   readonly version: 1;
   readonly startedAt: string;
   readonly wallSeconds: number;
-  readonly options: { readonly events: number; readonly malformedShare: number; readonly seed: number; readonly predictions: number; readonly replayShare: number; readonly chaosSeed: number | null };
+  readonly options: {
+    readonly events: number;
+    readonly malformedShare: number;
+    readonly seed: number;
+    readonly predictions: number;
+    readonly replayShare: number;
+    readonly chaosSeed: number | null;
+  };
   /** The faults a chaos run injected, per kind; null without `--chaos`. */
   readonly chaos: ChaosSummary | null;
   /** pid: the stand-in's own process, when it runs in one (checked to be gone after the run). */
@@ -74,7 +81,13 @@ export interface LocalReport {
     readonly bisections: number;
     readonly batchSize: number;
   };
-  readonly bytes: { readonly raw: number; readonly curatedParquet: number; readonly quarantineParquet: number; readonly curatedObjects: number; readonly quarantineObjects: number };
+  readonly bytes: {
+    readonly raw: number;
+    readonly curatedParquet: number;
+    readonly quarantineParquet: number;
+    readonly curatedObjects: number;
+    readonly quarantineObjects: number;
+  };
   readonly quality: {
     readonly rate: number;
     /** The stream processor's data-quality alarm threshold (config.observability.alarms.dataQualityRatio). */
@@ -129,7 +142,14 @@ export function percentileOf(values: readonly number[], p: number): number {
 }
 
 export function summarizeLatency(name: string, values: readonly number[]): LatencySummary {
-  return { name, count: values.length, p50: percentileOf(values, 50), p95: percentileOf(values, 95), p99: percentileOf(values, 99), max: values.length ? Math.max(...values) : NaN };
+  return {
+    name,
+    count: values.length,
+    p50: percentileOf(values, 50),
+    p95: percentileOf(values, 95),
+    p99: percentileOf(values, 99),
+    max: values.length ? Math.max(...values) : NaN,
+  };
 }
 
 export interface InvariantInputs {
@@ -154,7 +174,10 @@ export function checkInvariants(i: InvariantInputs): Invariant[] {
     },
     {
       name: 'every malformed event quarantined with its reason',
-      ok: i.quality.malformedQuarantined === i.quality.malformedSent && i.quality.malformedWithReason === i.quality.malformedSent && i.quality.validQuarantined === 0,
+      ok:
+        i.quality.malformedQuarantined === i.quality.malformedSent &&
+        i.quality.malformedWithReason === i.quality.malformedSent &&
+        i.quality.validQuarantined === 0,
       detail: `${i.quality.malformedQuarantined} of ${i.quality.malformedSent} malformed records in quarantine, ${i.quality.malformedWithReason} with a reason; valid records quarantined: ${i.quality.validQuarantined}`,
     },
     {
@@ -170,11 +193,16 @@ export function checkInvariants(i: InvariantInputs): Invariant[] {
     {
       name: 'both variants answered',
       ok: i.predictions.requested === 0 || (silent.length === 0 && variantsWithWeight.length >= Math.min(2, i.predictions.byVariant.length)),
-      detail: i.predictions.byVariant.map((v) => `${v.variant} (weight ${v.weight}, ${v.modelVersion}): ${v.answered}`).join(', ') + (silent.length ? `; never answered: ${silent.join(', ')}` : ''),
+      detail:
+        i.predictions.byVariant.map((v) => `${v.variant} (weight ${v.weight}, ${v.modelVersion}): ${v.answered}`).join(', ') +
+        (silent.length ? `; never answered: ${silent.join(', ')}` : ''),
     },
     {
       name: 'every prediction recorded in the lake and the warehouse',
-      ok: i.predictions.answered === i.predictions.requested && i.predictions.lakeRows === i.predictions.answered && i.warehouse.predictions === i.predictions.lakeRows,
+      ok:
+        i.predictions.answered === i.predictions.requested &&
+        i.predictions.lakeRows === i.predictions.answered &&
+        i.warehouse.predictions === i.predictions.lakeRows,
       detail: `requested ${i.predictions.requested}, answered ${i.predictions.answered}, lake rows ${i.predictions.lakeRows}, warehouse rows ${i.warehouse.predictions}`,
     },
   ];

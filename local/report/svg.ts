@@ -80,15 +80,22 @@ export function columnChart(bars: readonly Bar[], options: ColumnChartOptions): 
   const parts: string[] = [];
   for (const tick of axis.ticks) {
     const y = yOf(tick).toFixed(2);
-    parts.push(`<line x1="${m.left}" x2="${m.left + w}" y1="${y}" y2="${y}" stroke="#e5e7eb"/>`, `<text x="${m.left - 6}" y="${(Number(y) + 4).toFixed(2)}" text-anchor="end" class="tick">${escapeXml(fmt(tick) + unit)}</text>`);
+    parts.push(
+      `<line x1="${m.left}" x2="${m.left + w}" y1="${y}" y2="${y}" stroke="#e5e7eb"/>`,
+      `<text x="${m.left - 6}" y="${(Number(y) + 4).toFixed(2)}" text-anchor="end" class="tick">${escapeXml(fmt(tick) + unit)}</text>`,
+    );
   }
   bars.forEach((b, i) => {
     const top = yOf(b.value);
     const x = m.left + i * bw;
-    parts.push(`<rect x="${(x + bw * 0.1).toFixed(2)}" y="${top.toFixed(2)}" width="${Math.max(1, bw * 0.8).toFixed(2)}" height="${(m.top + h - top).toFixed(2)}" fill="${b.color ?? color(0)}"><title>${escapeXml(`${b.label}: ${fmt(b.value)}${unit}`)}</title></rect>`);
+    parts.push(
+      `<rect x="${(x + bw * 0.1).toFixed(2)}" y="${top.toFixed(2)}" width="${Math.max(1, bw * 0.8).toFixed(2)}" height="${(m.top + h - top).toFixed(2)}" fill="${b.color ?? color(0)}"><title>${escapeXml(`${b.label}: ${fmt(b.value)}${unit}`)}</title></rect>`,
+    );
     if (i % every === 0) {
       const lx = x + bw / 2;
-      parts.push(`<text x="${lx.toFixed(2)}" y="${m.top + h + 12}" transform="rotate(-45 ${lx.toFixed(2)} ${m.top + h + 12})" text-anchor="end" class="tick">${escapeXml(b.label)}</text>`);
+      parts.push(
+        `<text x="${lx.toFixed(2)}" y="${m.top + h + 12}" transform="rotate(-45 ${lx.toFixed(2)} ${m.top + h + 12})" text-anchor="end" class="tick">${escapeXml(b.label)}</text>`,
+      );
     }
   });
   if (options.reference) {
@@ -98,7 +105,10 @@ export function columnChart(bars: readonly Bar[], options: ColumnChartOptions): 
       `<text x="${m.left + w}" y="${(Number(y) - 4).toFixed(2)}" text-anchor="end" class="tick">${escapeXml(options.reference.label)}</text>`,
     );
   }
-  if (options.yLabel) parts.push(`<text x="14" y="${m.top + h / 2}" transform="rotate(-90 14 ${m.top + h / 2})" text-anchor="middle" class="tick">${escapeXml(options.yLabel)}</text>`);
+  if (options.yLabel)
+    parts.push(
+      `<text x="14" y="${m.top + h / 2}" transform="rotate(-90 14 ${m.top + h / 2})" text-anchor="middle" class="tick">${escapeXml(options.yLabel)}</text>`,
+    );
   return svg(width, height, options.title, parts);
 }
 
@@ -126,7 +136,11 @@ export function barChart(bars: readonly Bar[], options: { title: string; width?:
  * Grouped columns on a log10 axis: one group per category, one column per series (p50/p95/p99 per
  * stage). Log scale, because stages differ by orders of magnitude (microseconds to seconds).
  */
-export function groupedColumns(groups: readonly { label: string; values: readonly number[] }[], series: readonly string[], options: { title: string; unit: string; width?: number; height?: number }): string {
+export function groupedColumns(
+  groups: readonly { label: string; values: readonly number[] }[],
+  series: readonly string[],
+  options: { title: string; unit: string; width?: number; height?: number },
+): string {
   const width = options.width ?? 860;
   const height = options.height ?? 280;
   const m = { top: 28, right: 12, bottom: 60, left: 84 };
@@ -141,20 +155,27 @@ export function groupedColumns(groups: readonly { label: string; values: readonl
   const parts: string[] = [];
   for (let e = lo; e <= hi; e++) {
     const y = yOf(10 ** e);
-    parts.push(`<line x1="${m.left}" x2="${m.left + w}" y1="${y.toFixed(2)}" y2="${y.toFixed(2)}" stroke="#e5e7eb"/>`, `<text x="${m.left - 6}" y="${(y + 4).toFixed(2)}" text-anchor="end" class="tick">${escapeXml(fmt(10 ** e) + ' ' + options.unit)}</text>`);
+    parts.push(
+      `<line x1="${m.left}" x2="${m.left + w}" y1="${y.toFixed(2)}" y2="${y.toFixed(2)}" stroke="#e5e7eb"/>`,
+      `<text x="${m.left - 6}" y="${(y + 4).toFixed(2)}" text-anchor="end" class="tick">${escapeXml(fmt(10 ** e) + ' ' + options.unit)}</text>`,
+    );
   }
   groups.forEach((g, gi) => {
     g.values.forEach((v, si) => {
       if (!Number.isFinite(v) || v <= 0) return;
       const top = Math.min(m.top + h, yOf(Math.max(v, 10 ** lo)));
       const x = m.left + gi * gw + gw * 0.1 + si * cw;
-      parts.push(`<rect x="${x.toFixed(2)}" y="${top.toFixed(2)}" width="${Math.max(1, cw - 2).toFixed(2)}" height="${(m.top + h - top).toFixed(2)}" fill="${color(si)}"><title>${escapeXml(`${g.label} ${series[si]}: ${fmt(v)} ${options.unit}`)}</title></rect>`);
+      parts.push(
+        `<rect x="${x.toFixed(2)}" y="${top.toFixed(2)}" width="${Math.max(1, cw - 2).toFixed(2)}" height="${(m.top + h - top).toFixed(2)}" fill="${color(si)}"><title>${escapeXml(`${g.label} ${series[si]}: ${fmt(v)} ${options.unit}`)}</title></rect>`,
+      );
     });
     parts.push(`<text x="${(m.left + gi * gw + gw / 2).toFixed(2)}" y="${m.top + h + 16}" text-anchor="middle" class="label">${escapeXml(g.label)}</text>`);
   });
   series.forEach((s, si) => {
     const x = m.left + si * 90;
-    parts.push(`<rect x="${x}" y="${height - 18}" width="12" height="12" fill="${color(si)}"/><text x="${x + 16}" y="${height - 8}" class="tick">${escapeXml(s)}</text>`);
+    parts.push(
+      `<rect x="${x}" y="${height - 18}" width="12" height="12" fill="${color(si)}"/><text x="${x + 16}" y="${height - 8}" class="tick">${escapeXml(s)}</text>`,
+    );
   });
   return svg(width, height, options.title, parts);
 }

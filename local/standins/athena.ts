@@ -73,10 +73,16 @@ export class AthenaStandin {
       const dir = path.join(lakeDir, table.prefix);
       const view = `${quote(database)}.${quote(table.name)}`;
       if (hasParquet(dir)) {
-        await connection.run(`CREATE VIEW ${view} AS SELECT * FROM read_parquet(${literal(path.join(dir, '**', '*.parquet'))}, hive_partitioning = true, hive_types_autocast = false)`);
+        await connection.run(
+          `CREATE VIEW ${view} AS SELECT * FROM read_parquet(${literal(path.join(dir, '**', '*.parquet'))}, hive_partitioning = true, hive_types_autocast = false)`,
+        );
       } else {
         // No object yet: an empty relation with the contract's columns (Athena answers an empty table the same way).
-        const columns = [...table.columns.map((c) => `CAST(NULL AS ${DUCKDB_TYPES[c.type]}) AS ${quote(c.name)}`), `CAST(NULL AS VARCHAR) AS "dt"`, `CAST(NULL AS VARCHAR) AS "hour"`];
+        const columns = [
+          ...table.columns.map((c) => `CAST(NULL AS ${DUCKDB_TYPES[c.type]}) AS ${quote(c.name)}`),
+          `CAST(NULL AS VARCHAR) AS "dt"`,
+          `CAST(NULL AS VARCHAR) AS "hour"`,
+        ];
         await connection.run(`CREATE VIEW ${view} AS SELECT ${columns.join(', ')} WHERE false`);
       }
     }

@@ -44,7 +44,10 @@ export function parseExportLines(text: string): Record<string, string> {
 export async function ensureMoto(repoRoot: string, onStatus?: (line: string) => void): Promise<string> {
   const script = path.join(repoRoot, 'scripts', 'toolchain.sh');
   if (!fs.existsSync(script)) throw new Error(`${script} not found: the moto stand-in is installed by it`);
-  const timer = setTimeout(() => onStatus?.('waiting for scripts/toolchain.sh --only moto (the first run installs moto into the toolchain cache: about a minute)'), 2000);
+  const timer = setTimeout(
+    () => onStatus?.('waiting for scripts/toolchain.sh --only moto (the first run installs moto into the toolchain cache: about a minute)'),
+    2000,
+  );
   try {
     const { stdout } = await execFileAsync('bash', [script, '--only', 'moto', '--print-env'], { cwd: repoRoot, maxBuffer: 1 << 20 });
     const motoServer = parseExportLines(stdout).DAML_MOTO_SERVER;
@@ -54,7 +57,10 @@ export async function ensureMoto(repoRoot: string, onStatus?: (line: string) => 
     return python;
   } catch (error) {
     const e = error as Error & { stderr?: string };
-    throw new Error(`installing the moto stand-in failed (scripts/toolchain.sh --only moto): ${e.message}${e.stderr ? `\n${e.stderr.trim().split('\n').slice(-15).join('\n')}` : ''}`, { cause: error });
+    throw new Error(
+      `installing the moto stand-in failed (scripts/toolchain.sh --only moto): ${e.message}${e.stderr ? `\n${e.stderr.trim().split('\n').slice(-15).join('\n')}` : ''}`,
+      { cause: error },
+    );
   } finally {
     clearTimeout(timer);
   }
@@ -128,7 +134,10 @@ export async function startMoto(standins: StandinSet, options: StartMotoOptions)
 
   const endpoint = await new Promise<string>((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => reject(new Error(`moto did not start within ${options.startTimeoutMs ?? 30000} ms; log: ${options.logFile}`)), options.startTimeoutMs ?? 30000);
+    const timer = setTimeout(
+      () => reject(new Error(`moto did not start within ${options.startTimeoutMs ?? 30000} ms; log: ${options.logFile}`)),
+      options.startTimeoutMs ?? 30000,
+    );
     const onData = (chunk: Buffer) => {
       if (logOpen) fs.writeSync(log, chunk);
       if (seen.length < 4096) {

@@ -130,7 +130,11 @@ export class RedshiftDataStandin implements Stoppable {
     let status = 200;
     let body: unknown;
     try {
-      if (req.method !== 'POST' || !target.startsWith('RedshiftData.')) throw new DataApiError('UnknownOperationException', `expected POST with X-Amz-Target RedshiftData.<Operation>, got ${req.method} ${target || '(none)'}`);
+      if (req.method !== 'POST' || !target.startsWith('RedshiftData.'))
+        throw new DataApiError(
+          'UnknownOperationException',
+          `expected POST with X-Amz-Target RedshiftData.<Operation>, got ${req.method} ${target || '(none)'}`,
+        );
       let input: Record<string, unknown>;
       try {
         input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
@@ -174,11 +178,19 @@ export class RedshiftDataStandin implements Stoppable {
   }
 
   private async submit(input: Record<string, unknown>, sqls: string[], isBatch: boolean, fault: DataApiFault | undefined): Promise<unknown> {
-    if (input.WorkgroupName !== undefined) throw new DataApiError('ValidationException', 'WorkgroupName (Redshift Serverless) is not served locally: use ClusterIdentifier');
-    if (input.ClusterIdentifier !== this.options.clusterIdentifier) throw new DataApiError('ValidationException', `Cluster ${String(input.ClusterIdentifier)} not found (the local stand-in serves ${this.options.clusterIdentifier})`);
-    if (input.Database !== this.options.database) throw new DataApiError('ValidationException', `Database ${String(input.Database)} not found (the local stand-in serves ${this.options.database})`);
-    if (typeof input.SecretArn !== 'string' && typeof input.DbUser !== 'string') throw new DataApiError('ValidationException', 'Either SecretArn or DbUser is required');
-    if (input.SessionKeepAliveSeconds !== undefined || input.SessionId !== undefined) throw new DataApiError('ValidationException', 'sessions are not supported by the local stand-in');
+    if (input.WorkgroupName !== undefined)
+      throw new DataApiError('ValidationException', 'WorkgroupName (Redshift Serverless) is not served locally: use ClusterIdentifier');
+    if (input.ClusterIdentifier !== this.options.clusterIdentifier)
+      throw new DataApiError(
+        'ValidationException',
+        `Cluster ${String(input.ClusterIdentifier)} not found (the local stand-in serves ${this.options.clusterIdentifier})`,
+      );
+    if (input.Database !== this.options.database)
+      throw new DataApiError('ValidationException', `Database ${String(input.Database)} not found (the local stand-in serves ${this.options.database})`);
+    if (typeof input.SecretArn !== 'string' && typeof input.DbUser !== 'string')
+      throw new DataApiError('ValidationException', 'Either SecretArn or DbUser is required');
+    if (input.SessionKeepAliveSeconds !== undefined || input.SessionId !== undefined)
+      throw new DataApiError('ValidationException', 'sessions are not supported by the local stand-in');
     const submitted = await this.warehouse.submit({
       sqls,
       isBatch,
@@ -206,8 +218,8 @@ function parseParameters(raw: unknown): SqlParameter[] {
   return raw.map((p, i) => {
     const name = (p as { name?: unknown })?.name;
     const value = (p as { value?: unknown })?.value;
-    if (typeof name !== 'string' || typeof value !== 'string') throw new DataApiError('ValidationException', `Parameters[${i}] must have a string name and value`);
+    if (typeof name !== 'string' || typeof value !== 'string')
+      throw new DataApiError('ValidationException', `Parameters[${i}] must have a string name and value`);
     return { name, value };
   });
 }
-

@@ -117,7 +117,8 @@ export interface SqlParameter {
 export function bindNamedParameters(sql: string, parameters: readonly SqlParameter[] = []): { text: string; values: string[] } {
   const supplied = new Map<string, string>();
   for (const p of parameters) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(p.name)) throw new DialectError(`parameter name ${JSON.stringify(p.name)} is invalid: allowed letters, digits and _, not starting with a digit`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(p.name))
+      throw new DialectError(`parameter name ${JSON.stringify(p.name)} is invalid: allowed letters, digits and _, not starting with a digit`);
     if (supplied.has(p.name)) throw new DialectError(`parameter ${p.name} is supplied twice`);
     supplied.set(p.name, p.value);
   }
@@ -125,7 +126,8 @@ export function bindNamedParameters(sql: string, parameters: readonly SqlParamet
   const text = mapCode(sql, (code) =>
     code.replace(/(::?)([A-Za-z_][A-Za-z0-9_]*)/g, (match, colons: string, name: string, offset: number, whole: string) => {
       if (colons === '::' || whole[offset - 1] === ':') return match;
-      if (!supplied.has(name)) throw new DialectError(`SQL refers to parameter :${name}, which is not among the supplied parameters (${[...supplied.keys()].join(', ') || 'none'})`);
+      if (!supplied.has(name))
+        throw new DialectError(`SQL refers to parameter :${name}, which is not among the supplied parameters (${[...supplied.keys()].join(', ') || 'none'})`);
       let index = order.indexOf(name);
       if (index < 0) index = order.push(name) - 1;
       return `$${index + 1}`;
@@ -190,7 +192,10 @@ export interface CopyCommand {
 /** Parses the COPY forms the platform issues: `COPY <table> FROM 's3://b/k' IAM_ROLE ... FORMAT AS PARQUET [MANIFEST]`. */
 export function parseCopy(sql: string): CopyCommand | undefined {
   if (!/^\s*COPY\b/i.test(sql)) return undefined;
-  const head = new RegExp(`^\\s*COPY\\s+((?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)(?:\\.(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))?)\\s+FROM\\s+'s3://([^/']+)/([^']+)'\\s*(.*?)\\s*;?\\s*$`, 'is').exec(sql);
+  const head = new RegExp(
+    `^\\s*COPY\\s+((?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)(?:\\.(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))?)\\s+FROM\\s+'s3://([^/']+)/([^']+)'\\s*(.*?)\\s*;?\\s*$`,
+    'is',
+  ).exec(sql);
   if (!head) throw new DialectError("the stand-in understands COPY <table> FROM 's3://bucket/key' ... only");
   const options = head[4]!;
   const rest = options
@@ -237,7 +242,9 @@ export function parseManifest(text: string, format: { readonly columnar?: boolea
     if (!format.columnar) return parsedEntry;
     const contentLength = (entry as { meta?: { content_length?: unknown } }).meta?.content_length;
     if (typeof contentLength !== 'number' || !Number.isInteger(contentLength) || contentLength < 0) {
-      throw new DialectError(`COPY manifest entries[${i}].meta.content_length ${JSON.stringify(contentLength)} is invalid: a columnar format needs the object size in bytes (an integer >= 0)`);
+      throw new DialectError(
+        `COPY manifest entries[${i}].meta.content_length ${JSON.stringify(contentLength)} is invalid: a columnar format needs the object size in bytes (an integer >= 0)`,
+      );
     }
     return { ...parsedEntry, contentLength };
   });

@@ -20,11 +20,27 @@
  * `enforcePrimaryKeys`; those that want the manifest's sizes checked set `verifyContentLength`.
  */
 import { randomUUID } from 'node:crypto';
-import { bindNamedParameters, COMPAT_FUNCTIONS, DialectError, parseCopy, parseManifest, referencedParameters, statementKind, translateDdl, translateUsers, type CopyCommand, type SqlParameter } from './redshift-dialect';
+import {
+  bindNamedParameters,
+  COMPAT_FUNCTIONS,
+  DialectError,
+  parseCopy,
+  parseManifest,
+  referencedParameters,
+  statementKind,
+  translateDdl,
+  translateUsers,
+  type CopyCommand,
+  type SqlParameter,
+} from './redshift-dialect';
 
 /** What the stand-in needs of a PostgreSQL connection; PGlite has it, and so has a proxy to PGlite in a worker thread. */
 export interface PostgresConnection {
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[], options?: { rowMode?: 'array' | 'object' }): Promise<{ rows: T[]; fields: readonly { name: string; dataTypeID: number }[]; affectedRows?: number }>;
+  query<T = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+    options?: { rowMode?: 'array' | 'object' },
+  ): Promise<{ rows: T[]; fields: readonly { name: string; dataTypeID: number }[]; affectedRows?: number }>;
   exec(sql: string): Promise<unknown>;
   isInTransaction(): boolean | Promise<boolean>;
 }
@@ -43,7 +59,10 @@ export interface HyparquetReader {
 export function parquetDecoder(hyparquet: HyparquetReader): ParquetDecoder {
   return async (file) => {
     const buffer = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer;
-    const columns = hyparquet.parquetMetadata(buffer).schema.slice(1).map((s) => s.name);
+    const columns = hyparquet
+      .parquetMetadata(buffer)
+      .schema.slice(1)
+      .map((s) => s.name);
     const objects = await hyparquet.parquetReadObjects({ file: buffer });
     return { columns, rows: objects.map((o) => columns.map((c) => o[c])) };
   };
@@ -160,7 +179,17 @@ export interface StatementDescription {
   readonly ResultRows: number;
   readonly ResultSize: number;
   readonly IsBatchStatement: boolean;
-  readonly SubStatements?: readonly { Id: string; Status: Status; Error?: string; ResultRows: number; HasResultSet: boolean; QueryString: string; CreatedAt: number; UpdatedAt: number; Duration: number }[];
+  readonly SubStatements?: readonly {
+    Id: string;
+    Status: Status;
+    Error?: string;
+    ResultRows: number;
+    HasResultSet: boolean;
+    QueryString: string;
+    CreatedAt: number;
+    UpdatedAt: number;
+    Duration: number;
+  }[];
 }
 
 const INSERT_CHUNK_PARAMETERS = 30_000;
@@ -211,7 +240,16 @@ export class RedshiftOnPostgres {
       DbUser: request.dbUser,
       QueryParameters: parameters.length > 0 ? parameters : undefined,
       IsBatchStatement: request.isBatch,
-      sub: request.sqls.map((sql, i) => ({ Id: request.isBatch ? `${id}:${i + 1}` : id, Status: 'ABORTED', ResultRows: -1, HasResultSet: false, QueryString: sql, CreatedAt: now, UpdatedAt: now, Duration: -1 })),
+      sub: request.sqls.map((sql, i) => ({
+        Id: request.isBatch ? `${id}:${i + 1}` : id,
+        Status: 'ABORTED',
+        ResultRows: -1,
+        HasResultSet: false,
+        QueryString: sql,
+        CreatedAt: now,
+        UpdatedAt: now,
+        Duration: -1,
+      })),
       Status: 'FINISHED',
       CreatedAt: now,
       UpdatedAt: now,
@@ -240,7 +278,17 @@ export class RedshiftOnPostgres {
       ResultSize: -1,
       IsBatchStatement: s.IsBatchStatement,
       SubStatements: s.IsBatchStatement
-        ? s.sub.map((x) => ({ Id: x.Id, Status: x.Status, Error: x.Error, ResultRows: x.ResultRows, HasResultSet: x.HasResultSet, QueryString: x.QueryString, CreatedAt: x.CreatedAt, UpdatedAt: x.UpdatedAt, Duration: x.Duration }))
+        ? s.sub.map((x) => ({
+            Id: x.Id,
+            Status: x.Status,
+            Error: x.Error,
+            ResultRows: x.ResultRows,
+            HasResultSet: x.HasResultSet,
+            QueryString: x.QueryString,
+            CreatedAt: x.CreatedAt,
+            UpdatedAt: x.UpdatedAt,
+            Duration: x.Duration,
+          }))
         : undefined,
     };
   }
@@ -250,7 +298,8 @@ export class RedshiftOnPostgres {
     const s = this.find(id);
     const sub = s.sub.find((x) => x.Id === id) ?? (s.IsBatchStatement ? undefined : s.sub[0]);
     if (!sub) throw new DataApiError('ValidationException', `${id} is a batch: ask for one of its sub-statements (<id>:<n>)`);
-    if (sub.Status !== 'FINISHED' || !sub.HasResultSet) throw new DataApiError('ResourceNotFoundException', `Query does not have result. Please check query status with DescribeStatement API: ${id}`);
+    if (sub.Status !== 'FINISHED' || !sub.HasResultSet)
+      throw new DataApiError('ResourceNotFoundException', `Query does not have result. Please check query status with DescribeStatement API: ${id}`);
     return {
       ColumnMetadata: sub.columns!.map((c) => ({ name: c.name, label: c.name, typeName: c.typeName, nullable: 1 })),
       Records: sub.rows!.map((row) => row.map(toField)),
@@ -265,7 +314,15 @@ export class RedshiftOnPostgres {
   }
 
   list(): unknown[] {
-    return [...this.statements.values()].map((s) => ({ Id: s.Id, Status: s.Status, StatementName: s.StatementName, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, IsBatchStatement: s.IsBatchStatement, QueryStrings: s.sub.map((x) => x.QueryString) }));
+    return [...this.statements.values()].map((s) => ({
+      Id: s.Id,
+      Status: s.Status,
+      StatementName: s.StatementName,
+      CreatedAt: s.CreatedAt,
+      UpdatedAt: s.UpdatedAt,
+      IsBatchStatement: s.IsBatchStatement,
+      QueryStrings: s.sub.map((x) => x.QueryString),
+    }));
   }
 
   private serialised<T>(fn: () => Promise<T>): Promise<T> {
@@ -281,7 +338,11 @@ export class RedshiftOnPostgres {
   }
 
   /** Runs the statement(s) in one transaction and one session (temp tables end with it). */
-  private async run(statement: Statement, parameters: readonly SqlParameter[], faults: Pick<StatementRequest, 'injectedFailure' | 'injectedAbort'>): Promise<void> {
+  private async run(
+    statement: Statement,
+    parameters: readonly SqlParameter[],
+    faults: Pick<StatementRequest, 'injectedFailure' | 'injectedAbort'>,
+  ): Promise<void> {
     const injected = faults.injectedFailure;
     const multi = statement.sub.length > 1;
     try {
@@ -372,7 +433,10 @@ export class RedshiftOnPostgres {
     const sources: { bucket: string; key: string; mandatory: boolean; contentLength?: number }[] = copy.manifest
       ? parseManifest(new TextDecoder().decode(await this.read(copy.bucket, copy.key)), { columnar: true })
       : [{ bucket: copy.bucket, key: copy.key, mandatory: true }];
-    const target = await this.db.query<{ attname: string }>(`SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, [copy.table]);
+    const target = await this.db.query<{ attname: string }>(
+      `SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+      [copy.table],
+    );
     const columns = target.rows.map((r) => r.attname);
     let inserted = 0;
     for (const source of sources) {
@@ -384,11 +448,15 @@ export class RedshiftOnPostgres {
         throw e;
       }
       if (this.options.verifyContentLength && source.contentLength !== undefined && source.contentLength !== file.byteLength) {
-        throw new DialectError(`Spectrum Scan Error: the manifest's content_length ${source.contentLength} for s3://${source.bucket}/${source.key} does not match the object's ${file.byteLength} bytes`);
+        throw new DialectError(
+          `Spectrum Scan Error: the manifest's content_length ${source.contentLength} for s3://${source.bucket}/${source.key} does not match the object's ${file.byteLength} bytes`,
+        );
       }
       const parquet = await this.options.decodeParquet(file);
       if (parquet.columns.length !== columns.length) {
-        throw new DialectError(`Spectrum Scan Error: the Parquet file s3://${source.bucket}/${source.key} has ${parquet.columns.length} columns, the table ${copy.table} ${columns.length} (COPY maps Parquet columns by position)`);
+        throw new DialectError(
+          `Spectrum Scan Error: the Parquet file s3://${source.bucket}/${source.key} has ${parquet.columns.length} columns, the table ${copy.table} ${columns.length} (COPY maps Parquet columns by position)`,
+        );
       }
       const rowsPerChunk = Math.max(1, Math.floor(INSERT_CHUNK_PARAMETERS / columns.length));
       const columnList = columns.map((c) => `"${c.replace(/"/g, '""')}"`).join(', ');
@@ -434,7 +502,20 @@ function toField(v: unknown): Record<string, unknown> {
   return { stringValue: String(v) };
 }
 
-const PG_TYPES: Readonly<Record<number, string>> = { 16: 'bool', 20: 'int8', 21: 'int2', 23: 'int4', 25: 'text', 700: 'float4', 701: 'float8', 1043: 'varchar', 1082: 'date', 1114: 'timestamp', 1184: 'timestamptz', 1700: 'numeric' };
+const PG_TYPES: Readonly<Record<number, string>> = {
+  16: 'bool',
+  20: 'int8',
+  21: 'int2',
+  23: 'int4',
+  25: 'text',
+  700: 'float4',
+  701: 'float8',
+  1043: 'varchar',
+  1082: 'date',
+  1114: 'timestamp',
+  1184: 'timestamptz',
+  1700: 'numeric',
+};
 
 function pgTypeName(oid: number): string {
   return PG_TYPES[oid] ?? `oid${oid}`;

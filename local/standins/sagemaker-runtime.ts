@@ -136,7 +136,8 @@ export class SageMakerRuntimeStandin implements Stoppable {
       send(status, JSON.stringify({ message, ...extra }), { 'content-type': 'application/json', 'x-amzn-ErrorType': type });
 
     const m = /^\/endpoints\/([^/]+)\/invocations$/.exec((req.url ?? '').split('?')[0]!);
-    if (req.method !== 'POST' || !m) return error(404, 'UnknownOperationException', `expected POST /endpoints/<name>/invocations, got ${req.method} ${req.url}`);
+    if (req.method !== 'POST' || !m)
+      return error(404, 'UnknownOperationException', `expected POST /endpoints/<name>/invocations, got ${req.method} ${req.url}`);
     const invocation: ReceivedInvocation = { endpointName: decodeURIComponent(m[1]!), headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
     const index = this.received++;
     if (this.options.recordInvocations) this.invocations.push(invocation);
@@ -152,12 +153,20 @@ export class SageMakerRuntimeStandin implements Stoppable {
     if (endpointName !== this.options.endpointName) {
       return error(400, 'ValidationError', `Endpoint ${endpointName} of account ${this.accountId} not found.`);
     }
-    const contentType = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const contentType = String(req.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
     const target = req.headers['x-amzn-sagemaker-target-variant'];
     let variantIndex: number;
     if (typeof target === 'string' && target !== '') {
       variantIndex = this.options.variants.findIndex((v) => v.name === target);
-      if (variantIndex < 0) return error(400, 'ValidationError', `Target variant ${target} not found for Endpoint ${endpointName}. Known variants: ${this.options.variants.map((v) => v.name).join(', ')}`);
+      if (variantIndex < 0)
+        return error(
+          400,
+          'ValidationError',
+          `Target variant ${target} not found for Endpoint ${endpointName}. Known variants: ${this.options.variants.map((v) => v.name).join(', ')}`,
+        );
     } else {
       variantIndex = pickVariant(
         this.options.variants.map((v) => v.weight),

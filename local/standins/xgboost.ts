@@ -83,11 +83,13 @@ export function parseXgboostJson(text: string): XgboostModel {
   }
   const learner = field<Json>(json, 'learner');
   const objective = field<string>(learner, 'objective.name');
-  if (!SUPPORTED_OBJECTIVES.has(objective)) throw new ModelFormatError(`objective ${objective} is not supported locally (supported: ${[...SUPPORTED_OBJECTIVES].join(', ')})`);
+  if (!SUPPORTED_OBJECTIVES.has(objective))
+    throw new ModelFormatError(`objective ${objective} is not supported locally (supported: ${[...SUPPORTED_OBJECTIVES].join(', ')})`);
   const booster = field<string>(learner, 'gradient_booster.name');
   if (booster !== 'gbtree') throw new ModelFormatError(`booster ${booster} is not supported locally (gbtree only)`);
   const params = field<Json>(learner, 'learner_model_param');
-  if (Number(params.num_class ?? 0) > 1 || Number(params.num_target ?? 1) > 1) throw new ModelFormatError('multi-class / multi-target models are not supported locally');
+  if (Number(params.num_class ?? 0) > 1 || Number(params.num_target ?? 1) > 1)
+    throw new ModelFormatError('multi-class / multi-target models are not supported locally');
   const numFeatures = Number(params.num_feature);
   const baseScore = Math.fround(Number(params.base_score));
   const rawTrees = field<Json[]>(learner, 'gradient_booster.model.trees');
@@ -122,7 +124,13 @@ export function parseXgboostJson(text: string): XgboostModel {
         let node = 0;
         while (tree.left[node]! !== -1) {
           const v = x[tree.feature[node]!]!;
-          node = Number.isNaN(v) ? (tree.defaultLeft[node] ? tree.left[node]! : tree.right[node]!) : v < tree.value[node]! ? tree.left[node]! : tree.right[node]!;
+          node = Number.isNaN(v)
+            ? tree.defaultLeft[node]
+              ? tree.left[node]!
+              : tree.right[node]!
+            : v < tree.value[node]!
+              ? tree.left[node]!
+              : tree.right[node]!;
         }
         margin = Math.fround(margin + tree.value[node]!);
       }
@@ -147,7 +155,8 @@ export function parseCsvRows(body: string): number[][] {
     line.split(',').map((cell, j) => {
       if (cell.trim() === '') return NaN;
       const n = Number(cell);
-      if (!Number.isFinite(n) && !/^\s*[-+]?(nan|inf(inity)?)\s*$/i.test(cell)) throw new ModelFormatError(`row ${i + 1}, column ${j + 1}: ${JSON.stringify(cell)} is not a number`);
+      if (!Number.isFinite(n) && !/^\s*[-+]?(nan|inf(inity)?)\s*$/i.test(cell))
+        throw new ModelFormatError(`row ${i + 1}, column ${j + 1}: ${JSON.stringify(cell)} is not a number`);
       return Number.isNaN(n) ? NaN : n;
     }),
   );

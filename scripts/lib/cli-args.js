@@ -73,7 +73,11 @@ function integerOption(value, name, dflt, min = 1, max = Number.MAX_SAFE_INTEGER
   if (value === undefined) return dflt;
   const n = Number(value);
   if (value.trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UsageError(max === Number.MAX_SAFE_INTEGER ? `--${name} must be an integer of at least ${min}, got "${value}"` : `--${name} must be an integer from ${min} to ${max}, got "${value}"`);
+    throw new UsageError(
+      max === Number.MAX_SAFE_INTEGER
+        ? `--${name} must be an integer of at least ${min}, got "${value}"`
+        : `--${name} must be an integer from ${min} to ${max}, got "${value}"`,
+    );
   }
   return n;
 }

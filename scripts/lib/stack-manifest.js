@@ -37,7 +37,13 @@ const { SynthesizedStackView, addressesReferencedBy, parseReference, referencesI
  * Attributes of a referenced resource that hold the name the reference stands for (a bucket's ARN and id both name the bucket).
  * @type {Readonly<Record<string, readonly string[]>>}
  */
-const NAME_ATTRIBUTES = { id: ['bucket', 'name', 'function_name', 'cluster_identifier'], arn: ['bucket'], name: ['name'], bucket: ['bucket'], function_name: ['function_name'] };
+const NAME_ATTRIBUTES = {
+  id: ['bucket', 'name', 'function_name', 'cluster_identifier'],
+  arn: ['bucket'],
+  name: ['name'],
+  bucket: ['bucket'],
+  function_name: ['function_name'],
+};
 
 /** @param {string} message @returns {never} */
 function fail(message) {
@@ -110,12 +116,22 @@ for (const [, fn] of ofType('aws_lambda_function')) {
   if (name) emit('function', name);
 }
 
-const failureDestinations = mappings.flatMap((m) => blocks(m.destination_config).flatMap((d) => blocks(d.on_failure)).map((f) => f.destination_arn));
-const redriveTargets = ofType('aws_sqs_queue').map(([, q]) => q.redrive_policy).concat(ofType('aws_sqs_queue_redrive_policy').map(([, r]) => r.redrive_policy)).filter((p) => typeof p === 'string');
+const failureDestinations = mappings.flatMap((m) =>
+  blocks(m.destination_config)
+    .flatMap((d) => blocks(d.on_failure))
+    .map((f) => f.destination_arn),
+);
+const redriveTargets = ofType('aws_sqs_queue')
+  .map(([, q]) => q.redrive_policy)
+  .concat(ofType('aws_sqs_queue_redrive_policy').map(([, r]) => r.redrive_policy))
+  .filter((p) => typeof p === 'string');
 for (const [id, queue] of ofType('aws_sqs_queue')) {
   const name = resolve(queue.name);
   if (!name) continue;
-  const dead = failureDestinations.some((arn) => referencesTo(arn, 'aws_sqs_queue', id)) || redriveTargets.some((p) => referencesTo(p, 'aws_sqs_queue', id)) || /dlq|dead-letter|on-failure/i.test(name);
+  const dead =
+    failureDestinations.some((arn) => referencesTo(arn, 'aws_sqs_queue', id)) ||
+    redriveTargets.some((p) => referencesTo(p, 'aws_sqs_queue', id)) ||
+    /dlq|dead-letter|on-failure/i.test(name);
   emit('queue', name, dead ? 'yes' : 'no');
 }
 
@@ -123,7 +139,10 @@ for (const [, endpoint] of ofType('aws_sagemaker_endpoint')) {
   const name = resolve(endpoint.name);
   if (!name) continue;
   const configRef = parseReference(endpoint.endpoint_config_name);
-  const configs = configRef?.type === 'aws_sagemaker_endpoint_configuration' ? [stack.target(configRef)?.config ?? {}] : ofType('aws_sagemaker_endpoint_configuration').map(([, c]) => c);
+  const configs =
+    configRef?.type === 'aws_sagemaker_endpoint_configuration'
+      ? [stack.target(configRef)?.config ?? {}]
+      : ofType('aws_sagemaker_endpoint_configuration').map(([, c]) => c);
   const variants = configs.flatMap((c) => blocks(c.production_variants || c.production_variant).map((v) => v.variant_name)).filter(Boolean);
   emit('endpoint', name, [...new Set(variants)].join(','));
 }
@@ -134,7 +153,9 @@ for (const [, cluster] of ofType('aws_redshift_cluster')) {
 for (const [apiId, api] of ofType('aws_apigatewayv2_api')) {
   const name = resolve(api.name);
   if (!name) continue;
-  const stage = ofType('aws_apigatewayv2_stage').map(([, s]) => s).find((s) => referencesTo(s.api_id, 'aws_apigatewayv2_api', apiId));
+  const stage = ofType('aws_apigatewayv2_stage')
+    .map(([, s]) => s)
+    .find((s) => referencesTo(s.api_id, 'aws_apigatewayv2_api', apiId));
   emit('api', name, (stage && resolve(stage.name)) || '$default');
 }
 for (const [, dashboard] of ofType('aws_cloudwatch_dashboard')) {
@@ -144,16 +165,24 @@ for (const [, dashboard] of ofType('aws_cloudwatch_dashboard')) {
 
 /** @param {string} bucketId */
 function lifecycleSummary(bucketId) {
-  const configs = ofType('aws_s3_bucket_lifecycle_configuration').map(([, c]) => c).filter((c) => referencesTo(c.bucket, 'aws_s3_bucket', bucketId));
+  const configs = ofType('aws_s3_bucket_lifecycle_configuration')
+    .map(([, c]) => c)
+    .filter((c) => referencesTo(c.bucket, 'aws_s3_bucket', bucketId));
   const parts = configs.flatMap((c) =>
     blocks(c.rule)
       .filter((r) => r.status === 'Enabled')
       .flatMap((r) => {
-        const prefix = blocks(r.filter).map((f) => f.prefix).find(Boolean);
+        const prefix = blocks(r.filter)
+          .map((f) => f.prefix)
+          .find(Boolean);
         const scope = prefix ? `${prefix} ` : '';
         return [
-          ...blocks(r.expiration).filter((e) => e.days).map((e) => `${scope}objects expire after ${e.days} d`),
-          ...blocks(r.noncurrent_version_expiration).filter((e) => e.noncurrent_days).map((e) => `${scope}old versions after ${e.noncurrent_days} d`),
+          ...blocks(r.expiration)
+            .filter((e) => e.days)
+            .map((e) => `${scope}objects expire after ${e.days} d`),
+          ...blocks(r.noncurrent_version_expiration)
+            .filter((e) => e.noncurrent_days)
+            .map((e) => `${scope}old versions after ${e.noncurrent_days} d`),
         ];
       }),
   );

@@ -70,7 +70,9 @@ export function pauseWindows(pauseExpression: string, resumeExpression: string):
   const pauses = cronMinutesOfWeek(pauseExpression);
   const resumes = cronMinutesOfWeek(resumeExpression);
   if (!pauses || !resumes || pauses.some((m) => resumes.includes(m))) return undefined;
-  const events = [...pauses.map((minute) => ({ minute, paused: true })), ...resumes.map((minute) => ({ minute, paused: false }))].sort((a, b) => a.minute - b.minute);
+  const events = [...pauses.map((minute) => ({ minute, paused: true })), ...resumes.map((minute) => ({ minute, paused: false }))].sort(
+    (a, b) => a.minute - b.minute,
+  );
   // Each event sets the state until the next one; the last event's state runs into next week's first event.
   const intervals = events.map((event, i) => {
     const next = events[(i + 1) % events.length];

@@ -17,8 +17,18 @@ export const MAX_LOOKBACK_DAYS = 90;
 export function quicksightRules(c: PlatformConfig): Rule[] {
   const q = c.quicksight;
   return [
-    { field: 'quicksight.principalArn', value: q.principalArn, ok: !q.enabled || PRINCIPAL_ARN.test(q.principalArn), allowed: `required when quicksight.enabled is true: ${PRINCIPAL_ALLOWED}` },
-    ...q.dashboardViewerArns.map((arn, i) => ({ field: `quicksight.dashboardViewerArns[${i}]`, value: arn, ok: typeof arn === 'string' && PRINCIPAL_ARN.test(arn), allowed: PRINCIPAL_ALLOWED })),
+    {
+      field: 'quicksight.principalArn',
+      value: q.principalArn,
+      ok: !q.enabled || PRINCIPAL_ARN.test(q.principalArn),
+      allowed: `required when quicksight.enabled is true: ${PRINCIPAL_ALLOWED}`,
+    },
+    ...q.dashboardViewerArns.map((arn, i) => ({
+      field: `quicksight.dashboardViewerArns[${i}]`,
+      value: arn,
+      ok: typeof arn === 'string' && PRINCIPAL_ARN.test(arn),
+      allowed: PRINCIPAL_ALLOWED,
+    })),
     {
       field: 'quicksight.dashboardViewerArns',
       value: q.principalArn,

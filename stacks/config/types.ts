@@ -330,4 +330,6 @@ export interface PlatformConfig {
 }
 
 /** Deep-partial shape of `config/<environment>.json`. */
-export type DeepPartial<T> = { -readonly [K in keyof T]?: T[K] extends readonly (infer U)[] ? DeepPartial<U>[] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type DeepPartial<T> = {
+  -readonly [K in keyof T]?: T[K] extends readonly (infer U)[] ? DeepPartial<U>[] : T[K] extends object ? DeepPartial<T[K]> : T[K];
+};

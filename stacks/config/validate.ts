@@ -108,7 +108,11 @@ function overlay(defaults: unknown, candidate: unknown, path: string, problems: 
     return defaults;
   }
   if (typeof candidate === 'number' && !Number.isFinite(candidate)) {
-    problems.push({ field: path, value: candidate, allowed: 'must be a finite number (a JSON number beyond ±1.7976931348623157e308, such as 1e400, reads as Infinity)' });
+    problems.push({
+      field: path,
+      value: candidate,
+      allowed: 'must be a finite number (a JSON number beyond ±1.7976931348623157e308, such as 1e400, reads as Infinity)',
+    });
     return defaults;
   }
   return candidate;
@@ -188,9 +192,19 @@ function variantRules(variants: readonly unknown[]): { rules: Rule[]; parsed: Sa
     rules.push(...problems.map((p) => ({ ...p, ok: false })));
     parsed.push(variant);
     rules.push(
-      { field: `${field}.name`, value: variant.name, ok: /^[A-Za-z0-9](-*[A-Za-z0-9]){0,62}$/.test(variant.name), allowed: 'letters, digits and hyphens, 1-63 characters' },
+      {
+        field: `${field}.name`,
+        value: variant.name,
+        ok: /^[A-Za-z0-9](-*[A-Za-z0-9]){0,62}$/.test(variant.name),
+        allowed: 'letters, digits and hyphens, 1-63 characters',
+      },
       { field: `${field}.modelVersion`, value: variant.modelVersion, ok: /^v\d+$/.test(variant.modelVersion), allowed: 'a version directory such as "v1"' },
-      { field: `${field}.instanceType`, value: variant.instanceType, ok: SAGEMAKER_INSTANCE.test(variant.instanceType), allowed: 'a SageMaker hosting instance type such as "ml.m5.large"' },
+      {
+        field: `${field}.instanceType`,
+        value: variant.instanceType,
+        ok: SAGEMAKER_INSTANCE.test(variant.instanceType),
+        allowed: 'a SageMaker hosting instance type such as "ml.m5.large"',
+      },
       integerIn(`${field}.initialInstanceCount`, variant.initialInstanceCount, 1, 100),
       numberIn(`${field}.initialWeight`, variant.initialWeight, 0, 1_000_000),
     );
@@ -221,15 +235,40 @@ function semanticRules(c: PlatformConfig, variantCheck: Rule[]): Rule[] {
   const ratio = (field: string, value: number) => numberIn(field, value, 0, 1);
 
   return [
-    { field: 'PROJECT_NAME', value: c.projectName, ok: NAME_PART.test(c.projectName) && c.projectName.length >= 3, allowed: 'lowercase letters, digits and single hyphens, 3+ characters, starting and ending with a letter or digit (S3 bucket and IAM naming rules)' },
+    {
+      field: 'PROJECT_NAME',
+      value: c.projectName,
+      ok: NAME_PART.test(c.projectName) && c.projectName.length >= 3,
+      allowed: 'lowercase letters, digits and single hyphens, 3+ characters, starting and ending with a letter or digit (S3 bucket and IAM naming rules)',
+    },
     environmentNameRule(c.environment),
-    { field: 'PROJECT_NAME + ENVIRONMENT', value: namePrefix, ok: namePrefix.length <= MAX_NAME_PREFIX, allowed: `"<project>-<environment>" must be at most ${MAX_NAME_PREFIX} characters so bucket names stay within S3's 63` },
+    {
+      field: 'PROJECT_NAME + ENVIRONMENT',
+      value: namePrefix,
+      ok: namePrefix.length <= MAX_NAME_PREFIX,
+      allowed: `"<project>-<environment>" must be at most ${MAX_NAME_PREFIX} characters so bucket names stay within S3's 63`,
+    },
     oneOf('AWS_REGION', c.primaryRegion, KNOWN_REGIONS),
     oneOf('SECONDARY_REGION', c.drRegion, KNOWN_REGIONS),
-    { field: 'SECONDARY_REGION', value: c.drRegion, ok: c.drRegion !== c.primaryRegion, allowed: `must differ from AWS_REGION (${c.primaryRegion}): the DR stack needs another region` },
+    {
+      field: 'SECONDARY_REGION',
+      value: c.drRegion,
+      ok: c.drRegion !== c.primaryRegion,
+      allowed: `must differ from AWS_REGION (${c.primaryRegion}): the DR stack needs another region`,
+    },
     oneOf('drMode', c.drMode, ['pilot-light', 'warm-standby']),
-    { field: 'tags.owner', value: c.tags.owner, ok: /^[\w .:/=+@-]{1,256}$/.test(c.tags.owner), allowed: 'a tag value of 1-256 letters, digits, spaces and _.:/=+-@' },
-    { field: 'tags.costCenter', value: c.tags.costCenter, ok: /^[\w .:/=+@-]{1,256}$/.test(c.tags.costCenter), allowed: 'a tag value of 1-256 letters, digits, spaces and _.:/=+-@' },
+    {
+      field: 'tags.owner',
+      value: c.tags.owner,
+      ok: /^[\w .:/=+@-]{1,256}$/.test(c.tags.owner),
+      allowed: 'a tag value of 1-256 letters, digits, spaces and _.:/=+-@',
+    },
+    {
+      field: 'tags.costCenter',
+      value: c.tags.costCenter,
+      ok: /^[\w .:/=+@-]{1,256}$/.test(c.tags.costCenter),
+      allowed: 'a tag value of 1-256 letters, digits, spaces and _.:/=+-@',
+    },
     ...Object.entries(c.tags.extra).map(([key, value]) => ({
       field: `tags.extra.${key}`,
       value,
@@ -238,11 +277,21 @@ function semanticRules(c: PlatformConfig, variantCheck: Rule[]): Rule[] {
     })),
     ...cidrProblems('network.primaryVpcCidr', c.network.primaryVpcCidr).map((p) => ({ ...p, ok: false })),
     ...cidrProblems('network.drVpcCidr', c.network.drVpcCidr).map((p) => ({ ...p, ok: false })),
-    { field: 'network.drVpcCidr', value: c.network.drVpcCidr, ok: !overlapping, allowed: `must not overlap network.primaryVpcCidr (${c.network.primaryVpcCidr}) so the VPCs can be peered` },
+    {
+      field: 'network.drVpcCidr',
+      value: c.network.drVpcCidr,
+      ok: !overlapping,
+      allowed: `must not overlap network.primaryVpcCidr (${c.network.primaryVpcCidr}) so the VPCs can be peered`,
+    },
     oneOf('network.natStrategy', c.network.natStrategy, ['single', 'per-az']),
     integerIn('network.maxAzs', c.network.maxAzs, 2, 3),
     integerIn('dataLake.rawInfrequentAccessDays', c.dataLake.rawInfrequentAccessDays, 30, 3650, ' (S3 needs 30+ days before Standard-IA)'),
-    { field: 'dataLake.rawGlacierDays', value: c.dataLake.rawGlacierDays, ok: Number.isInteger(c.dataLake.rawGlacierDays) && c.dataLake.rawGlacierDays >= c.dataLake.rawInfrequentAccessDays + 30, allowed: `must be an integer at least 30 days after dataLake.rawInfrequentAccessDays (${c.dataLake.rawInfrequentAccessDays})` },
+    {
+      field: 'dataLake.rawGlacierDays',
+      value: c.dataLake.rawGlacierDays,
+      ok: Number.isInteger(c.dataLake.rawGlacierDays) && c.dataLake.rawGlacierDays >= c.dataLake.rawInfrequentAccessDays + 30,
+      allowed: `must be an integer at least 30 days after dataLake.rawInfrequentAccessDays (${c.dataLake.rawInfrequentAccessDays})`,
+    },
     integerIn('dataLake.quarantineExpirationDays', c.dataLake.quarantineExpirationDays, 1, 3650),
     integerIn('dataLake.dataCaptureExpirationDays', c.dataLake.dataCaptureExpirationDays, 1, 3650),
     integerIn('dataLake.noncurrentVersionExpirationDays', c.dataLake.noncurrentVersionExpirationDays, 1, 3650),
@@ -259,7 +308,13 @@ function semanticRules(c: PlatformConfig, variantCheck: Rule[]): Rule[] {
     integerIn('streamProcessor.batchSize', c.streamProcessor.batchSize, 1, 10000),
     integerIn('streamProcessor.batchingWindowSeconds', c.streamProcessor.batchingWindowSeconds, 0, 300),
     integerIn('streamProcessor.parallelizationFactor', c.streamProcessor.parallelizationFactor, 1, 10),
-    integerIn('streamProcessor.maximumRetryAttempts', c.streamProcessor.maximumRetryAttempts, 0, 10000, ' (-1, retry forever, lets one poison record block a shard for a week)'),
+    integerIn(
+      'streamProcessor.maximumRetryAttempts',
+      c.streamProcessor.maximumRetryAttempts,
+      0,
+      10000,
+      ' (-1, retry forever, lets one poison record block a shard for a week)',
+    ),
     integerIn('streamProcessor.maximumRecordAgeSeconds', c.streamProcessor.maximumRecordAgeSeconds, 60, 604800, ' (-1, forever, is not allowed)'),
     integerIn('athena.bytesScannedCutoffPerQuery', c.athena.bytesScannedCutoffPerQuery, 10_485_760, Number.MAX_SAFE_INTEGER),
     {
@@ -275,18 +330,50 @@ function semanticRules(c: PlatformConfig, variantCheck: Rule[]): Rule[] {
       allowed: `must be one of ${Object.keys(REDSHIFT_NODE_COUNTS).join(', ')}`,
     },
     ...(nodeLimits ? [integerIn('redshift.numberOfNodes', c.redshift.numberOfNodes, nodeLimits.min, nodeLimits.max, ` for ${c.redshift.nodeType}`)] : []),
-    { field: 'redshift.databaseName', value: c.redshift.databaseName, ok: /^[a-z][a-z0-9_]{0,62}$/.test(c.redshift.databaseName) && c.redshift.databaseName !== 'dev', allowed: 'lowercase letters, digits and underscores, starting with a letter, at most 63 characters, not "dev"' },
-    { field: 'redshift.masterUsername', value: c.redshift.masterUsername, ok: /^[a-z][a-z0-9_]{0,127}$/.test(c.redshift.masterUsername) && !['admin', 'rdsadmin', 'root'].includes(c.redshift.masterUsername), allowed: 'lowercase letters, digits and underscores starting with a letter, not a reserved word such as admin' },
+    {
+      field: 'redshift.databaseName',
+      value: c.redshift.databaseName,
+      ok: /^[a-z][a-z0-9_]{0,62}$/.test(c.redshift.databaseName) && c.redshift.databaseName !== 'dev',
+      allowed: 'lowercase letters, digits and underscores, starting with a letter, at most 63 characters, not "dev"',
+    },
+    {
+      field: 'redshift.masterUsername',
+      value: c.redshift.masterUsername,
+      ok: /^[a-z][a-z0-9_]{0,127}$/.test(c.redshift.masterUsername) && !['admin', 'rdsadmin', 'root'].includes(c.redshift.masterUsername),
+      allowed: 'lowercase letters, digits and underscores starting with a letter, not a reserved word such as admin',
+    },
     integerIn('redshift.automatedSnapshotRetentionDays', c.redshift.automatedSnapshotRetentionDays, 1, 35),
     integerIn('redshift.snapshotIntervalHours', c.redshift.snapshotIntervalHours, 1, 24, ' (1 hour is the finest schedule Redshift supports)'),
     integerIn('redshift.drSnapshotRetentionDays', c.redshift.drSnapshotRetentionDays, 1, 35),
-    { field: 'redshift.maintenanceWindow', value: c.redshift.maintenanceWindow, ok: MAINTENANCE_WINDOW.test(c.redshift.maintenanceWindow), allowed: 'ddd:hh24:mi-ddd:hh24:mi in UTC, e.g. "sun:05:00-sun:05:30"' },
-    integerIn('redshift.loaderMaxConcurrency', c.redshift.loaderMaxConcurrency, 2, 5, ' (the SQS event source mapping allows a maximum concurrency of 2 or more)'),
-    { field: 'sagemaker.xgboostImageTag', value: c.sagemaker.xgboostImageTag, ok: /^\d+\.\d+-\d+$/.test(c.sagemaker.xgboostImageTag), allowed: 'a sagemaker-xgboost image tag such as "1.7-1"' },
+    {
+      field: 'redshift.maintenanceWindow',
+      value: c.redshift.maintenanceWindow,
+      ok: MAINTENANCE_WINDOW.test(c.redshift.maintenanceWindow),
+      allowed: 'ddd:hh24:mi-ddd:hh24:mi in UTC, e.g. "sun:05:00-sun:05:30"',
+    },
+    integerIn(
+      'redshift.loaderMaxConcurrency',
+      c.redshift.loaderMaxConcurrency,
+      2,
+      5,
+      ' (the SQS event source mapping allows a maximum concurrency of 2 or more)',
+    ),
+    {
+      field: 'sagemaker.xgboostImageTag',
+      value: c.sagemaker.xgboostImageTag,
+      ok: /^\d+\.\d+-\d+$/.test(c.sagemaker.xgboostImageTag),
+      allowed: 'a sagemaker-xgboost image tag such as "1.7-1"',
+    },
     ...variantCheck,
     integerIn('sagemaker.dataCaptureSamplingPercent', c.sagemaker.dataCaptureSamplingPercent, 0, 100),
     integerIn('sagemaker.autoscalingMinInstances', c.sagemaker.autoscalingMinInstances, 1, 100),
-    integerIn('sagemaker.autoscalingMaxInstances', c.sagemaker.autoscalingMaxInstances, Math.max(1, c.sagemaker.autoscalingMinInstances), 100, ' (at least sagemaker.autoscalingMinInstances)'),
+    integerIn(
+      'sagemaker.autoscalingMaxInstances',
+      c.sagemaker.autoscalingMaxInstances,
+      Math.max(1, c.sagemaker.autoscalingMinInstances),
+      100,
+      ' (at least sagemaker.autoscalingMinInstances)',
+    ),
     integerIn('sagemaker.targetInvocationsPerInstance', c.sagemaker.targetInvocationsPerInstance, 1, 100000),
     integerIn('sagemaker.canaryPercent', c.sagemaker.canaryPercent, 1, 50),
     integerIn('inferenceApi.memoryMb', c.inferenceApi.memoryMb, 128, 10240),
@@ -295,7 +382,12 @@ function semanticRules(c: PlatformConfig, variantCheck: Rule[]): Rule[] {
     oneOf('inferenceApi.authorization', c.inferenceApi.authorization, ['AWS_IAM', 'NONE']),
     numberIn('inferenceApi.throttlingRateLimit', c.inferenceApi.throttlingRateLimit, 1, 100000),
     integerIn('inferenceApi.throttlingBurstLimit', c.inferenceApi.throttlingBurstLimit, 1, 100000),
-    ...c.observability.alertEmails.map((email, i) => ({ field: `observability.alertEmails[${i}]`, value: email, ok: typeof email === 'string' && EMAIL.test(email), allowed: 'an e-mail address such as oncall@example.com' })),
+    ...c.observability.alertEmails.map((email, i) => ({
+      field: `observability.alertEmails[${i}]`,
+      value: email,
+      ok: typeof email === 'string' && EMAIL.test(email),
+      allowed: 'an e-mail address such as oncall@example.com',
+    })),
     oneOf('observability.logRetentionDays', c.observability.logRetentionDays, LOG_RETENTION_DAYS),
     numberIn('observability.monthlyBudgetUsd', c.observability.monthlyBudgetUsd, 1, 10_000_000),
     integerIn('observability.alarms.iteratorAgeMs', a.iteratorAgeMs, 1000, 604_800_000),
@@ -313,8 +405,18 @@ function semanticRules(c: PlatformConfig, variantCheck: Rule[]): Rule[] {
     numberIn('observability.alarms.redshiftCpuPercent', a.redshiftCpuPercent, 1, 100),
     numberIn('observability.alarms.redshiftDiskPercent', a.redshiftDiskPercent, 1, 100),
     integerIn('observability.alarms.replicationLatencySeconds', a.replicationLatencySeconds, 60, 86400),
-    { field: 'dns.hostedZoneId', value: c.dns.hostedZoneId, ok: c.dns.hostedZoneId === '' || /^Z[A-Z0-9]{1,31}$/.test(c.dns.hostedZoneId), allowed: 'empty, or a Route 53 hosted zone id such as Z123EXAMPLE' },
-    { field: 'dns.apiRecordName', value: c.dns.apiRecordName, ok: c.dns.hostedZoneId === '' || /^([a-z0-9-]+\.)+[a-z]{2,}$/.test(c.dns.apiRecordName), allowed: 'a DNS name such as api.example.com, required when dns.hostedZoneId is set' },
+    {
+      field: 'dns.hostedZoneId',
+      value: c.dns.hostedZoneId,
+      ok: c.dns.hostedZoneId === '' || /^Z[A-Z0-9]{1,31}$/.test(c.dns.hostedZoneId),
+      allowed: 'empty, or a Route 53 hosted zone id such as Z123EXAMPLE',
+    },
+    {
+      field: 'dns.apiRecordName',
+      value: c.dns.apiRecordName,
+      ok: c.dns.hostedZoneId === '' || /^([a-z0-9-]+\.)+[a-z]{2,}$/.test(c.dns.apiRecordName),
+      allowed: 'a DNS name such as api.example.com, required when dns.hostedZoneId is set',
+    },
     ...quicksightRules(c),
     ratio('aggregates.minConversionRate', c.aggregates.minConversionRate),
     ratio('aggregates.maxTrafficDropRatio', c.aggregates.maxTrafficDropRatio),
@@ -329,7 +431,13 @@ function semanticRules(c: PlatformConfig, variantCheck: Rule[]): Rule[] {
       allowed: `must be at least kinesis.shardCount (${c.kinesis.shardCount}): the aggregator keeps one window state per shard and runs one invocation per shard at a time`,
     },
     integerIn('aggregates.batchSize', c.aggregates.batchSize, 1, 10000),
-    integerIn('aggregates.maximumRetryAttempts', c.aggregates.maximumRetryAttempts, 0, 10000, ' (-1, retry forever, would hold a shard\'s windows back for the whole retention)'),
+    integerIn(
+      'aggregates.maximumRetryAttempts',
+      c.aggregates.maximumRetryAttempts,
+      0,
+      10000,
+      " (-1, retry forever, would hold a shard's windows back for the whole retention)",
+    ),
     integerIn('aggregates.maximumRecordAgeSeconds', c.aggregates.maximumRecordAgeSeconds, 60, 604800, ' (-1, forever, is not allowed)'),
     ...costControlRules(c),
     { field: 'TF_STATE_REGION', value: c.remoteState.region, ok: KNOWN_REGIONS.includes(c.remoteState.region), allowed: 'a known AWS region' },

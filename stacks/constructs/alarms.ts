@@ -61,7 +61,10 @@ export function alarmDefinitions(c: ObservedNames, t: AlarmThresholds, streamCon
         evaluationPeriods: 5,
         datapointsToAlarm: 5,
         ...(streamConsumed
-          ? { treatMissingData: 'breaching' as const, missingDataReason: 'the event source mapping polls every shard about once a second, so no GetRecords datapoint means nothing reads the stream' }
+          ? {
+              treatMissingData: 'breaching' as const,
+              missingDataReason: 'the event source mapping polls every shard about once a second, so no GetRecords datapoint means nothing reads the stream',
+            }
           : { treatMissingData: 'notBreaching' as const, missingDataReason: 'no consumer reads the stream in this region' }),
       },
       {
@@ -159,10 +162,38 @@ export function alarmDefinitions(c: ObservedNames, t: AlarmThresholds, streamCon
         missingDataReason: 'emitted per processed batch; no batch, no datapoint',
       });
       alarms.push(
-        gate('data-completeness', g.completenessRatio, 'Minimum', 'LessThanThreshold', t.completenessRatio, `A batch had fewer than ${t.completenessRatio * 100} % of records with every required field`),
-        gate('data-validity', g.validityRatio, 'Minimum', 'LessThanThreshold', t.validityRatio, `A batch had fewer than ${t.validityRatio * 100} % of records passing the schema`),
-        gate('data-duplicates', g.duplicateRatio, 'Maximum', 'GreaterThanThreshold', t.duplicateRatio, `More than ${t.duplicateRatio * 100} % of a batch's valid records were duplicates: a producer retries without idempotency or replays`),
-        gate('data-freshness', g.freshnessP99, 'Maximum', 'GreaterThanThreshold', t.freshnessP99Ms, `The p99 delay from event time to processing exceeded ${t.freshnessP99Ms} ms in a batch: producers send late or the pipeline lags`),
+        gate(
+          'data-completeness',
+          g.completenessRatio,
+          'Minimum',
+          'LessThanThreshold',
+          t.completenessRatio,
+          `A batch had fewer than ${t.completenessRatio * 100} % of records with every required field`,
+        ),
+        gate(
+          'data-validity',
+          g.validityRatio,
+          'Minimum',
+          'LessThanThreshold',
+          t.validityRatio,
+          `A batch had fewer than ${t.validityRatio * 100} % of records passing the schema`,
+        ),
+        gate(
+          'data-duplicates',
+          g.duplicateRatio,
+          'Maximum',
+          'GreaterThanThreshold',
+          t.duplicateRatio,
+          `More than ${t.duplicateRatio * 100} % of a batch's valid records were duplicates: a producer retries without idempotency or replays`,
+        ),
+        gate(
+          'data-freshness',
+          g.freshnessP99,
+          'Maximum',
+          'GreaterThanThreshold',
+          t.freshnessP99Ms,
+          `The p99 delay from event time to processing exceeded ${t.freshnessP99Ms} ms in a batch: producers send late or the pipeline lags`,
+        ),
       );
     }
   }
@@ -281,7 +312,10 @@ export function alarmDefinitions(c: ObservedNames, t: AlarmThresholds, streamCon
         datapointsToAlarm: 5,
         // On a pause schedule the cluster is silent every night; an unhealthy report (0) still fires.
         ...(c.clusterPausesOnSchedule
-          ? { treatMissingData: 'notBreaching' as const, missingDataReason: 'the cluster pauses on its schedule (redshift.schedule) and reports nothing while paused; a reported 0 still fires' }
+          ? {
+              treatMissingData: 'notBreaching' as const,
+              missingDataReason: 'the cluster pauses on its schedule (redshift.schedule) and reports nothing while paused; a reported 0 still fires',
+            }
           : { treatMissingData: 'breaching' as const, missingDataReason: 'a running cluster reports health every minute; silence means it is down or paused' }),
       },
     );
@@ -351,7 +385,11 @@ export class PlatformAlarms extends Construct {
     super(scope, id);
     const { context, alertTopic, components } = props;
     const { naming, region } = context;
-    this.definitions = alarmDefinitions(observedNames(components), context.config.observability.alarms, props.streamConsumed ?? components.streamConsumer !== undefined);
+    this.definitions = alarmDefinitions(
+      observedNames(components),
+      context.config.observability.alarms,
+      props.streamConsumed ?? components.streamConsumer !== undefined,
+    );
     this.alarms = this.definitions.map((definition) => {
       const { metric, expression } = definition;
       const single = metric

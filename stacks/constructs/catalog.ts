@@ -56,7 +56,12 @@ const ATHENA_CATALOG = 'awsdatacatalog';
  * Trino types of its columns, as base64 JSON in a comment (what `CREATE VIEW` in Athena stores).
  */
 export function prestoViewOriginalText(view: CatalogViewSpec, database: string): string {
-  const definition = { originalSql: view.sql, catalog: ATHENA_CATALOG, schema: database, columns: view.columns.map((c) => ({ name: c.name, type: trinoType(c.type) })) };
+  const definition = {
+    originalSql: view.sql,
+    catalog: ATHENA_CATALOG,
+    schema: database,
+    columns: view.columns.map((c) => ({ name: c.name, type: trinoType(c.type) })),
+  };
   return `/* Presto View: ${Buffer.from(JSON.stringify(definition), 'utf8').toString('base64')} */`;
 }
 

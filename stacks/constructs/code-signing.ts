@@ -47,7 +47,11 @@ export class FunctionCodeSigning extends Construct {
       // Signer reads the source and writes the signed copy with the caller's session; its
       // documentation names versioning as the bucket's only requirement and does not cover SSE-KMS.
       // The objects are the bundles built from this repository: nothing secret is at rest here.
-      encryption: { kind: 's3-managed', reason: 'AWS Signer source and destination bucket: versioning is its documented requirement; SSE-KMS is not documented for it, and the objects are build outputs of public sources' },
+      encryption: {
+        kind: 's3-managed',
+        reason:
+          'AWS Signer source and destination bucket: versioning is its documented requirement; SSE-KMS is not documented for it, and the objects are build outputs of public sources',
+      },
       accessLogTarget: props.accessLogs,
       noncurrentVersionExpirationDays: 30,
       abortIncompleteMultipartUploadDays: config.dataLake.abortIncompleteMultipartUploadDays,
@@ -55,7 +59,10 @@ export class FunctionCodeSigning extends Construct {
     });
     this.profile = new SignerSigningProfile(this, 'profile', {
       // Signer profile names allow letters, digits and underscores only (2-64).
-      name: naming.regional('lambda', region).replace(/[^A-Za-z0-9]/g, '_').slice(0, 64),
+      name: naming
+        .regional('lambda', region)
+        .replace(/[^A-Za-z0-9]/g, '_')
+        .slice(0, 64),
       platformId: LAMBDA_SIGNING_PLATFORM,
       signatureValidityPeriod: { type: 'MONTHS', value: props.signatureValidityMonths ?? 135 },
     });

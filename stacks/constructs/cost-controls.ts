@@ -83,7 +83,11 @@ export class CostAnomalyAlerts extends Construct {
         monitorArnList: [this.monitor.arn],
         subscriber: emails.map((address) => ({ type: 'EMAIL', address })),
         thresholdExpression: {
-          dimension: { key: 'ANOMALY_TOTAL_IMPACT_ABSOLUTE', matchOptions: ['GREATER_THAN_OR_EQUAL'], values: [String(props.thresholdUsd ?? anomaly.thresholdUsd)] },
+          dimension: {
+            key: 'ANOMALY_TOTAL_IMPACT_ABSOLUTE',
+            matchOptions: ['GREATER_THAN_OR_EQUAL'],
+            values: [String(props.thresholdUsd ?? anomaly.thresholdUsd)],
+          },
         },
       });
     }

@@ -60,7 +60,10 @@ function graphsFor(input: DashboardInput): { section: string; graphs: GraphSpec[
           title: 'Incoming records and bytes',
           stat: 'Sum',
           rightLabel: 'bytes',
-          metrics: [metric('AWS/Kinesis', 'IncomingRecords', stream, { label: 'records' }), metric('AWS/Kinesis', 'IncomingBytes', stream, { label: 'bytes', yAxis: 'right' })],
+          metrics: [
+            metric('AWS/Kinesis', 'IncomingRecords', stream, { label: 'records' }),
+            metric('AWS/Kinesis', 'IncomingBytes', stream, { label: 'bytes', yAxis: 'right' }),
+          ],
         },
         {
           title: 'Iterator age (consumer lag, ms)',
@@ -161,7 +164,11 @@ function graphsFor(input: DashboardInput): { section: string; graphs: GraphSpec[
     }
     if (p.predictions) {
       const { namespace, metricName, series } = p.predictions;
-      graphs.push({ title: 'Predictions per variant', stat: 'Sum', metrics: series.map((s) => metric(namespace, metricName, s.dimensions, { label: s.label })) });
+      graphs.push({
+        title: 'Predictions per variant',
+        stat: 'Sum',
+        metrics: series.map((s) => metric(namespace, metricName, s.dimensions, { label: s.label })),
+      });
     }
     sections.push({ section: 'Platform metrics (EMF)', graphs });
   }
@@ -169,7 +176,14 @@ function graphsFor(input: DashboardInput): { section: string; graphs: GraphSpec[
   if (c.endpoint) {
     const { endpointName, variantNames } = c.endpoint;
     const perVariant = (namespace: string, name: string, options: MetricOptions = {}) =>
-      variantNames.map((variant) => metric(namespace, name, { EndpointName: endpointName, VariantName: variant }, { label: `${variant}${options.label ? ` ${options.label}` : ''}`, ...(options.stat ? { stat: options.stat } : {}) }));
+      variantNames.map((variant) =>
+        metric(
+          namespace,
+          name,
+          { EndpointName: endpointName, VariantName: variant },
+          { label: `${variant}${options.label ? ` ${options.label}` : ''}`, ...(options.stat ? { stat: options.stat } : {}) },
+        ),
+      );
     sections.push({
       section: 'Inference: SageMaker',
       graphs: [
@@ -177,18 +191,27 @@ function graphsFor(input: DashboardInput): { section: string; graphs: GraphSpec[
         {
           title: 'Model and overhead latency (µs, p99)',
           stat: 'p99',
-          metrics: [...perVariant('AWS/SageMaker', 'ModelLatency', { label: 'model' }), ...perVariant('AWS/SageMaker', 'OverheadLatency', { label: 'overhead' })],
+          metrics: [
+            ...perVariant('AWS/SageMaker', 'ModelLatency', { label: 'model' }),
+            ...perVariant('AWS/SageMaker', 'OverheadLatency', { label: 'overhead' }),
+          ],
           annotations: [{ label: 'alarm', value: t.sagemakerModelLatencyMicros }],
         },
         {
           title: 'Invocation 4XX / 5XX errors',
           stat: 'Sum',
-          metrics: [...perVariant('AWS/SageMaker', 'Invocation4XXErrors', { label: '4XX' }), ...perVariant('AWS/SageMaker', 'Invocation5XXErrors', { label: '5XX' })],
+          metrics: [
+            ...perVariant('AWS/SageMaker', 'Invocation4XXErrors', { label: '4XX' }),
+            ...perVariant('AWS/SageMaker', 'Invocation5XXErrors', { label: '5XX' }),
+          ],
         },
         {
           title: 'Instance CPU and memory (%)',
           stat: 'Average',
-          metrics: [...perVariant('/aws/sagemaker/Endpoints', 'CPUUtilization', { label: 'CPU' }), ...perVariant('/aws/sagemaker/Endpoints', 'MemoryUtilization', { label: 'memory' })],
+          metrics: [
+            ...perVariant('/aws/sagemaker/Endpoints', 'CPUUtilization', { label: 'CPU' }),
+            ...perVariant('/aws/sagemaker/Endpoints', 'MemoryUtilization', { label: 'memory' }),
+          ],
         },
       ],
     });
@@ -199,8 +222,18 @@ function graphsFor(input: DashboardInput): { section: string; graphs: GraphSpec[
     sections.push({
       section: 'Warehouse: Redshift',
       graphs: [
-        { title: 'CPU utilization (%)', stat: 'Average', metrics: [metric('AWS/Redshift', 'CPUUtilization', cluster, { label: 'CPU' })], annotations: [{ label: 'alarm', value: t.redshiftCpuPercent }] },
-        { title: 'Disk space used (%)', stat: 'Maximum', metrics: [metric('AWS/Redshift', 'PercentageDiskSpaceUsed', cluster, { label: 'disk used' })], annotations: [{ label: 'alarm', value: t.redshiftDiskPercent }] },
+        {
+          title: 'CPU utilization (%)',
+          stat: 'Average',
+          metrics: [metric('AWS/Redshift', 'CPUUtilization', cluster, { label: 'CPU' })],
+          annotations: [{ label: 'alarm', value: t.redshiftCpuPercent }],
+        },
+        {
+          title: 'Disk space used (%)',
+          stat: 'Maximum',
+          metrics: [metric('AWS/Redshift', 'PercentageDiskSpaceUsed', cluster, { label: 'disk used' })],
+          annotations: [{ label: 'alarm', value: t.redshiftDiskPercent }],
+        },
         { title: 'Health (1 = healthy)', stat: 'Minimum', metrics: [metric('AWS/Redshift', 'HealthStatus', cluster, { label: 'health' })] },
         { title: 'Database connections', stat: 'Maximum', metrics: [metric('AWS/Redshift', 'DatabaseConnections', cluster, { label: 'connections' })] },
         {
@@ -218,11 +251,18 @@ function graphsFor(input: DashboardInput): { section: string; graphs: GraphSpec[
       section: 'Inference API: API Gateway',
       graphs: [
         { title: 'Requests', stat: 'Sum', metrics: [metric('AWS/ApiGateway', 'Count', api, { label: 'requests' })] },
-        { title: '4XX / 5XX responses', stat: 'Sum', metrics: [metric('AWS/ApiGateway', '4xx', api, { label: '4XX' }), metric('AWS/ApiGateway', '5xx', api, { label: '5XX' })] },
+        {
+          title: '4XX / 5XX responses',
+          stat: 'Sum',
+          metrics: [metric('AWS/ApiGateway', '4xx', api, { label: '4XX' }), metric('AWS/ApiGateway', '5xx', api, { label: '5XX' })],
+        },
         {
           title: 'Latency p99 (ms)',
           stat: 'p99',
-          metrics: [metric('AWS/ApiGateway', 'Latency', api, { label: 'latency p99' }), metric('AWS/ApiGateway', 'IntegrationLatency', api, { label: 'integration p99' })],
+          metrics: [
+            metric('AWS/ApiGateway', 'Latency', api, { label: 'latency p99' }),
+            metric('AWS/ApiGateway', 'IntegrationLatency', api, { label: 'integration p99' }),
+          ],
           annotations: [{ label: 'alarm', value: t.apiLatencyP99Ms }],
         },
       ],
@@ -244,7 +284,10 @@ function graphsFor(input: DashboardInput): { section: string; graphs: GraphSpec[
           title: 'Replication backlog',
           stat: 'Maximum',
           rightLabel: 'bytes',
-          metrics: [metric('AWS/S3', 'OperationsPendingReplication', rule, { label: 'operations pending' }), metric('AWS/S3', 'BytesPendingReplication', rule, { label: 'bytes pending', yAxis: 'right' })],
+          metrics: [
+            metric('AWS/S3', 'OperationsPendingReplication', rule, { label: 'operations pending' }),
+            metric('AWS/S3', 'BytesPendingReplication', rule, { label: 'bytes pending', yAxis: 'right' }),
+          ],
         },
         { title: 'Failed replication operations', stat: 'Sum', metrics: [metric('AWS/S3', 'OperationsFailedReplication', rule, { label: 'failed' })] },
       ],
@@ -264,7 +307,14 @@ export function dashboardBody(input: DashboardInput): string {
   widgets.push({ type: 'text', x: 0, y, width: GRID_WIDTH, height: 1, properties: { markdown: `# ${input.title}` } });
   y += 1;
   if (input.alarmArns && input.alarmArns.length > 0) {
-    widgets.push({ type: 'alarm', x: 0, y, width: GRID_WIDTH, height: 3, properties: { title: 'Alarms', alarms: [...input.alarmArns], sortBy: 'stateUpdatedTimestamp' } });
+    widgets.push({
+      type: 'alarm',
+      x: 0,
+      y,
+      width: GRID_WIDTH,
+      height: 3,
+      properties: { title: 'Alarms', alarms: [...input.alarmArns], sortBy: 'stateUpdatedTimestamp' },
+    });
     y += 3;
   }
   for (const { section, graphs } of graphsFor(input)) {
@@ -287,7 +337,10 @@ export function dashboardBody(input: DashboardInput): string {
           period,
           metrics: graph.metrics,
           ...(graph.annotations ? { annotations: { horizontal: graph.annotations.map((a) => ({ label: a.label, value: a.value })) } } : {}),
-          yAxis: { left: { min: 0, ...(graph.leftLabel ? { label: graph.leftLabel } : {}) }, ...(graph.rightLabel ? { right: { min: 0, label: graph.rightLabel } } : {}) },
+          yAxis: {
+            left: { min: 0, ...(graph.leftLabel ? { label: graph.leftLabel } : {}) },
+            ...(graph.rightLabel ? { right: { min: 0, label: graph.rightLabel } } : {}),
+          },
         },
       });
     });

@@ -104,7 +104,9 @@ export class DataLake extends Construct {
   addObjectCreatedConsumer(consumer: ObjectCreatedConsumer): void {
     // S3 rejects the whole configuration at apply time when a destination's policy does not admit it.
     if (!consumer.queue.senders.some((sender) => sender.service === 's3.amazonaws.com')) {
-      throw new Error(`lake consumer "${consumer.id}": its queue's policy does not admit S3; create the queue with senders: [dataLake.objectCreatedSender(...)]`);
+      throw new Error(
+        `lake consumer "${consumer.id}": its queue's policy does not admit S3; create the queue with senders: [dataLake.objectCreatedSender(...)]`,
+      );
     }
     this.notifiedQueues.push(
       ...consumer.prefixes.map((prefix) => ({

@@ -53,7 +53,10 @@ export function anomalyAlarmDefinitions(inputs: AnomalyInputs): AnomalyAlarmDefi
       evaluationPeriods: 3,
       datapointsToAlarm: 3,
       ...(inputs.producersWriteHere
-        ? { treatMissingData: 'breaching' as const, missingDataReason: 'producers write to this stream all day; no IncomingRecords datapoint means nothing arrives' }
+        ? {
+            treatMissingData: 'breaching' as const,
+            missingDataReason: 'producers write to this stream all day; no IncomingRecords datapoint means nothing arrives',
+          }
         : { treatMissingData: 'notBreaching' as const, missingDataReason: 'producers write to this region only after a failover' }),
     },
     {
@@ -119,9 +122,20 @@ export class DataQualityAlarms extends Construct {
             {
               id: 'm1',
               returnData: true,
-              metric: { namespace: d.metric.namespace, metricName: d.metric.metricName, dimensions: { ...d.metric.dimensions }, period: d.periodSeconds, stat: d.metric.stat },
+              metric: {
+                namespace: d.metric.namespace,
+                metricName: d.metric.metricName,
+                dimensions: { ...d.metric.dimensions },
+                period: d.periodSeconds,
+                stat: d.metric.stat,
+              },
             },
-            { id: 'ad1', expression: `ANOMALY_DETECTION_BAND(m1, ${ANOMALY_BAND_STANDARD_DEVIATIONS})`, label: `${d.metric.metricName} (expected)`, returnData: true },
+            {
+              id: 'ad1',
+              expression: `ANOMALY_DETECTION_BAND(m1, ${ANOMALY_BAND_STANDARD_DEVIATIONS})`,
+              label: `${d.metric.metricName} (expected)`,
+              returnData: true,
+            },
           ],
         }),
     );

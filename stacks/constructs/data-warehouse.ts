@@ -45,12 +45,28 @@ export class DataWarehouse extends Construct {
     const nodes = warehouseNodesInRegion(context);
 
     if (context.role === 'dr') this.snapshotCopyGrant = new WarehouseSnapshotCopyGrant(this, 'snapshot-copy-grant', { context, platformKey });
-    this.warehouse = new RedshiftWarehouse(this, 'redshift', { context, platformKey, network, dataLake, numberOfNodes: nodes, createCluster: nodes !== undefined });
+    this.warehouse = new RedshiftWarehouse(this, 'redshift', {
+      context,
+      platformKey,
+      network,
+      dataLake,
+      numberOfNodes: nodes,
+      createCluster: nodes !== undefined,
+    });
     if (this.warehouse.cluster) {
       const schedule = context.config.redshift.schedule;
       const longestPauseMinutes = schedule.enabled ? (pauseWindows(schedule.pauseCron, schedule.resumeCron)?.longestPauseMinutes ?? 0) : 0;
       this.schema = new WarehouseSchema(this, 'schema', { warehouse: this.warehouse });
-      this.loader = new WarehouseLoader(this, 'loader', { context, platformKey, network, dataLake, warehouse: this.warehouse, schema: this.schema, codeSigning: props.codeSigning, longestPauseMinutes });
+      this.loader = new WarehouseLoader(this, 'loader', {
+        context,
+        platformKey,
+        network,
+        dataLake,
+        warehouse: this.warehouse,
+        schema: this.schema,
+        codeSigning: props.codeSigning,
+        longestPauseMinutes,
+      });
       if (schedule.enabled) this.pauseSchedule = new WarehousePauseSchedule(this, 'pause-schedule', { context, warehouse: this.warehouse });
     }
     if (context.role === 'primary') this.snapshotCopy = new WarehouseSnapshotCopy(this, 'snapshot-copy', { context, warehouse: this.warehouse });

@@ -28,7 +28,13 @@ export const KEY_USING_SERVICES = [
 ] as const;
 
 /** Services that call KMS as themselves (their own service principal) for features the platform uses. */
-export const KEY_SERVICE_PRINCIPALS = ['cloudtrail.amazonaws.com', 'cloudwatch.amazonaws.com', 'events.amazonaws.com', 'budgets.amazonaws.com', 's3.amazonaws.com'] as const;
+export const KEY_SERVICE_PRINCIPALS = [
+  'cloudtrail.amazonaws.com',
+  'cloudwatch.amazonaws.com',
+  'events.amazonaws.com',
+  'budgets.amazonaws.com',
+  's3.amazonaws.com',
+] as const;
 
 /**
  * The region's customer-managed KMS key: rotated yearly, with a key policy that names every

@@ -5,7 +5,13 @@ import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { Construct } from 'constructs';
 import { DEFAULT_FLUSH_POLICY, DEFAULT_INVOKE_BUDGET, ENV, type InvokeBudget, worstCaseInvokeMs } from '../../functions/ml-inference/config';
-import { INFERENCE_METRICS, INFERENCE_METRICS_NAMESPACE, INFERENCE_SERVICE, INFERENCE_SERVICE_DIMENSION, VARIANT_DIMENSION } from '../../functions/ml-inference/metric-names';
+import {
+  INFERENCE_METRICS,
+  INFERENCE_METRICS_NAMESPACE,
+  INFERENCE_SERVICE,
+  INFERENCE_SERVICE_DIMENSION,
+  VARIANT_DIMENSION,
+} from '../../functions/ml-inference/metric-names';
 import { LAKE_PREFIXES } from '../../functions/shared/lake-layout';
 import type { ApiAuthorization } from '../config/types';
 import type { PlatformContext } from '../platform-context';
@@ -105,10 +111,7 @@ export class InferenceApi extends Construct {
         [ENV.requestTimeoutMs]: String(budget.requestTimeoutMs),
         [ENV.maxAttempts]: String(budget.maxAttempts),
       },
-      policyStatements: [
-        endpoint.grantInvoke('InvokeOwnEndpoint'),
-        dataLake.lake.grantWrite('WritePredictions', `${LAKE_PREFIXES.predictions}*`),
-      ],
+      policyStatements: [endpoint.grantInvoke('InvokeOwnEndpoint'), dataLake.lake.grantWrite('WritePredictions', `${LAKE_PREFIXES.predictions}*`)],
     });
 
     this.accessLogs = new EncryptedLogGroup(this, 'access-logs', { context, platformKey, name: `/aws/apigateway/${naming.regional('inference-api', region)}` });
@@ -142,7 +145,9 @@ export class InferenceApi extends Construct {
         throttlingBurstLimit: apiConfig.throttlingBurstLimit,
         detailedMetricsEnabled: true,
       },
-      routeSettings: [{ routeKey: HEALTH_ROUTE, throttlingRateLimit: HEALTH_THROTTLE.rate, throttlingBurstLimit: HEALTH_THROTTLE.burst, detailedMetricsEnabled: true }],
+      routeSettings: [
+        { routeKey: HEALTH_ROUTE, throttlingRateLimit: HEALTH_THROTTLE.rate, throttlingBurstLimit: HEALTH_THROTTLE.burst, detailedMetricsEnabled: true },
+      ],
       accessLogSettings: {
         destinationArn: this.accessLogs.arn,
         format: JSON.stringify({
@@ -165,7 +170,10 @@ export class InferenceApi extends Construct {
     });
 
     // One permission per route: the function answers this API's two routes (any stage) and nothing else.
-    const permissions: [string, string][] = [['predict', 'POST/predict'], ['health', 'GET/health']];
+    const permissions: [string, string][] = [
+      ['predict', 'POST/predict'],
+      ['health', 'GET/health'],
+    ];
     for (const [name, methodAndPath] of permissions) {
       new LambdaPermission(this, `invoke-permission-${name}`, {
         statementId: `AllowInferenceHttpApi-${name}`,

@@ -52,7 +52,9 @@ export class IngestionStream extends Construct {
     this.node.addValidation({
       validate: () => [
         ...(retentionHours < 24 || retentionHours > 8760 ? [`retentionHours ${retentionHours} is outside 24-8760`] : []),
-        ...(capacityMode === 'provisioned' && (!Number.isInteger(shardCount) || shardCount < 1) ? [`shardCount ${shardCount} must be a positive integer in provisioned mode`] : []),
+        ...(capacityMode === 'provisioned' && (!Number.isInteger(shardCount) || shardCount < 1)
+          ? [`shardCount ${shardCount} must be a positive integer in provisioned mode`]
+          : []),
       ],
     });
 

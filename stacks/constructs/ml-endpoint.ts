@@ -195,7 +195,12 @@ export class MlEndpoint extends Construct {
           Resource: [logGroup.arn, `${logGroup.arn}:*`],
         },
         // ENIs in the private subnets; EC2 describe calls cannot be scoped to resources.
-        { Sid: 'DescribeNetwork', Effect: 'Allow', Action: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], Resource: '*' },
+        {
+          Sid: 'DescribeNetwork',
+          Effect: 'Allow',
+          Action: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
+          Resource: '*',
+        },
         {
           Sid: 'ManageEnisInPlatformVpc',
           Effect: 'Allow',
@@ -350,4 +355,3 @@ export class MlEndpoint extends Construct {
     return { Sid: sid, Effect: 'Allow', Action: 'sagemaker:InvokeEndpoint', Resource: this.endpoint.arn };
   }
 }
-

@@ -138,7 +138,9 @@ export class Network extends Construct {
 
     // The database tier has no default route at all: the warehouse never reaches the internet.
     this.databaseRouteTable = new RouteTable(this, 'database-rt', { vpcId: this.vpc.id, tags: { Name: name('database') } });
-    this.databaseSubnets.forEach((subnet, i) => new RouteTableAssociation(this, `database-rta-${i}`, { subnetId: subnet.id, routeTableId: this.databaseRouteTable.id }));
+    this.databaseSubnets.forEach(
+      (subnet, i) => new RouteTableAssociation(this, `database-rta-${i}`, { subnetId: subnet.id, routeTableId: this.databaseRouteTable.id }),
+    );
 
     this.addFlowLogs(context, platformKey);
 

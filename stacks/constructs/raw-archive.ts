@@ -46,7 +46,10 @@ export class RawArchive extends Construct {
     const logGroup = new EncryptedLogGroup(this, 'logs', { context, platformKey, name: `/aws/kinesisfirehose/${name}` });
     const logStream = new CloudwatchLogStream(this, 'delivery-errors', { name: 'DestinationDelivery', logGroupName: logGroup.name });
 
-    this.role = new IamRole(this, 'role', { name: naming.regional('raw-archive-firehose', region), assumeRolePolicy: serviceTrustPolicy('firehose.amazonaws.com', accountId) });
+    this.role = new IamRole(this, 'role', {
+      name: naming.regional('raw-archive-firehose', region),
+      assumeRolePolicy: serviceTrustPolicy('firehose.amazonaws.com', accountId),
+    });
     const policy = new IamRolePolicy(this, 'policy', {
       role: this.role.id,
       name: 'read-stream-write-raw',

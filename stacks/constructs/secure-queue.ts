@@ -75,7 +75,14 @@ export class SecureQueue extends Construct {
       queueUrl: this.queue.url,
       policy: policyDocument([
         ...(props.senders ?? []).map((sender) => this.senderStatement(sender)),
-        { Sid: QUEUE_TLS_DENY_SID, Effect: 'Deny', Principal: '*', Action: 'sqs:*', Resource: this.queue.arn, Condition: { Bool: { 'aws:SecureTransport': false } } },
+        {
+          Sid: QUEUE_TLS_DENY_SID,
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'sqs:*',
+          Resource: this.queue.arn,
+          Condition: { Bool: { 'aws:SecureTransport': false } },
+        },
       ]),
     });
     if (props.formerPolicyId) this.policy.moveFromId(`${this.policy.terraformResourceType}.${formerLogicalId(this, [props.formerPolicyId])}`);
@@ -100,7 +107,12 @@ export class SecureQueue extends Construct {
 
   /** What a Lambda event source mapping polling this queue needs. */
   grantConsume(sid: string): PolicyStatement {
-    return { Sid: sid, Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'], Resource: this.arn };
+    return {
+      Sid: sid,
+      Effect: 'Allow',
+      Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+      Resource: this.arn,
+    };
   }
 
   private senderStatement(sender: QueueSender): PolicyStatement {
@@ -114,4 +126,3 @@ export class SecureQueue extends Construct {
     };
   }
 }
-

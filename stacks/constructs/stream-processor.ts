@@ -59,7 +59,9 @@ export class StreamProcessor extends Construct {
         if (s.maximumRecordAgeSeconds < 60) errors.push('maximumRecordAgeSeconds must be >= 60: -1 keeps a failing record until it expires from the stream');
         const shards = config.kinesis.capacityMode === 'provisioned' ? config.kinesis.shardCount : undefined;
         if (shards !== undefined && s.reservedConcurrency >= 0 && s.reservedConcurrency < shards * s.parallelizationFactor) {
-          errors.push(`reservedConcurrency ${s.reservedConcurrency} is below shards x parallelizationFactor (${shards * s.parallelizationFactor}): the mapping would be throttled`);
+          errors.push(
+            `reservedConcurrency ${s.reservedConcurrency} is below shards x parallelizationFactor (${shards * s.parallelizationFactor}): the mapping would be throttled`,
+          );
         }
         return errors;
       },
@@ -89,7 +91,10 @@ export class StreamProcessor extends Construct {
       },
       policyStatements: [
         stream.grantConsume('ReadIngestionStream'),
-        lake.grantWrite('WriteLakeOutputs', PROCESSOR_OUTPUT_PREFIXES.map((prefix) => `${prefix}*`)),
+        lake.grantWrite(
+          'WriteLakeOutputs',
+          PROCESSOR_OUTPUT_PREFIXES.map((prefix) => `${prefix}*`),
+        ),
         this.deadLetterQueue.grantSend('ReportFailedBatches'),
       ],
     });

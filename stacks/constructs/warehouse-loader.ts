@@ -88,7 +88,10 @@ export class WarehouseLoader extends Construct {
       retentionSeconds: 4 * DAY_SECONDS,
       // AWS's guidance for SQS event sources: at least six times the function timeout, so a batch in flight is never redelivered.
       visibilityTimeoutSeconds: 6 * timeoutSeconds,
-      deadLetter: { queue: this.deadLetterQueue, maxReceiveCount: receivesAcrossPause(props.maxReceiveCount ?? 5, props.longestPauseMinutes ?? 0, 6 * timeoutSeconds) },
+      deadLetter: {
+        queue: this.deadLetterQueue,
+        maxReceiveCount: receivesAcrossPause(props.maxReceiveCount ?? 5, props.longestPauseMinutes ?? 0, 6 * timeoutSeconds),
+      },
       senders: [dataLake.objectCreatedSender('LakeNotifications')],
       formerPolicyId: 'queue-policy',
     });
@@ -131,7 +134,10 @@ export class WarehouseLoader extends Construct {
         // HEAD (s3:GetObject) tells a notification's version from a newer one and gives COPY the
         // object's size. Without ListBucket S3 answers a HEAD of a deleted key 403, not 404; a HEAD
         // carries no s3:prefix, so a prefix condition would never match: key names only, no content.
-        lake.grantRead('InspectLoadableObjects', loadablePrefixes.map((prefix) => `${prefix}*`)),
+        lake.grantRead(
+          'InspectLoadableObjects',
+          loadablePrefixes.map((prefix) => `${prefix}*`),
+        ),
         lake.grantList('InspectLoadableObjectsList'),
         ...warehouse.dataApiStatements(props.schema.loaderUser),
       ],

@@ -47,7 +47,9 @@ export class WarehousePauseSchedule extends Construct {
     const policy = new IamRolePolicy(this, 'policy', {
       role: this.role.id,
       name: 'pause-and-resume-warehouse',
-      policy: policyDocument([{ Sid: 'PauseAndResumeWarehouse', Effect: 'Allow', Action: ['redshift:PauseCluster', 'redshift:ResumeCluster'], Resource: warehouse.clusterArn }]),
+      policy: policyDocument([
+        { Sid: 'PauseAndResumeWarehouse', Effect: 'Allow', Action: ['redshift:PauseCluster', 'redshift:ResumeCluster'], Resource: warehouse.clusterArn },
+      ]),
     });
 
     const action = (kind: 'pause' | 'resume', cron: string) =>
@@ -57,7 +59,10 @@ export class WarehousePauseSchedule extends Construct {
         schedule: cron,
         iamRole: this.role.arn,
         enable: true,
-        targetAction: kind === 'pause' ? { pauseCluster: { clusterIdentifier: cluster.clusterIdentifier } } : { resumeCluster: { clusterIdentifier: cluster.clusterIdentifier } },
+        targetAction:
+          kind === 'pause'
+            ? { pauseCluster: { clusterIdentifier: cluster.clusterIdentifier } }
+            : { resumeCluster: { clusterIdentifier: cluster.clusterIdentifier } },
         // The role is complete (its policy attached) before an action can run with it.
         dependsOn: [policy],
       });

@@ -48,6 +48,9 @@ export class WarehouseSchema extends Construct {
 
 function requireStatement(byName: ReadonlyMap<string, RedshiftdataStatement>, name: string, dependent: string): RedshiftdataStatement {
   const statement = byName.get(name);
-  if (!statement) throw new Error(`warehouse statement "${dependent}" must run after "${name}", which comes later in schemaStatements() or does not exist: list statements after what they depend on`);
+  if (!statement)
+    throw new Error(
+      `warehouse statement "${dependent}" must run after "${name}", which comes later in schemaStatements() or does not exist: list statements after what they depend on`,
+    );
   return statement;
 }

@@ -135,7 +135,11 @@ export class RedshiftWarehouse extends Construct {
       policy: policyDocument([
         kmsUseStatement(platformKey.arn, 'DecryptLakeObjects'),
         ...copyFromStatements('Lake', dataLake.lake, LOADED_PREFIXES),
-        ...copyFromStatements('Manifests', this.manifests, Object.values(WAREHOUSE_TABLES).map((t) => `${t.name}/`)),
+        ...copyFromStatements(
+          'Manifests',
+          this.manifests,
+          Object.values(WAREHOUSE_TABLES).map((t) => `${t.name}/`),
+        ),
       ]),
     });
 
@@ -221,7 +225,12 @@ export class RedshiftWarehouse extends Construct {
     const { region, accountId } = this.context;
     const clusterResource = `${region}:${accountId}`;
     return [
-      { Sid: 'RunSqlOnWarehouse', Effect: 'Allow', Action: ['redshift-data:ExecuteStatement', 'redshift-data:BatchExecuteStatement'], Resource: this.clusterArn },
+      {
+        Sid: 'RunSqlOnWarehouse',
+        Effect: 'Allow',
+        Action: ['redshift-data:ExecuteStatement', 'redshift-data:BatchExecuteStatement'],
+        Resource: this.clusterArn,
+      },
       {
         Sid: 'SignInAsOwnDatabaseUser',
         Effect: 'Allow',
@@ -248,13 +257,18 @@ export function clusterIdentifierProblems(identifier: string): string[] {
   const ok = /^[a-z][a-z0-9-]{0,62}$/.test(identifier) && !identifier.includes('--') && !identifier.endsWith('-');
   return ok
     ? []
-    : [`Redshift cluster identifier "${identifier}" is invalid: it must be 1-63 lowercase letters, digits and single hyphens, start with a letter and not end with a hyphen (change PROJECT_NAME / ENVIRONMENT)`];
+    : [
+        `Redshift cluster identifier "${identifier}" is invalid: it must be 1-63 lowercase letters, digits and single hyphens, start with a letter and not end with a hyphen (change PROJECT_NAME / ENVIRONMENT)`,
+      ];
 }
 
 /** What COPY needs to read the objects under `prefixes` of a bucket (and to list only those prefixes). */
 function copyFromStatements(sid: string, bucket: SecureBucket, prefixes: readonly string[]): PolicyStatement[] {
   return [
-    bucket.grantRead(`${sid}Read`, prefixes.map((prefix) => `${prefix}*`)),
+    bucket.grantRead(
+      `${sid}Read`,
+      prefixes.map((prefix) => `${prefix}*`),
+    ),
     bucket.grantList(`${sid}List`, prefixes, ['s3:ListBucket', 's3:GetBucketLocation']),
   ];
 }

@@ -40,7 +40,11 @@ export const encryptedBuckets: PolicyRule = {
       .ofType('aws_s3_bucket')
       .filter((bucket) => stack.referencing('aws_s3_bucket_server_side_encryption_configuration', 'bucket', bucket).length === 0)
       .map((bucket) =>
-        finding('DAML-S3-ENCRYPTION', bucket, 'bucket has no default encryption. Fix: create it with SecureBucket (stacks/constructs/secure-bucket.ts), which adds SSE-KMS with the platform key'),
+        finding(
+          'DAML-S3-ENCRYPTION',
+          bucket,
+          'bucket has no default encryption. Fix: create it with SecureBucket (stacks/constructs/secure-bucket.ts), which adds SSE-KMS with the platform key',
+        ),
       ),
 };
 
@@ -61,7 +65,13 @@ export const encryptedLogGroups: PolicyRule = {
     stack
       .ofType('aws_cloudwatch_log_group')
       .filter((g) => !isSet(g.config.kms_key_id) || !isSet(g.config.retention_in_days) || g.config.retention_in_days === 0)
-      .map((g) => finding('DAML-LOGS-ENCRYPTION-RETENTION', g, 'log group lacks a KMS key or a retention. Fix: create it with EncryptedLogGroup (stacks/constructs/log-group.ts)')),
+      .map((g) =>
+        finding(
+          'DAML-LOGS-ENCRYPTION-RETENTION',
+          g,
+          'log group lacks a KMS key or a retention. Fix: create it with EncryptedLogGroup (stacks/constructs/log-group.ts)',
+        ),
+      ),
 };
 
 export const encryptedQueues: PolicyRule = {
@@ -91,9 +101,12 @@ export const noPublicIngress: PolicyRule = {
   description: 'No security group admits traffic from the whole internet',
   check: (stack) => {
     const fix = 'Fix: admit traffic from a security group (referencedSecurityGroupId) or the VPC CIDR instead';
-    const opensToInternet = (rule: Record<string, unknown>) => [...asList(rule.cidr_blocks as string[]), ...asList(rule.ipv6_cidr_blocks as string[])].some((c) => OPEN_CIDRS.includes(c));
+    const opensToInternet = (rule: Record<string, unknown>) =>
+      [...asList(rule.cidr_blocks as string[]), ...asList(rule.ipv6_cidr_blocks as string[])].some((c) => OPEN_CIDRS.includes(c));
     const inline = stack.ofType('aws_security_group').filter((g) => blocks(g.config.ingress).some(opensToInternet));
-    const rules = stack.ofType('aws_vpc_security_group_ingress_rule').filter((r) => OPEN_CIDRS.includes(r.config.cidr_ipv4 as string) || OPEN_CIDRS.includes(r.config.cidr_ipv6 as string));
+    const rules = stack
+      .ofType('aws_vpc_security_group_ingress_rule')
+      .filter((r) => OPEN_CIDRS.includes(r.config.cidr_ipv4 as string) || OPEN_CIDRS.includes(r.config.cidr_ipv6 as string));
     const legacy = stack.ofType('aws_security_group_rule').filter((r) => r.config.type === 'ingress' && opensToInternet(r.config));
     return [...inline, ...rules, ...legacy].map((r) => finding('DAML-NO-PUBLIC-INGRESS', r, `ingress from 0.0.0.0/0 or ::/0. ${fix}`));
   },
@@ -117,7 +130,6 @@ function statementsOf(policy: unknown): Statement[] {
   }
 }
 
-
 /** `*` or `service:*` allowed on every resource. */
 export function isWildcardGrant(statement: Statement): boolean {
   if (statement.Effect !== 'Allow') return false;
@@ -140,14 +152,25 @@ export const noWildcardIam: PolicyRule = {
       stack
         .ofType(type)
         .filter((p) => statementsOf(p.config[attribute]).some(isWildcardGrant))
-        .map((p) => finding('DAML-IAM-NO-WILDCARD', p, 'policy allows "*" or "service:*" actions on Resource "*". Fix: list the actions the code calls and scope Resource to the ARNs it touches')),
+        .map((p) =>
+          finding(
+            'DAML-IAM-NO-WILDCARD',
+            p,
+            'policy allows "*" or "service:*" actions on Resource "*". Fix: list the actions the code calls and scope Resource to the ARNs it touches',
+          ),
+        ),
     ),
 };
 
 /** A deny of every SQS action to anyone, whenever the request did not come over TLS. */
 function deniesInsecureTransport(statement: Statement): boolean {
   const secure = statement.Condition?.Bool?.['aws:SecureTransport'];
-  return statement.Effect === 'Deny' && statement.Principal === '*' && asList(statement.Action).some((a) => a === 'sqs:*' || a === '*') && (secure === false || secure === 'false');
+  return (
+    statement.Effect === 'Deny' &&
+    statement.Principal === '*' &&
+    asList(statement.Action).some((a) => a === 'sqs:*' || a === '*') &&
+    (secure === false || secure === 'false')
+  );
 }
 
 export const tlsOnlyQueues: PolicyRule = {
@@ -162,7 +185,11 @@ export const tlsOnlyQueues: PolicyRule = {
         return !stack.referencing('aws_sqs_queue_policy', 'queue_url', q).some((p) => statementsOf(p.config.policy).some(guards));
       })
       .map((q) =>
-        finding('DAML-SQS-TLS-ONLY', q, 'queue has no policy denying requests without TLS (aws:SecureTransport false). Fix: create it with SecureQueue (stacks/constructs/secure-queue.ts), which adds the deny'),
+        finding(
+          'DAML-SQS-TLS-ONLY',
+          q,
+          'queue has no policy denying requests without TLS (aws:SecureTransport false). Fix: create it with SecureQueue (stacks/constructs/secure-queue.ts), which adds the deny',
+        ),
       ),
 };
 

@@ -86,7 +86,11 @@ const newField: fc.Arbitrary<NewField> = fc
     const base = { column, path: [...parents, column], required, description: `The ${column}` };
     switch (kind) {
       case 'string':
-        return { spec: { ...base, kind, maxLength: 40, pattern: /^[a-z_]+$/, patternAllowed: 'lower-case letters and _' }, good: 'summer_sale', validated: 'summer_sale' };
+        return {
+          spec: { ...base, kind, maxLength: 40, pattern: /^[a-z_]+$/, patternAllowed: 'lower-case letters and _' },
+          good: 'summer_sale',
+          validated: 'summer_sale',
+        };
       case 'enum':
         return { spec: { ...base, kind, allowed: ['newsletter', 'ads'] }, good: 'ads', validated: 'ads' };
       default:

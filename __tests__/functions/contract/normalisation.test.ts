@@ -2,7 +2,14 @@ import { deviceClass, normaliseCountry, partitionOf, partitionPrefix } from '../
 
 describe('normalisation', () => {
   it('maps device strings to classes and countries to upper-case ISO codes', () => {
-    expect(['mobile', 'iPhone', ' Android ', 'ipad', 'Desktop', 'smart-tv'].map(deviceClass)).toEqual(['mobile', 'mobile', 'mobile', 'tablet', 'desktop', 'other']);
+    expect(['mobile', 'iPhone', ' Android ', 'ipad', 'Desktop', 'smart-tv'].map(deviceClass)).toEqual([
+      'mobile',
+      'mobile',
+      'mobile',
+      'tablet',
+      'desktop',
+      'other',
+    ]);
     expect(['us', 'UK', 'gb', 'De'].map(normaliseCountry)).toEqual(['US', 'GB', 'GB', 'DE']);
     // Client-controlled strings must not resolve through Object.prototype.
     expect(['constructor', '__proto__', 'toString'].map(deviceClass)).toEqual(['other', 'other', 'other']);

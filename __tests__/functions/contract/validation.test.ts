@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { SAMPLE_EVENT } from '../../helpers/sample-event';
-import { EVENT_FIELDS, EVENT_TYPES, MAX_EVENT_BYTES, decodeEvent, deriveEventId, describeProblems, validateEvent, type Problem } from '../../../functions/shared/contract';
+import {
+  EVENT_FIELDS,
+  EVENT_TYPES,
+  MAX_EVENT_BYTES,
+  decodeEvent,
+  deriveEventId,
+  describeProblems,
+  validateEvent,
+  type Problem,
+} from '../../../functions/shared/contract';
 
 const SAMPLE = SAMPLE_EVENT;
 const NOW = Date.UTC(2024, 2, 21);
@@ -37,7 +46,12 @@ describe('validateEvent', () => {
   });
 
   it('derives the same id whatever the key order, and a different id for a different payload', () => {
-    const reordered = { data: { ...SAMPLE.data, location: { city: 'San Francisco', country: 'US' } }, event_type: 'page_view', user_id: 'user123', timestamp: SAMPLE.timestamp };
+    const reordered = {
+      data: { ...SAMPLE.data, location: { city: 'San Francisco', country: 'US' } },
+      event_type: 'page_view',
+      user_id: 'user123',
+      timestamp: SAMPLE.timestamp,
+    };
     expect(deriveEventId(reordered)).toBe(deriveEventId(SAMPLE));
     expect(deriveEventId({ ...SAMPLE, user_id: 'user124' })).not.toBe(deriveEventId(SAMPLE));
   });
@@ -94,17 +108,20 @@ describe('validateEvent', () => {
 
   it('property: never throws on arbitrary JSON and reports at least one problem whenever it rejects', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.jsonValue(), fc.record({ timestamp: fc.jsonValue(), user_id: fc.jsonValue(), event_type: fc.jsonValue(), data: fc.jsonValue() })), (v) => {
-        const r = validateEvent(v, { now: NOW });
-        if (!r.ok) {
-          expect(r.problems.length).toBeGreaterThan(0);
-          for (const p of r.problems) {
-            expect(typeof p.field).toBe('string');
-            expect(p.allowed.length).toBeGreaterThan(0);
-            expect(p.value.length).toBeLessThanOrEqual(80);
+      fc.property(
+        fc.oneof(fc.jsonValue(), fc.record({ timestamp: fc.jsonValue(), user_id: fc.jsonValue(), event_type: fc.jsonValue(), data: fc.jsonValue() })),
+        (v) => {
+          const r = validateEvent(v, { now: NOW });
+          if (!r.ok) {
+            expect(r.problems.length).toBeGreaterThan(0);
+            for (const p of r.problems) {
+              expect(typeof p.field).toBe('string');
+              expect(p.allowed.length).toBeGreaterThan(0);
+              expect(p.value.length).toBeLessThanOrEqual(80);
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -112,18 +129,25 @@ describe('validateEvent', () => {
   it('property: breaking any subset of fields yields exactly one problem per broken field', () => {
     const leafFields = EVENT_FIELDS.filter((f) => f.column !== 'event_id');
     fc.assert(
-      fc.property(fc.subarray(leafFields.map((f) => f.path.join('.')), { minLength: 1 }), fc.constantFrom(123, true, [], {}), (broken, badValue) => {
-        const e = JSON.parse(JSON.stringify(SAMPLE)) as Record<string, unknown>;
-        for (const path of broken) {
-          const parts = path.split('.');
-          let node = e;
-          for (const p of parts.slice(0, -1)) node = node[p] as Record<string, unknown>;
-          node[parts[parts.length - 1]!] = badValue;
-        }
-        const r = validateEvent(e, { now: NOW });
-        expect(r.ok).toBe(false);
-        if (!r.ok) expect(fields(r.problems)).toEqual([...broken].sort());
-      }),
+      fc.property(
+        fc.subarray(
+          leafFields.map((f) => f.path.join('.')),
+          { minLength: 1 },
+        ),
+        fc.constantFrom(123, true, [], {}),
+        (broken, badValue) => {
+          const e = JSON.parse(JSON.stringify(SAMPLE)) as Record<string, unknown>;
+          for (const path of broken) {
+            const parts = path.split('.');
+            let node = e;
+            for (const p of parts.slice(0, -1)) node = node[p] as Record<string, unknown>;
+            node[parts[parts.length - 1]!] = badValue;
+          }
+          const r = validateEvent(e, { now: NOW });
+          expect(r.ok).toBe(false);
+          if (!r.ok) expect(fields(r.problems)).toEqual([...broken].sort());
+        },
+      ),
     );
   });
 });

@@ -12,7 +12,12 @@ export const bucketName = fc
 const partition = fc.constantFrom('aws', 'aws-cn', 'aws-us-gov');
 export const regionName = fc.constantFrom('us-east-1', 'eu-west-2', 'ap-southeast-3', 'us-gov-west-1', 'cn-north-1');
 const account = fc.stringMatching(/^\d{12}$/);
-const kmsResource = fc.oneof(fc.uuid().map((id) => `key/${id}`), fc.stringMatching(/^[A-Za-z0-9/_-]{1,40}$/).map((name) => `alias/${name}`));
+const kmsResource = fc.oneof(
+  fc.uuid().map((id) => `key/${id}`),
+  fc.stringMatching(/^[A-Za-z0-9/_-]{1,40}$/).map((name) => `alias/${name}`),
+);
 
 export const kmsKeyArn = fc.tuple(partition, regionName, account, kmsResource).map(([p, r, a, k]) => `arn:${p}:kms:${r}:${a}:${k}`);
-export const snsTopicArn = fc.tuple(partition, regionName, account, fc.stringMatching(/^[A-Za-z0-9_-]{1,256}$/)).map(([p, r, a, t]) => `arn:${p}:sns:${r}:${a}:${t}`);
+export const snsTopicArn = fc
+  .tuple(partition, regionName, account, fc.stringMatching(/^[A-Za-z0-9_-]{1,256}$/))
+  .map(([p, r, a, t]) => `arn:${p}:sns:${r}:${a}:${t}`);

@@ -9,7 +9,10 @@ export function sequenceNumber(i: number): string {
   return `4963${String(i).padStart(52, '0')}`;
 }
 
-export function streamRecords(payloads: readonly Buffer[], opts: { shardId?: string; firstIndex?: number; arrivalMs?: (i: number) => number } = {}): StreamRecord[] {
+export function streamRecords(
+  payloads: readonly Buffer[],
+  opts: { shardId?: string; firstIndex?: number; arrivalMs?: (i: number) => number } = {},
+): StreamRecord[] {
   return payloads.map((p, j) => {
     const i = (opts.firstIndex ?? 0) + j;
     return {
@@ -23,23 +26,21 @@ export function streamRecords(payloads: readonly Buffer[], opts: { shardId?: str
 
 export function kinesisEvent(records: readonly StreamRecord[]): KinesisStreamEvent {
   return {
-    Records: records.map(
-      (r): KinesisStreamRecord => ({
-        awsRegion: 'us-east-1',
-        eventID: `${r.shardId}:${r.sequenceNumber}`,
-        eventName: 'aws:kinesis:record',
-        eventSource: 'aws:kinesis',
-        eventSourceARN: 'arn:aws:kinesis:us-east-1:123456789012:stream/events',
-        eventVersion: '1.0',
-        invokeIdentityArn: 'arn:aws:iam::123456789012:role/processor',
-        kinesis: {
-          approximateArrivalTimestamp: r.arrivalMs / 1000,
-          data: r.data,
-          kinesisSchemaVersion: '1.0',
-          partitionKey: 'user',
-          sequenceNumber: r.sequenceNumber,
-        },
-      }),
-    ),
+    Records: records.map((r): KinesisStreamRecord => ({
+      awsRegion: 'us-east-1',
+      eventID: `${r.shardId}:${r.sequenceNumber}`,
+      eventName: 'aws:kinesis:record',
+      eventSource: 'aws:kinesis',
+      eventSourceARN: 'arn:aws:kinesis:us-east-1:123456789012:stream/events',
+      eventVersion: '1.0',
+      invokeIdentityArn: 'arn:aws:iam::123456789012:role/processor',
+      kinesis: {
+        approximateArrivalTimestamp: r.arrivalMs / 1000,
+        data: r.data,
+        kinesisSchemaVersion: '1.0',
+        partitionKey: 'user',
+        sequenceNumber: r.sequenceNumber,
+      },
+    })),
   };
 }

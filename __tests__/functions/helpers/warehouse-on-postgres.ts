@@ -15,7 +15,13 @@ import { StatementFailedError, type SqlParameter } from '../../../functions/ware
 import { createHash } from 'node:crypto';
 import type { ManifestWriter, ObjectInspector, ObjectState, StatementRunner } from '../../../functions/warehouse-loader/loader';
 import { schemaStatements, WAREHOUSE_SCHEMA } from '../../../functions/warehouse-loader/sql';
-import { parquetDecoder, RedshiftOnPostgres, type HyparquetReader, type PostgresConnection, type StatementDescription } from '../../../local/standins/redshift-on-postgres';
+import {
+  parquetDecoder,
+  RedshiftOnPostgres,
+  type HyparquetReader,
+  type PostgresConnection,
+  type StatementDescription,
+} from '../../../local/standins/redshift-on-postgres';
 import { requireEsm } from './esm';
 
 /** Objects by `bucket/key`; ETags are the MD5 of the content, as S3 gives a single-part PUT. */
@@ -55,7 +61,11 @@ export class PgliteWorker implements PostgresConnection {
     });
   }
 
-  query<T = Record<string, unknown>>(sql: string, params: unknown[] = [], options: { rowMode?: 'array' | 'object' } = {}): Promise<{ rows: T[]; fields: { name: string; dataTypeID: number }[]; affectedRows?: number }> {
+  query<T = Record<string, unknown>>(
+    sql: string,
+    params: unknown[] = [],
+    options: { rowMode?: 'array' | 'object' } = {},
+  ): Promise<{ rows: T[]; fields: { name: string; dataTypeID: number }[]; affectedRows?: number }> {
     return this.call('query', [sql, params, options]);
   }
 
@@ -160,7 +170,13 @@ export class PostgresWarehouse implements StatementRunner {
       Status: d.Status,
       ResultRows: d.ResultRows,
       HasResultSet: d.HasResultSet,
-      SubStatements: d.SubStatements?.map((s) => ({ Id: s.Id, Status: s.Status, ResultRows: s.ResultRows, HasResultSet: s.HasResultSet, QueryString: s.QueryString })),
+      SubStatements: d.SubStatements?.map((s) => ({
+        Id: s.Id,
+        Status: s.Status,
+        ResultRows: s.ResultRows,
+        HasResultSet: s.HasResultSet,
+        QueryString: s.QueryString,
+      })),
     };
   }
 }

@@ -19,7 +19,9 @@ export function chromiumPath(): string {
       // not on PATH: try the next name
     }
   }
-  throw new Error(`no headless browser: none of ${CANDIDATES.join(', ')} is on PATH and CHROMIUM_PATH is unset; run bash scripts/lib/ensure-chromium.sh (npm test runs it)`);
+  throw new Error(
+    `no headless browser: none of ${CANDIDATES.join(', ')} is on PATH and CHROMIUM_PATH is unset; run bash scripts/lib/ensure-chromium.sh (npm test runs it)`,
+  );
 }
 
 export function launchChromium(): Promise<Browser> {

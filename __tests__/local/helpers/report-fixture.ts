@@ -2,7 +2,20 @@
 import { checkInvariants, type InvariantInputs, type LocalReport } from '../../../local/report/model';
 
 export const healthy: InvariantInputs = {
-  records: { generated: 100, sent: 100, producerFailed: 0, readFromStream: 100, curated: 90, quarantined: 8, onFailureDestination: 2, retried: 10, lost: 0, duplicateLakeRows: 0, replayedInvocations: 1, replayedRecords: 10 },
+  records: {
+    generated: 100,
+    sent: 100,
+    producerFailed: 0,
+    readFromStream: 100,
+    curated: 90,
+    quarantined: 8,
+    onFailureDestination: 2,
+    retried: 10,
+    lost: 0,
+    duplicateLakeRows: 0,
+    replayedInvocations: 1,
+    replayedRecords: 10,
+  },
   quality: { malformedSent: 8, malformedQuarantined: 8, malformedWithReason: 8, validQuarantined: 0 },
   warehouse: { events: 90, distinctEventIds: 90, predictions: 5 },
   predictions: {
@@ -30,10 +43,29 @@ export function report(): LocalReport {
     records: healthy.records,
     mapping: { invocations: 3, partialFailures: 0, functionErrors: 1, bisections: 1, batchSize: 1000 },
     bytes: { raw: 1048576, curatedParquet: 300000, quarantineParquet: 1000, curatedObjects: 5, quarantineObjects: 1 },
-    quality: { ...healthy.quality, rate: 0.92, alarmThreshold: 0.98, byKind: { not_json: { not_json: 8 } }, perBatch: [{ shard: 'shardId-000000000000', batch: 0, rate: 0.92, records: 98 }] },
-    eventsPerHour: [{ hour: '2024-03-20 00:00', events: 40 }, { hour: '2024-03-20 01:00', events: 50 }],
+    quality: {
+      ...healthy.quality,
+      rate: 0.92,
+      alarmThreshold: 0.98,
+      byKind: { not_json: { not_json: 8 } },
+      perBatch: [{ shard: 'shardId-000000000000', batch: 0, rate: 0.92, records: 98 }],
+    },
+    eventsPerHour: [
+      { hour: '2024-03-20 00:00', events: 40 },
+      { hour: '2024-03-20 01:00', events: 50 },
+    ],
     quarantineReasons: [{ errorKind: 'not_json', records: 8, example: '(record): not_json, got "<script>"' }],
-    warehouse: { ...healthy.warehouse, objectsLoaded: 5, loaderInvocations: 2, loaderFailedMessages: 0, loaderDeadLetters: 0, statements: 40, rowsCopied: 95, sqlSeconds: 1.5, copySeconds: 1 },
+    warehouse: {
+      ...healthy.warehouse,
+      objectsLoaded: 5,
+      loaderInvocations: 2,
+      loaderFailedMessages: 0,
+      loaderDeadLetters: 0,
+      statements: 40,
+      rowsCopied: 95,
+      sqlSeconds: 1.5,
+      copySeconds: 1,
+    },
     predictions: { ...healthy.predictions, errors: 0, clientRetries: 0, bufferedAtEnd: 0 },
     latency: [{ name: 'inference request (handler)', count: 5, p50: 10, p95: 20, p99: 30, max: 31 }],
     queries: [{ engine: 'athena (DuckDB)', name: 'events per hour', sql: 'SELECT 1', rowCount: 1, rows: [{ hour: '00', events: 40 }] }],
@@ -49,7 +81,32 @@ export function report(): LocalReport {
  */
 export function wideReport(): LocalReport {
   const base = report();
-  const eventColumns = ['event_id', 'event_time', 'user_id', 'event_type', 'page_url', 'product_id', 'category', 'session_id', 'device_type', 'country', 'city', 'event_id_source', 'event_date', 'event_hour', 'device_class', 'country_code', 'features', 'ingested_at', 'processed_at', 'source_shard_id', 'source_sequence_number', 'dt', 'hour', 'copy'];
+  const eventColumns = [
+    'event_id',
+    'event_time',
+    'user_id',
+    'event_type',
+    'page_url',
+    'product_id',
+    'category',
+    'session_id',
+    'device_type',
+    'country',
+    'city',
+    'event_id_source',
+    'event_date',
+    'event_hour',
+    'device_class',
+    'country_code',
+    'features',
+    'ingested_at',
+    'processed_at',
+    'source_shard_id',
+    'source_sequence_number',
+    'dt',
+    'hour',
+    'copy',
+  ];
   const eventRow = (i: number) =>
     Object.fromEntries(
       eventColumns.map((c) => [
@@ -72,12 +129,38 @@ export function wideReport(): LocalReport {
       { name: 'SageMaker runtime stand-in (XGBoost in TypeScript)', replaces: 'SageMaker runtime (InvokeEndpoint, built-in XGBoost container)', startMs: 57 },
       { name: 'Athena stand-in (DuckDB)', replaces: "Athena and the Glue catalog's tables and views (SQL over the lake's Parquet objects)", startMs: 40 },
     ],
-    eventsPerHour: Array.from({ length: 48 }, (_, h) => ({ hour: `2024-03-${20 + Math.floor(h / 24)} ${String(h % 24).padStart(2, '0')}:00`, events: 1200 + ((h * 37) % 700) })),
-    quality: { ...base.quality, perBatch: Array.from({ length: 60 }, (_, b) => ({ shard: `shardId-00000000000${b % 2}`, batch: Math.floor(b / 2), rate: 0.93 + ((b * 13) % 30) / 1000, records: 1000 })) },
+    eventsPerHour: Array.from({ length: 48 }, (_, h) => ({
+      hour: `2024-03-${20 + Math.floor(h / 24)} ${String(h % 24).padStart(2, '0')}:00`,
+      events: 1200 + ((h * 37) % 700),
+    })),
+    quality: {
+      ...base.quality,
+      perBatch: Array.from({ length: 60 }, (_, b) => ({
+        shard: `shardId-00000000000${b % 2}`,
+        batch: Math.floor(b / 2),
+        rate: 0.93 + ((b * 13) % 30) / 1000,
+        records: 1000,
+      })),
+    },
     queries: [
       ...base.queries,
-      { engine: 'athena (DuckDB)', name: 'Deduplicated events (last day) (named query deduplicated-events)', sql: 'SELECT * FROM events_unique', rowCount: 50000, rows: Array.from({ length: 25 }, (_, i) => eventRow(i)) },
-      { engine: 'warehouse (PGlite)', name: 'predictions per variant (warehouse)', sql: 'SELECT 1', rowCount: 2, rows: [{ variant: 'champion', predictions: 903, mean_score: 0.08719851576994433 }, { variant: 'challenger', predictions: 97, mean_score: '0.1134920634920635' }] },
+      {
+        engine: 'athena (DuckDB)',
+        name: 'Deduplicated events (last day) (named query deduplicated-events)',
+        sql: 'SELECT * FROM events_unique',
+        rowCount: 50000,
+        rows: Array.from({ length: 25 }, (_, i) => eventRow(i)),
+      },
+      {
+        engine: 'warehouse (PGlite)',
+        name: 'predictions per variant (warehouse)',
+        sql: 'SELECT 1',
+        rowCount: 2,
+        rows: [
+          { variant: 'champion', predictions: 903, mean_score: 0.08719851576994433 },
+          { variant: 'challenger', predictions: 97, mean_score: '0.1134920634920635' },
+        ],
+      },
     ],
   };
 }

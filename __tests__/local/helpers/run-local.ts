@@ -5,7 +5,12 @@ import * as path from 'node:path';
 const root = path.resolve(__dirname, '..', '..', '..');
 
 export function npmRunLocal(args: readonly string[]) {
-  return spawnSync('npm', ['run', '--silent', 'local', '--', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' }, timeout: 9 * 60_000 });
+  return spawnSync('npm', ['run', '--silent', 'local', '--', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, FORCE_COLOR: '0' },
+    timeout: 9 * 60_000,
+  });
 }
 
 export function alive(pid: number): boolean {

@@ -105,13 +105,7 @@ export function curatedColumns(fields: readonly EventFieldSpec[], enrichment: re
 }
 
 /** The TypeScript value of a column type (timestamps and dates as Date, as written to Parquet). */
-export type ValueOf<T extends ColumnType> = T extends 'string'
-  ? string
-  : T extends 'int' | 'double'
-    ? number
-    : T extends 'boolean'
-      ? boolean
-      : Date;
+export type ValueOf<T extends ColumnType> = T extends 'string' ? string : T extends 'int' | 'double' ? number : T extends 'boolean' ? boolean : Date;
 
 /** The row a column list describes: one property per column, `| null` where the column is nullable. */
 export type RowOf<C extends readonly ColumnSpec[]> = {

@@ -10,15 +10,7 @@
  */
 import type { DERIVED_ID_COLUMN, EventFieldSpec } from './columns';
 
-export const EVENT_TYPES = [
-  'page_view',
-  'search',
-  'product_view',
-  'add_to_cart',
-  'remove_from_cart',
-  'checkout',
-  'purchase',
-] as const;
+export const EVENT_TYPES = ['page_view', 'search', 'product_view', 'add_to_cart', 'remove_from_cart', 'checkout', 'purchase'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Kinesis partition key producers must use: keeps a user's events ordered on one shard. */

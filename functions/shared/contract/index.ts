@@ -41,7 +41,16 @@ export {
   type ValidEvent,
 } from './event-fields';
 export { deriveEventId } from './event-id';
-export { RAW_EVENTS_TABLE, gluePartitionKeys, glueColumns, partitionProjectionParameters, rawEventGlueColumns, toGlueColumns, trinoType, type GlueColumn } from './glue';
+export {
+  RAW_EVENTS_TABLE,
+  gluePartitionKeys,
+  glueColumns,
+  partitionProjectionParameters,
+  rawEventGlueColumns,
+  toGlueColumns,
+  trinoType,
+  type GlueColumn,
+} from './glue';
 export { parseIsoTimestamp } from './iso-timestamp';
 export { isPlainObject, previewValue } from './json';
 export { DEVICE_CLASSES, deviceClass, normaliseCountry, type DeviceClass } from './normalisation';

@@ -15,7 +15,13 @@ export const ENRICHMENT_COLUMNS = [
   { name: 'event_hour', type: 'int', nullable: false, description: 'UTC hour of event_time, 0-23' },
   { name: 'device_class', type: 'string', maxLength: 8, nullable: false, description: `device_type normalised to one of ${DEVICE_CLASSES.join(', ')}` },
   { name: 'country_code', type: 'string', maxLength: 2, nullable: false, description: 'country upper-cased, UK mapped to GB' },
-  { name: 'features', type: 'string', maxLength: 1024, nullable: false, description: 'Feature vector as the CSV row sent to the model (functions/shared/features.ts)' },
+  {
+    name: 'features',
+    type: 'string',
+    maxLength: 1024,
+    nullable: false,
+    description: 'Feature vector as the CSV row sent to the model (functions/shared/features.ts)',
+  },
   { name: 'ingested_at', type: 'timestamp', nullable: false, description: 'Kinesis approximate arrival time' },
   { name: 'processed_at', type: 'timestamp', nullable: false, description: 'When the stream processor handled the record' },
   { name: 'source_shard_id', type: 'string', maxLength: 64, nullable: false, description: 'Kinesis shard the record came from' },
@@ -52,19 +58,36 @@ function sameAs<const N extends CuratedColumnName, const C extends ColumnChanges
  * stream for its retention, and in the producer).
  */
 export const QUARANTINE_COLUMNS = [
-  { name: 'error_kind', type: 'string', maxLength: 32, nullable: false, description: 'Code of the first problem (not_json, too_large, too_deep, not_object, missing, empty, type, format, enum, max_length, range, duplicate)' },
+  {
+    name: 'error_kind',
+    type: 'string',
+    maxLength: 32,
+    nullable: false,
+    description: 'Code of the first problem (not_json, too_large, too_deep, not_object, missing, empty, type, format, enum, max_length, range, duplicate)',
+  },
   { name: 'reason', type: 'string', maxLength: 4096, nullable: false, description: 'Every problem as "field: code, got value; allowed: ..." joined by " | "' },
   { name: 'problems', type: 'string', maxLength: 16384, nullable: false, description: 'JSON array of {field, code, value, allowed}' },
   sameAs('event_id', { nullable: true, description: 'event_id when one could be read or derived' }),
   sameAs('user_id', { nullable: true, description: 'user_id when present as a string' }),
-  { name: 'raw_data', type: 'string', maxLength: 65535, nullable: false, description: 'The record exactly as received, base64; only its first bytes when raw_data_truncated' },
+  {
+    name: 'raw_data',
+    type: 'string',
+    maxLength: 65535,
+    nullable: false,
+    description: 'The record exactly as received, base64; only its first bytes when raw_data_truncated',
+  },
   sameAs('ingested_at', { description: 'Kinesis approximate arrival time (the partitioning time)' }),
   sameAs('processed_at', { description: 'When the stream processor quarantined the record' }),
   sameAs('source_shard_id'),
   sameAs('source_sequence_number', { description: 'Kinesis sequence number' }),
   // Appended, not placed next to raw_data: readers that map Parquet columns by position (a COPY)
   // keep reading the older objects' columns where they were.
-  { name: 'raw_data_truncated', type: 'boolean', nullable: false, description: 'True when the record is too large for raw_data, which then holds its first bytes (a whole number of base64 groups)' },
+  {
+    name: 'raw_data_truncated',
+    type: 'boolean',
+    nullable: false,
+    description: 'True when the record is too large for raw_data, which then holds its first bytes (a whole number of base64 groups)',
+  },
   { name: 'raw_byte_count', type: 'int', nullable: false, description: 'Size of the record as received, in bytes' },
 ] as const satisfies readonly ColumnSpec[];
 export type QuarantineRow = RowOf<typeof QUARANTINE_COLUMNS>;
@@ -93,12 +116,30 @@ export type PredictionRow = RowOf<typeof PREDICTION_COLUMNS>;
  * (functions/shared/aggregation.ts defines the dimensions and how the figures are computed).
  */
 export const AGGREGATE_COLUMNS = [
-  { name: 'granularity', type: 'string', maxLength: 8, nullable: false, description: "'minute' (one row set per finished window segment) or 'hour' (the shard's hour so far, rewritten as minutes finish)" },
+  {
+    name: 'granularity',
+    type: 'string',
+    maxLength: 8,
+    nullable: false,
+    description: "'minute' (one row set per finished window segment) or 'hour' (the shard's hour so far, rewritten as minutes finish)",
+  },
   { name: 'window_start', type: 'timestamp', nullable: false, description: 'Start of the tumbling window (Kinesis arrival time, UTC); the partitioning time' },
   { name: 'window_end', type: 'timestamp', nullable: false, description: 'End of the window (exclusive)' },
-  { name: 'shard_id', type: 'string', maxLength: 64, nullable: false, description: 'Kinesis shard; users are partitioned by user_id, so summing distinct_users over shards is exact up to the sketch error' },
-  { name: 'dimension', type: 'string', maxLength: 16, nullable: false, description: "all, event_type, category, country, city or device_class" },
-  { name: 'dimension_value', type: 'string', maxLength: 200, nullable: false, description: "The group: '*' for all, a country code, '<country>/<city>', a lower-cased category ('(none)' when absent, '(other)' past the per-window cap)" },
+  {
+    name: 'shard_id',
+    type: 'string',
+    maxLength: 64,
+    nullable: false,
+    description: 'Kinesis shard; users are partitioned by user_id, so summing distinct_users over shards is exact up to the sketch error',
+  },
+  { name: 'dimension', type: 'string', maxLength: 16, nullable: false, description: 'all, event_type, category, country, city or device_class' },
+  {
+    name: 'dimension_value',
+    type: 'string',
+    maxLength: 200,
+    nullable: false,
+    description: "The group: '*' for all, a country code, '<country>/<city>', a lower-cased category ('(none)' when absent, '(other)' past the per-window cap)",
+  },
   { name: 'event_count', type: 'int', nullable: false, description: 'Valid events in the group (producer re-sends included; see the duplicate-share metric)' },
   { name: 'purchases', type: 'int', nullable: false, description: 'purchase events in the group' },
   { name: 'distinct_users', type: 'int', nullable: false, description: 'Distinct user_id, HyperLogLog estimate (precision 12, relative standard error 1.6 %)' },

@@ -12,7 +12,20 @@ import { ISO_TIMESTAMP_ALLOWED, parseIsoTimestamp } from './iso-timestamp';
 import { firstInvalidUtf8, isPlainObject, jsonNestingDepth, nestsDeeperThan, previewValue } from './json';
 
 /** Every problem code, in the order checks run; a quarantine row's error_kind is one of them. */
-export const PROBLEM_CODES = ['not_json', 'too_large', 'too_deep', 'not_object', 'missing', 'empty', 'type', 'format', 'enum', 'max_length', 'range', 'duplicate'] as const;
+export const PROBLEM_CODES = [
+  'not_json',
+  'too_large',
+  'too_deep',
+  'not_object',
+  'missing',
+  'empty',
+  'type',
+  'format',
+  'enum',
+  'max_length',
+  'range',
+  'duplicate',
+] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
 
 export interface Problem {
@@ -94,7 +107,12 @@ function compileField(f: EventFieldSpec): { column: string; check: FieldCheck } 
       case 'string': {
         let ok = true;
         if (f.maxLength !== undefined && value.length > f.maxLength) {
-          problems.push({ field: fieldName, code: 'max_length', value: previewValue(value), allowed: `at most ${f.maxLength} characters (got ${value.length})` });
+          problems.push({
+            field: fieldName,
+            code: 'max_length',
+            value: previewValue(value),
+            allowed: `at most ${f.maxLength} characters (got ${value.length})`,
+          });
           ok = false;
         }
         if (f.pattern && ok && !f.pattern.test(value)) {
@@ -150,7 +168,10 @@ export function compileEventValidator(fields: readonly EventFieldSpec[]): EventV
           field: c.name,
           code: v === undefined || v === null ? 'missing' : 'type',
           value: previewValue(v),
-          allowed: `an object with ${fields.filter((f) => f.path.join('.').startsWith(`${c.name}.`)).map((f) => f.path.slice(c.path.length).join('.')).join(', ')}`,
+          allowed: `an object with ${fields
+            .filter((f) => f.path.join('.').startsWith(`${c.name}.`))
+            .map((f) => f.path.slice(c.path.length).join('.'))
+            .join(', ')}`,
         });
       }
     }

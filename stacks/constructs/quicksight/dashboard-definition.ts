@@ -35,7 +35,11 @@ export interface CalculatedField {
 
 /** Calculated fields: the dashboard's measures that no column holds. */
 export const CALCULATED_FIELDS: readonly CalculatedField[] = [
-  { data_set_identifier: 'events', name: 'conversion_rate', expression: `distinct_countIf({user_id}, {event_type} = "${PURCHASE}") / distinct_count({user_id})` },
+  {
+    data_set_identifier: 'events',
+    name: 'conversion_rate',
+    expression: `distinct_countIf({user_id}, {event_type} = "${PURCHASE}") / distinct_count({user_id})`,
+  },
   // Per row (arrival time, not the producer's clock), so the freshness visual takes its minimum: QuickSight refuses an aggregate mixed with now().
   { data_set_identifier: 'events', name: 'minutes_since_arrival', expression: 'dateDiff({ingested_at}, now(), "MI")' },
   { data_set_identifier: 'data_quality', name: 'hour_start', expression: 'parseDate(concat({dt}, " ", {hour}), "yyyy-MM-dd HH")' },
@@ -48,27 +52,49 @@ const title = (text: string): Block[] => [{ visibility: 'VISIBLE', format_text: 
 
 /** Field builders: `id` is unique in the definition (QuickSight requires it). */
 const dimension = {
-  date: (id: string, dataSet: DashboardDataSet, name: string, granularity: string): Block => ({ date_dimension_field: [{ field_id: id, column: [column(dataSet, name)], date_granularity: granularity }] }),
-  category: (id: string, dataSet: DashboardDataSet, name: string): Block => ({ categorical_dimension_field: [{ field_id: id, column: [column(dataSet, name)] }] }),
+  date: (id: string, dataSet: DashboardDataSet, name: string, granularity: string): Block => ({
+    date_dimension_field: [{ field_id: id, column: [column(dataSet, name)], date_granularity: granularity }],
+  }),
+  category: (id: string, dataSet: DashboardDataSet, name: string): Block => ({
+    categorical_dimension_field: [{ field_id: id, column: [column(dataSet, name)] }],
+  }),
 };
 const measure = {
-  count: (id: string, dataSet: DashboardDataSet, name: string): Block => ({ categorical_measure_field: [{ field_id: id, column: [column(dataSet, name)], aggregation_function: 'COUNT' }] }),
+  count: (id: string, dataSet: DashboardDataSet, name: string): Block => ({
+    categorical_measure_field: [{ field_id: id, column: [column(dataSet, name)], aggregation_function: 'COUNT' }],
+  }),
   /** A numeric column (or per-row calculated field) aggregated by `aggregation` (AVERAGE, MIN, ...). */
   numeric: (id: string, dataSet: DashboardDataSet, name: string, aggregation: string): Block => ({
     numerical_measure_field: [{ field_id: id, column: [column(dataSet, name)], aggregation_function: [{ simple_numerical_aggregation: aggregation }] }],
   }),
   /** A calculated field that aggregates in its own expression. */
-  calculated: (id: string, dataSet: DashboardDataSet, name: string): Block => ({ numerical_measure_field: [{ field_id: id, column: [column(dataSet, name)] }] }),
+  calculated: (id: string, dataSet: DashboardDataSet, name: string): Block => ({
+    numerical_measure_field: [{ field_id: id, column: [column(dataSet, name)] }],
+  }),
 };
 
 function lineChart(id: string, text: string, category: Block, values: Block[], extra: Block = {}): Block {
-  return { line_chart_visual: [{ visual_id: id, title: title(text), chart_configuration: [{ field_wells: [{ line_chart_aggregated_field_wells: [{ category: [category], values }] }], ...extra }] }] };
+  return {
+    line_chart_visual: [
+      {
+        visual_id: id,
+        title: title(text),
+        chart_configuration: [{ field_wells: [{ line_chart_aggregated_field_wells: [{ category: [category], values }] }], ...extra }],
+      },
+    ],
+  };
 }
 
 function barChart(id: string, text: string, category: Block, values: Block[]): Block {
   return {
     bar_chart_visual: [
-      { visual_id: id, title: title(text), chart_configuration: [{ orientation: 'VERTICAL', bars_arrangement: 'CLUSTERED', field_wells: [{ bar_chart_aggregated_field_wells: [{ category: [category], values }] }] }] },
+      {
+        visual_id: id,
+        title: title(text),
+        chart_configuration: [
+          { orientation: 'VERTICAL', bars_arrangement: 'CLUSTERED', field_wells: [{ bar_chart_aggregated_field_wells: [{ category: [category], values }] }] },
+        ],
+      },
     ],
   };
 }
@@ -76,7 +102,9 @@ function barChart(id: string, text: string, category: Block, values: Block[]): B
 /** The visuals, in layout order. */
 function visuals(threshold: number): Block[] {
   return [
-    lineChart('events-per-hour', 'Events per hour (one row per event)', dimension.date('events-per-hour-time', 'events', 'event_time', 'HOUR'), [measure.count('events-per-hour-count', 'events', 'event_id')]),
+    lineChart('events-per-hour', 'Events per hour (one row per event)', dimension.date('events-per-hour-time', 'events', 'event_time', 'HOUR'), [
+      measure.count('events-per-hour-count', 'events', 'event_id'),
+    ]),
     {
       heat_map_visual: [
         {
@@ -100,17 +128,25 @@ function visuals(threshold: number): Block[] {
         },
       ],
     },
-    lineChart('data-quality-rate', 'Valid share of records per hour, against the alarm threshold', dimension.date('data-quality-hour', 'data_quality', 'hour_start', 'HOUR'), [measure.calculated('data-quality-share', 'data_quality', 'valid_share')], {
-      reference_lines: [
-        {
-          status: 'ENABLED',
-          data_configuration: [{ static_configuration: [{ value: threshold }] }],
-          label_configuration: [{ custom_label_configuration: [{ custom_label: `alarm threshold ${threshold}` }] }],
-          style_configuration: [{ pattern: 'DASHED' }],
-        },
-      ],
-    }),
-    barChart('predictions-per-variant', 'Predictions per variant', dimension.category('predictions-variant', 'predictions', 'variant'), [measure.count('predictions-count', 'predictions', 'event_id')]),
+    lineChart(
+      'data-quality-rate',
+      'Valid share of records per hour, against the alarm threshold',
+      dimension.date('data-quality-hour', 'data_quality', 'hour_start', 'HOUR'),
+      [measure.calculated('data-quality-share', 'data_quality', 'valid_share')],
+      {
+        reference_lines: [
+          {
+            status: 'ENABLED',
+            data_configuration: [{ static_configuration: [{ value: threshold }] }],
+            label_configuration: [{ custom_label_configuration: [{ custom_label: `alarm threshold ${threshold}` }] }],
+            style_configuration: [{ pattern: 'DASHED' }],
+          },
+        ],
+      },
+    ),
+    barChart('predictions-per-variant', 'Predictions per variant', dimension.category('predictions-variant', 'predictions', 'variant'), [
+      measure.count('predictions-count', 'predictions', 'event_id'),
+    ]),
     barChart('ab-predicted-vs-observed', 'A/B: predicted vs observed conversion per variant', dimension.category('ab-variant', 'predictions', 'variant'), [
       measure.numeric('ab-predicted', 'predictions', 'score', 'AVERAGE'),
       measure.calculated('ab-observed', 'predictions', 'observed_conversion'),

@@ -77,7 +77,8 @@ export class PlatformBiDashboard extends Construct {
       if (!dataSet || !spec) throw new Error(`PlatformBiDashboard: data set ${key} (identifier ${identifier}) is required`);
       return { identifier, arn: dataSet.arn, columns: spec.columns };
     });
-    const byIdentifier = <T>(value: (b: (typeof bound)[number]) => T) => Object.fromEntries(bound.map((b) => [b.identifier, value(b)])) as Record<DashboardDataSet, T>;
+    const byIdentifier = <T>(value: (b: (typeof bound)[number]) => T) =>
+      Object.fromEntries(bound.map((b) => [b.identifier, value(b)])) as Record<DashboardDataSet, T>;
     const dataQualityThreshold = config.observability.alarms.dataQualityRatio;
     const definition = dashboardDefinition({ dataSetArns: byIdentifier((b) => b.arn), dataQualityThreshold });
     const owner = (actions: readonly string[]) => [{ principal: q.principalArn, actions: [...actions] }];

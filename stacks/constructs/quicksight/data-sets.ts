@@ -64,9 +64,10 @@ export class QuickSightDataSets extends Construct {
     for (const spec of this.specs) {
       const { dataSource, importMode, dependsOn } = sources[spec.source];
       const dataSourceArn = dataSource!.arn;
-      const table = 'sql' in spec.table
-        ? { customSql: { dataSourceArn, name: spec.id, sqlQuery: spec.table.sql, columns: inputColumns(spec.columns) } }
-        : { relationalTable: { dataSourceArn, schema: spec.table.schema, name: spec.table.name, inputColumns: inputColumns(spec.columns) } };
+      const table =
+        'sql' in spec.table
+          ? { customSql: { dataSourceArn, name: spec.id, sqlQuery: spec.table.sql, columns: inputColumns(spec.columns) } }
+          : { relationalTable: { dataSourceArn, schema: spec.table.schema, name: spec.table.name, inputColumns: inputColumns(spec.columns) } };
       const dataSet = new QuicksightDataSet(this, spec.id, {
         awsAccountId: accountId,
         dataSetId: naming.regional(spec.id, region),
@@ -86,7 +87,9 @@ export class QuickSightDataSets extends Construct {
             schedule: [
               {
                 refreshType: 'FULL_REFRESH',
-                scheduleFrequency: [{ interval: q.refreshInterval, timezone: 'UTC', ...(q.refreshInterval === 'DAILY' ? { timeOfTheDay: q.refreshTimeOfDay } : {}) }],
+                scheduleFrequency: [
+                  { interval: q.refreshInterval, timezone: 'UTC', ...(q.refreshInterval === 'DAILY' ? { timeOfTheDay: q.refreshTimeOfDay } : {}) },
+                ],
               },
             ],
           }),
