@@ -159,6 +159,7 @@ export function localPlatform(config: PlatformConfig = loadConfig(process.env)):
         [INFERENCE_ENV.endpointName]: endpointName,
         [INFERENCE_ENV.variantModelVersions]: JSON.stringify(Object.fromEntries(variants.map((v) => [v.name, v.modelVersion]))),
         [INFERENCE_ENV.predictionsBucket]: lakeBucket,
+        [INFERENCE_ENV.streamName]: naming.regional('events', region),
         [INFERENCE_ENV.connectTimeoutMs]: String(DEFAULT_INVOKE_BUDGET.connectTimeoutMs),
         [INFERENCE_ENV.requestTimeoutMs]: String(DEFAULT_INVOKE_BUDGET.requestTimeoutMs),
         [INFERENCE_ENV.maxAttempts]: String(DEFAULT_INVOKE_BUDGET.maxAttempts),

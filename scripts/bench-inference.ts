@@ -21,7 +21,13 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_FLUSH_POLICY, DEFAULT_INVOKE_BUDGET, sagemakerClientOptions, type InferenceSettings } from '../functions/ml-inference/config';
+import {
+  DEFAULT_FLUSH_POLICY,
+  DEFAULT_INVOKE_BUDGET,
+  DEFAULT_READINESS,
+  sagemakerClientOptions,
+  type InferenceSettings,
+} from '../functions/ml-inference/config';
 import { featureRow } from '../functions/ml-inference/domain';
 import { createHandler } from '../functions/ml-inference/handler';
 import { INFERENCE_SERVICE } from '../functions/ml-inference/metric-names';
@@ -174,6 +180,8 @@ async function main(argv: readonly string[]): Promise<void> {
     invoke: DEFAULT_INVOKE_BUDGET,
     flush: DEFAULT_FLUSH_POLICY,
     deadlineReserveMs: 500,
+    // The benchmark measures /predict; /ready is not wired (no control-plane stand-ins).
+    readiness: { streamName: 'bench-events', ...DEFAULT_READINESS },
   };
   const predictionLog = new PredictionLog({ s3, bucket: settings.predictionsBucket, policy: settings.flush });
   // The function's own Powertools set-up, with the names it has when deployed (no environment overrides).

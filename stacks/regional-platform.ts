@@ -13,7 +13,7 @@ import { RawArchive } from './constructs/raw-archive';
 import { LogInsightsQueries } from './constructs/log-queries';
 import { LakeReplication } from './constructs/lake-replication';
 import { Network } from './constructs/network';
-import { HEALTH_PATH, InferenceApi } from './constructs/inference-api';
+import { InferenceApi, READY_PATH } from './constructs/inference-api';
 import { MlEndpoint } from './constructs/ml-endpoint';
 import { PlatformAlarms } from './constructs/alarms';
 import { AlertTopic } from './constructs/alerting';
@@ -134,7 +134,7 @@ export class RegionalPlatform extends Construct {
     }
 
     this.mlEndpoint = new MlEndpoint(this, 'ml-endpoint', { ...base, alertTopic });
-    this.inferenceApi = new InferenceApi(this, 'inference-api', { ...base, endpoint: this.mlEndpoint, codeSigning });
+    this.inferenceApi = new InferenceApi(this, 'inference-api', { ...base, endpoint: this.mlEndpoint, stream: this.ingestion, codeSigning });
 
     // Last: the alarms and the dashboard watch every component above through typed references.
     const functions = [
@@ -170,7 +170,7 @@ export class RegionalPlatform extends Construct {
     if (config.dns.hostedZoneId) {
       this.dnsFailover = new DnsFailover(observability, 'dns-failover', {
         context,
-        target: { api: this.inferenceApi.api, stage: this.inferenceApi.stage, healthCheckPath: HEALTH_PATH },
+        target: { api: this.inferenceApi.api, stage: this.inferenceApi.stage, healthCheckPath: READY_PATH },
       });
     }
   }

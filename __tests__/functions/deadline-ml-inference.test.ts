@@ -47,6 +47,7 @@ describe('inference API with a hung connection', () => {
       ENDPOINT_NAME: 'dam-analytics-inference-use1',
       VARIANT_MODEL_VERSIONS: '{"champion":"v1"}',
       PREDICTIONS_BUCKET: 'lake-bucket',
+      INGESTION_STREAM_NAME: 'events',
     });
     let handler: Handler | undefined;
     jest.isolateModules(() => {

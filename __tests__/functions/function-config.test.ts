@@ -43,7 +43,12 @@ const readers: [string, Record<string, string>, (env: Environment) => unknown, E
     },
   ],
   ['warehouse-loader', loader.ENV, loader.readConfig, { CLUSTER_IDENTIFIER: 'c', DATABASE_NAME: 'd', DB_USER: 'u', LAKE_BUCKET: 'l', MANIFEST_BUCKET: 'm' }],
-  ['ml-inference', inference.ENV, inference.loadSettings, { ENDPOINT_NAME: 'ep', VARIANT_MODEL_VERSIONS: '{"champion":"v1"}', PREDICTIONS_BUCKET: 'lake' }],
+  [
+    'ml-inference',
+    inference.ENV,
+    inference.loadSettings,
+    { ENDPOINT_NAME: 'ep', VARIANT_MODEL_VERSIONS: '{"champion":"v1"}', PREDICTIONS_BUCKET: 'lake', INGESTION_STREAM_NAME: 'events' },
+  ],
 ];
 
 describe.each(readers)('%s ENV', (_, names, read, minimal) => {
@@ -185,6 +190,9 @@ describe('round trips: an environment written from settings reads back as those 
       predictionsBucket: bucketName,
       maxAttempts: fc.integer({ min: 1, max: 5 }),
       flushMaxRows: fc.integer({ min: 1, max: 10_000 }),
+      streamName: sagemakerName,
+      readyCacheTtlMs: optional(fc.integer({ min: 0, max: 300_000 })),
+      readyCheckTimeoutMs: optional(fc.integer({ min: 100, max: 10_000 })),
     });
     fc.assert(
       fc.property(settings, (s) => {
@@ -194,11 +202,19 @@ describe('round trips: an environment written from settings reads back as those 
           [E.predictionsBucket]: s.predictionsBucket,
           [E.maxAttempts]: String(s.maxAttempts),
           [E.flushMaxRows]: String(s.flushMaxRows),
+          [E.streamName]: s.streamName,
         };
+        setIfDefined(env, E.readyCacheTtlMs, s.readyCacheTtlMs);
+        setIfDefined(env, E.readyCheckTimeoutMs, s.readyCheckTimeoutMs);
         const read = inference.loadSettings(env);
         expect(read).toMatchObject({ endpointName: s.endpointName, variantModelVersions: s.variantModelVersions, predictionsBucket: s.predictionsBucket });
         expect(read.invoke).toEqual({ ...inference.DEFAULT_INVOKE_BUDGET, maxAttempts: s.maxAttempts });
         expect(read.flush).toEqual({ ...inference.DEFAULT_FLUSH_POLICY, maxRows: s.flushMaxRows });
+        expect(read.readiness).toEqual({
+          streamName: s.streamName,
+          cacheTtlMs: s.readyCacheTtlMs ?? inference.DEFAULT_READINESS.cacheTtlMs,
+          checkTimeoutMs: s.readyCheckTimeoutMs ?? inference.DEFAULT_READINESS.checkTimeoutMs,
+        });
       }),
     );
   });

@@ -1,5 +1,13 @@
 import fc from 'fast-check';
-import { DEFAULT_INVOKE_BUDGET, ENV, loadSettings, maxBackoffMs, sagemakerClientOptions, worstCaseInvokeMs } from '../../functions/ml-inference/config';
+import {
+  DEFAULT_INVOKE_BUDGET,
+  DEFAULT_READINESS,
+  ENV,
+  loadSettings,
+  maxBackoffMs,
+  sagemakerClientOptions,
+  worstCaseInvokeMs,
+} from '../../functions/ml-inference/config';
 import {
   classifyEndpointError,
   confidenceOf,
@@ -165,10 +173,16 @@ describe('predictionRow', () => {
 });
 
 describe('settings', () => {
-  const env = { [ENV.endpointName]: 'ep-1', [ENV.variantModelVersions]: '{"champion":"v1","challenger":"v2"}', [ENV.predictionsBucket]: 'lake' };
+  const env = {
+    [ENV.endpointName]: 'ep-1',
+    [ENV.variantModelVersions]: '{"champion":"v1","challenger":"v2"}',
+    [ENV.predictionsBucket]: 'lake',
+    [ENV.streamName]: 'events',
+  };
 
   it('reads the environment with documented defaults', () => {
     const s = loadSettings(env);
+    expect(s.readiness).toEqual({ streamName: 'events', ...DEFAULT_READINESS });
     expect(s.variantModelVersions).toEqual({ champion: 'v1', challenger: 'v2' });
     expect(s.invoke).toEqual(DEFAULT_INVOKE_BUDGET);
   });
@@ -184,6 +198,9 @@ describe('settings', () => {
     ],
     [{ [ENV.maxAttempts]: '0' }, 'INVOKE_MAX_ATTEMPTS="0" is invalid: allowed an integer from 1 to 5'],
     [{ [ENV.writeTimeoutMs]: '1.5' }, 'PREDICTION_WRITE_TIMEOUT_MS="1.5" is invalid: allowed an integer from 10 to 10000'],
+    [{ [ENV.streamName]: undefined }, 'environment variable(s) INGESTION_STREAM_NAME must be set'],
+    [{ [ENV.readyCacheTtlMs]: '-1' }, 'READY_CACHE_TTL_MS="-1" is invalid: allowed an integer from 0 to 300000'],
+    [{ [ENV.readyCheckTimeoutMs]: '50' }, 'READY_CHECK_TIMEOUT_MS="50" is invalid: allowed an integer from 100 to 10000'],
   ])('%j fails naming the variable', (patch, message) => {
     expect(() => loadSettings({ ...env, ...patch })).toThrow(message);
   });

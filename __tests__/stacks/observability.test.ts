@@ -189,7 +189,7 @@ test('no subscriptions and a topic-only budget when no e-mail is configured', ()
   }
 });
 
-test('with a hosted zone, the platform fails the inference API over: PRIMARY gated by /health, DR SECONDARY', () => {
+test('with a hosted zone, the platform fails the inference API over: PRIMARY gated by /ready, DR SECONDARY', () => {
   const { stacks, synthesized } = synthPlatform({ dns: { hostedZoneId: 'Z0EXAMPLE123', apiRecordName: 'api.example.com' } });
   expect(synthesized.primary).toHaveResourceWithProperties(Route53Record, { zone_id: 'Z0EXAMPLE123', failover_routing_policy: { type: 'PRIMARY' } });
   expect(synthesized.dr).toHaveResourceWithProperties(Route53Record, { zone_id: 'Z0EXAMPLE123', failover_routing_policy: { type: 'SECONDARY' } });
@@ -203,13 +203,15 @@ test('with a hosted zone, the platform fails the inference API over: PRIMARY gat
   expect(secondary.failover_routing_policy.type).toBe('SECONDARY');
   expect(secondary.name).toBe(primary.name);
   const [, check] = only(stacks.primary, 'aws_route53_health_check');
-  expect(check.resource_path).toMatch(/\/health$/);
+  // /ready, not /health: a region whose endpoint, stream or lake is down must fail over too. Only
+  // resource_path differs from a /health check, and it is updated in place (not ForceNew).
+  expect(check).toMatchObject({ type: 'HTTPS', port: 443, resource_path: '/ready', request_interval: 30, failure_threshold: 3 });
   expect(check.fqdn).toMatch(/^\$\{aws_apigatewayv2_api\.[^.]+\.id\}\.execute-api\.us-east-1\.amazonaws\.com$/);
-  // Route 53 health checkers cannot sign requests: the health route the check calls must be open.
-  const healthRoute = resourcesOf(stacks.primary, 'aws_apigatewayv2_route')
+  // Route 53 health checkers cannot sign requests: the route the check calls must be open.
+  const readyRoute = resourcesOf(stacks.primary, 'aws_apigatewayv2_route')
     .map(([, r]) => r)
-    .find((r) => r.route_key === 'GET /health');
-  expect(healthRoute?.authorization_type).toBe('NONE');
+    .find((r) => r.route_key === 'GET /ready');
+  expect(readyRoute?.authorization_type).toBe('NONE');
   expect(synthesized.dr).not.toHaveResource(Route53HealthCheck);
 });
 

@@ -65,6 +65,23 @@ export interface FlushPolicy {
 
 export const DEFAULT_FLUSH_POLICY: FlushPolicy = { maxRows: 50, maxAgeMs: 2_000, writeTimeoutMs: 250, maxBufferedRows: 5_000 };
 
+/** How GET /ready checks the region's dependencies (docs/operations.md, "Readiness"). */
+export interface ReadinessPolicy {
+  /** The ingestion stream DescribeStreamSummary reads. */
+  readonly streamName: string;
+  /** How long one answer (every check) is reused: Route 53's checkers call every few seconds between them. */
+  readonly cacheTtlMs: number;
+  /** Longest one dependency check may take before it counts as down. */
+  readonly checkTimeoutMs: number;
+}
+
+export const DEFAULT_READINESS = { cacheTtlMs: 10_000, checkTimeoutMs: 2_000 } as const;
+
+/** Per-attempt bounds of the readiness clients: one attempt, the check's own timeout bounds it. */
+export function readinessClientOptions(policy: Pick<ReadinessPolicy, 'checkTimeoutMs'>) {
+  return clientConfig({ connectionTimeoutMs: Math.min(1_000, policy.checkTimeoutMs), requestTimeoutMs: policy.checkTimeoutMs, maxAttempts: 1 });
+}
+
 export interface InferenceSettings {
   readonly endpointName: string;
   /** Production variant name -> model version it serves (what the response reports). */
@@ -74,6 +91,7 @@ export interface InferenceSettings {
   readonly flush: FlushPolicy;
   /** Keep this much of the function's remaining time for answering and flushing. */
   readonly deadlineReserveMs: number;
+  readonly readiness: ReadinessPolicy;
 }
 
 /** Environment variable names, also the keys of the construct's environment map (and of the local run's). */
@@ -89,6 +107,9 @@ export const ENV = {
   flushMaxAgeMs: 'PREDICTION_FLUSH_MAX_AGE_MS',
   writeTimeoutMs: 'PREDICTION_WRITE_TIMEOUT_MS',
   maxBufferedRows: 'PREDICTION_MAX_BUFFERED_ROWS',
+  streamName: 'INGESTION_STREAM_NAME',
+  readyCacheTtlMs: 'READY_CACHE_TTL_MS',
+  readyCheckTimeoutMs: 'READY_CHECK_TIMEOUT_MS',
 } as const;
 
 /** SageMaker's rule for endpoint and production variant names. */
@@ -130,5 +151,10 @@ export function loadSettings(env: Environment = process.env): InferenceSettings 
       maxBufferedRows: vars.withDefault(ENV.maxBufferedRows, integer({ min: 1, max: 100_000 }), DEFAULT_FLUSH_POLICY.maxBufferedRows),
     },
     deadlineReserveMs: 500,
+    readiness: {
+      streamName: vars.required(ENV.streamName, NON_EMPTY),
+      cacheTtlMs: vars.withDefault(ENV.readyCacheTtlMs, integer({ min: 0, max: 300_000 }), DEFAULT_READINESS.cacheTtlMs),
+      checkTimeoutMs: vars.withDefault(ENV.readyCheckTimeoutMs, integer({ min: 100, max: 10_000 }), DEFAULT_READINESS.checkTimeoutMs),
+    },
   }));
 }

@@ -3,7 +3,8 @@
  * it with real SDK clients against mocks or a local server. index.ts wires the production ones.
  *
  *   POST /predict  body: one event (event contract), ?variant=<name> pins a production variant
- *   GET  /health   configuration only; never calls the endpoint
+ *   GET  /health   liveness: configuration only; never calls the endpoint
+ *   GET  /ready    readiness: endpoint, stream and lake bucket checked (cached), 200 or 503
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
@@ -24,6 +25,14 @@ import {
 } from './domain';
 import { ERROR_CODE_DIMENSION, INFERENCE_METRICS as M, VARIANT_DIMENSION } from './metric-names';
 import type { PredictionLog } from './prediction-log';
+import { readinessHttpStatus, type ReadinessCache, type ReadinessReport } from './readiness';
+
+/** What GET /ready runs: the checks, and the cache in front of them. */
+export interface ReadinessDependencies {
+  readonly cache: ReadinessCache;
+  /** Runs every check once, within the invocation's deadline. */
+  readonly probe: (within: Deadline) => Promise<ReadinessReport>;
+}
 
 export interface HandlerDependencies {
   readonly sagemaker: SageMakerRuntimeClient;
@@ -31,6 +40,8 @@ export interface HandlerDependencies {
   readonly settings: InferenceSettings;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** GET /ready. @default none: the route answers 404 (runs without control-plane clients, such as the benchmark) */
+  readonly readiness?: ReadinessDependencies;
   /** Wall clock (prediction timestamps). @default Date.now */
   readonly clock?: () => number;
 }
@@ -53,6 +64,7 @@ export function createHandler(deps: HandlerDependencies): InferenceHandler {
   const { sagemaker, predictionLog, settings, logger, metrics } = deps;
   const clock = deps.clock ?? Date.now;
   const variants = Object.keys(settings.variantModelVersions);
+  const routes = ['POST /predict', 'GET /health', ...(deps.readiness ? ['GET /ready'] : [])];
 
   /** A metric with the Variant or ErrorCode dimension, emitted as its own EMF record. */
   const dimensioned = (dimension: string, value: string, name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], amount: number) => {
@@ -156,6 +168,17 @@ export function createHandler(deps: HandlerDependencies): InferenceHandler {
     });
   }
 
+  async function ready(readiness: ReadinessDependencies, context: InvocationContext): Promise<APIGatewayProxyStructuredResultV2> {
+    const deadline = Deadline.fromContext(context, settings.deadlineReserveMs);
+    try {
+      const { report, cached } = await readiness.cache.get(() => readiness.probe(deadline));
+      if (report.status !== 'ready' && !cached) logger.warn('not ready', { dependencies: report.dependencies });
+      return json(readinessHttpStatus(report), report);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
   return async function handler(event, context) {
     const started = performance.now();
     logger.appendKeys({ requestId: event.requestContext?.requestId ?? context.awsRequestId, route: event.routeKey });
@@ -165,9 +188,11 @@ export function createHandler(deps: HandlerDependencies): InferenceHandler {
           return await predict(event, context);
         case 'GET /health':
           return json(200, { status: 'ok', endpointName: settings.endpointName, variants: settings.variantModelVersions });
-        default:
-          return json(404, { error: 'not_found', message: `no route ${event.routeKey}; routes: POST /predict, GET /health` });
+        case 'GET /ready':
+          if (deps.readiness) return await ready(deps.readiness, context);
+          break;
       }
+      return json(404, { error: 'not_found', message: `no route ${event.routeKey}; routes: ${routes.join(', ')}` });
     } catch (error) {
       // Logged with its stack; the caller only gets the request id to quote.
       logger.error('unhandled error', error as Error);

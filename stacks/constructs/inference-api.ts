@@ -4,7 +4,7 @@ import { Apigatewayv2Route } from '@cdktf/provider-aws/lib/apigatewayv2-route';
 import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { Construct } from 'constructs';
-import { DEFAULT_FLUSH_POLICY, DEFAULT_INVOKE_BUDGET, ENV, type InvokeBudget, worstCaseInvokeMs } from '../../functions/ml-inference/config';
+import { DEFAULT_FLUSH_POLICY, DEFAULT_INVOKE_BUDGET, DEFAULT_READINESS, ENV, type InvokeBudget, worstCaseInvokeMs } from '../../functions/ml-inference/config';
 import {
   INFERENCE_METRICS,
   INFERENCE_METRICS_NAMESPACE,
@@ -17,6 +17,7 @@ import type { ApiAuthorization } from '../config/types';
 import type { PlatformContext } from '../platform-context';
 import type { DataLake } from './data-lake';
 import type { PlatformKey } from './encryption';
+import type { IngestionStream } from './ingestion-stream';
 import { EncryptedLogGroup } from './log-group';
 import type { MlEndpoint } from './ml-endpoint';
 import type { Network } from './network';
@@ -30,8 +31,10 @@ export const HTTP_API_INTEGRATION_TIMEOUT_MS = 30_000;
 export const PREDICT_ROUTE = 'POST /predict';
 export const HEALTH_ROUTE = 'GET /health';
 export const HEALTH_PATH = '/health';
+export const READY_ROUTE = 'GET /ready';
+export const READY_PATH = '/ready';
 
-/** Throttling of the health route: enough for Route 53's checkers and probes, no more. */
+/** Throttling of the health and readiness routes: enough for Route 53's checkers and probes, no more. */
 const HEALTH_THROTTLE = { rate: 10, burst: 20 } as const;
 
 export interface InferenceApiProps {
@@ -42,20 +45,27 @@ export interface InferenceApiProps {
   readonly codeSigning?: FunctionCodeSigning;
   readonly dataLake: DataLake;
   readonly endpoint: MlEndpoint;
+  /** The ingestion stream GET /ready checks. */
+  readonly stream: IngestionStream;
   /** Authorization of POST /predict. @default config.inferenceApi.authorization */
   readonly authorization?: ApiAuthorization;
   /**
-   * Authorization of GET /health. Route 53 health checkers cannot sign requests, so DNS failover
-   * needs it open; it only reports configuration. @default "NONE" when config.dns.hostedZoneId is
+   * Authorization of GET /health and GET /ready. Route 53 health checkers cannot sign requests, so
+   * DNS failover needs them open; they report configuration and dependency status, no data. @default "NONE" when config.dns.hostedZoneId is
    * set (failover), else the /predict authorization
    */
   readonly healthAuthorization?: ApiAuthorization;
+  /** How long GET /ready reuses one answer. @default DEFAULT_READINESS.cacheTtlMs (10 s) */
+  readonly readyCacheTtlMs?: number;
+  /** Longest one GET /ready dependency check may take. @default DEFAULT_READINESS.checkTimeoutMs (2 s) */
+  readonly readyCheckTimeoutMs?: number;
   /** InvokeEndpoint timeouts and attempts. @default DEFAULT_INVOKE_BUDGET (1 s connect, 3 s request, 3 attempts) */
   readonly invokeBudget?: InvokeBudget;
 }
 
 /**
- * The inference API: an HTTP API with POST /predict and GET /health, a Lambda proxy integration
+ * The inference API: an HTTP API with POST /predict, GET /health (liveness) and GET /ready (the
+ * endpoint, the stream and the lake bucket checked: what DNS failover watches), a Lambda proxy integration
  * to the inference function (Node.js 22, arm64, in the private subnets), stage throttling, and
  * JSON access logs in a KMS-encrypted log group.
  */
@@ -66,13 +76,14 @@ export class InferenceApi extends Construct {
   readonly accessLogs: EncryptedLogGroup;
   readonly predictRoute: Apigatewayv2Route;
   readonly healthRoute: Apigatewayv2Route;
+  readonly readyRoute: Apigatewayv2Route;
   /** Base URL clients call (the `$default` stage has no path prefix). */
   readonly url: string;
   private readonly endpoint: MlEndpoint;
 
   constructor(scope: Construct, id: string, props: InferenceApiProps) {
     super(scope, id);
-    const { context, platformKey, network, dataLake, endpoint } = props;
+    const { context, platformKey, network, dataLake, endpoint, stream } = props;
     const { config, naming, region } = context;
     const apiConfig = config.inferenceApi;
     this.endpoint = endpoint;
@@ -110,8 +121,18 @@ export class InferenceApi extends Construct {
         [ENV.connectTimeoutMs]: String(budget.connectTimeoutMs),
         [ENV.requestTimeoutMs]: String(budget.requestTimeoutMs),
         [ENV.maxAttempts]: String(budget.maxAttempts),
+        [ENV.streamName]: stream.name,
+        [ENV.readyCacheTtlMs]: String(props.readyCacheTtlMs ?? DEFAULT_READINESS.cacheTtlMs),
+        [ENV.readyCheckTimeoutMs]: String(props.readyCheckTimeoutMs ?? DEFAULT_READINESS.checkTimeoutMs),
       },
-      policyStatements: [endpoint.grantInvoke('InvokeOwnEndpoint'), dataLake.lake.grantWrite('WritePredictions', `${LAKE_PREFIXES.predictions}*`)],
+      policyStatements: [
+        endpoint.grantInvoke('InvokeOwnEndpoint'),
+        dataLake.lake.grantWrite('WritePredictions', `${LAKE_PREFIXES.predictions}*`),
+        // GET /ready: status reads on exactly the three resources it checks (HeadBucket is s3:ListBucket).
+        endpoint.grantDescribe('DescribeOwnEndpoint'),
+        stream.grantDescribeSummary('DescribeIngestionStream'),
+        dataLake.lake.grantBucket('HeadLakeBucket', 's3:ListBucket'),
+      ],
     });
 
     this.accessLogs = new EncryptedLogGroup(this, 'access-logs', { context, platformKey, name: `/aws/apigateway/${naming.regional('inference-api', region)}` });
@@ -135,6 +156,7 @@ export class InferenceApi extends Construct {
       new Apigatewayv2Route(this, routeId, { apiId: this.api.id, routeKey, target: `integrations/${integration.id}`, authorizationType: auth });
     this.predictRoute = route('predict-route', PREDICT_ROUTE, authorization);
     this.healthRoute = route('health-route', HEALTH_ROUTE, healthAuthorization);
+    this.readyRoute = route('ready-route', READY_ROUTE, healthAuthorization);
 
     this.stage = new Apigatewayv2Stage(this, 'stage', {
       apiId: this.api.id,
@@ -145,9 +167,12 @@ export class InferenceApi extends Construct {
         throttlingBurstLimit: apiConfig.throttlingBurstLimit,
         detailedMetricsEnabled: true,
       },
-      routeSettings: [
-        { routeKey: HEALTH_ROUTE, throttlingRateLimit: HEALTH_THROTTLE.rate, throttlingBurstLimit: HEALTH_THROTTLE.burst, detailedMetricsEnabled: true },
-      ],
+      routeSettings: [HEALTH_ROUTE, READY_ROUTE].map((routeKey) => ({
+        routeKey,
+        throttlingRateLimit: HEALTH_THROTTLE.rate,
+        throttlingBurstLimit: HEALTH_THROTTLE.burst,
+        detailedMetricsEnabled: true,
+      })),
       accessLogSettings: {
         destinationArn: this.accessLogs.arn,
         format: JSON.stringify({
@@ -166,13 +191,14 @@ export class InferenceApi extends Construct {
           error: '$context.error.message',
         }),
       },
-      dependsOn: [this.predictRoute, this.healthRoute],
+      dependsOn: [this.predictRoute, this.healthRoute, this.readyRoute],
     });
 
-    // One permission per route: the function answers this API's two routes (any stage) and nothing else.
+    // One permission per route: the function answers this API's routes (any stage) and nothing else.
     const permissions: [string, string][] = [
       ['predict', 'POST/predict'],
       ['health', 'GET/health'],
+      ['ready', 'GET/ready'],
     ];
     for (const [name, methodAndPath] of permissions) {
       new LambdaPermission(this, `invoke-permission-${name}`, {

@@ -87,4 +87,9 @@ export class IngestionStream extends Construct {
       Resource: this.stream.arn,
     };
   }
+
+  /** What a readiness check needs: DescribeStreamSummary (its status) on this stream. */
+  grantDescribeSummary(sid: string): PolicyStatement {
+    return { Sid: sid, Effect: 'Allow', Action: 'kinesis:DescribeStreamSummary', Resource: this.stream.arn };
+  }
 }

@@ -354,4 +354,9 @@ export class MlEndpoint extends Construct {
   grantInvoke(sid: string): PolicyStatement {
     return { Sid: sid, Effect: 'Allow', Action: 'sagemaker:InvokeEndpoint', Resource: this.endpoint.arn };
   }
+
+  /** What a readiness check needs: DescribeEndpoint (its status) on this endpoint. */
+  grantDescribe(sid: string): PolicyStatement {
+    return { Sid: sid, Effect: 'Allow', Action: 'sagemaker:DescribeEndpoint', Resource: this.endpoint.arn };
+  }
 }

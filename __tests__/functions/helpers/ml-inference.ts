@@ -1,6 +1,12 @@
 /** Builders shared by the inference function's tests and benchmark: API events, contexts, settings. */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { DEFAULT_FLUSH_POLICY, DEFAULT_INVOKE_BUDGET, type FlushPolicy, type InferenceSettings } from '../../../functions/ml-inference/config';
+import {
+  DEFAULT_FLUSH_POLICY,
+  DEFAULT_INVOKE_BUDGET,
+  DEFAULT_READINESS,
+  type FlushPolicy,
+  type InferenceSettings,
+} from '../../../functions/ml-inference/config';
 import type { InvocationContext } from '../../../functions/ml-inference/handler';
 
 export const VALID_EVENT = {
@@ -26,6 +32,7 @@ export function settings(overrides: { flush?: Partial<FlushPolicy> } = {}): Infe
     invoke: DEFAULT_INVOKE_BUDGET,
     flush: { ...DEFAULT_FLUSH_POLICY, ...overrides.flush },
     deadlineReserveMs: 500,
+    readiness: { streamName: 'dam-analytics-events-use1', ...DEFAULT_READINESS },
   };
 }
 
