@@ -12,7 +12,7 @@ import { boundedName, modelArtifact, modelArtifactKey } from '../stacks/construc
 import { STREAM_PROCESSOR_SERVICE } from '../stacks/constructs/stream-processor';
 import { PlatformNaming } from '../stacks/naming';
 import type { PlatformContext } from '../stacks/platform-context';
-import { DEFAULT_INVOKE_BUDGET, ENV as INFERENCE_ENV } from '../functions/ml-inference/config';
+import { DEFAULT_INVOKE_BUDGET, DEFAULT_READINESS, ENV as INFERENCE_ENV } from '../functions/ml-inference/config';
 import { INFERENCE_METRICS_NAMESPACE, INFERENCE_SERVICE } from '../functions/ml-inference/metric-names';
 import { ENV as PROCESSOR_ENV } from '../functions/stream-processor/config';
 import { ENV as LOADER_ENV } from '../functions/warehouse-loader/config';
@@ -160,6 +160,8 @@ export function localPlatform(config: PlatformConfig = loadConfig(process.env)):
         [INFERENCE_ENV.variantModelVersions]: JSON.stringify(Object.fromEntries(variants.map((v) => [v.name, v.modelVersion]))),
         [INFERENCE_ENV.predictionsBucket]: lakeBucket,
         [INFERENCE_ENV.streamName]: naming.regional('events', region),
+        [INFERENCE_ENV.readyCacheTtlMs]: String(DEFAULT_READINESS.cacheTtlMs),
+        [INFERENCE_ENV.readyCheckTimeoutMs]: String(DEFAULT_READINESS.checkTimeoutMs),
         [INFERENCE_ENV.connectTimeoutMs]: String(DEFAULT_INVOKE_BUDGET.connectTimeoutMs),
         [INFERENCE_ENV.requestTimeoutMs]: String(DEFAULT_INVOKE_BUDGET.requestTimeoutMs),
         [INFERENCE_ENV.maxAttempts]: String(DEFAULT_INVOKE_BUDGET.maxAttempts),
