@@ -151,6 +151,7 @@ export class RegionalPlatform extends Construct {
       endpoint: { endpoint: this.mlEndpoint.endpoint, variantNames: this.mlEndpoint.variants.map((v) => v.name) },
       api: { api: this.inferenceApi.api, stage: this.inferenceApi.stage },
       functions,
+      rawArchive: this.rawArchive?.deliveryStream,
       warehouse: this.warehouse?.warehouse.cluster,
       warehousePausesOnSchedule: this.warehouse?.pauseSchedule !== undefined,
       deadLetterQueues: [

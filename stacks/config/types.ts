@@ -201,7 +201,21 @@ export interface AlarmThresholds {
   readonly redshiftDiskPercent: number;
   /** S3 replication latency (seconds); RTC's SLA is 900. @default 900 */
   readonly replicationLatencySeconds: number;
+  /** Share of its timeout (0.1-1) a function's slowest invocation may take before it pages. @default 0.8 */
+  readonly lambdaDurationTimeoutRatio: number;
+  /** Throttled GetRecords calls on the ingestion stream per 5 minutes, sustained for 15 minutes. @default 10 */
+  readonly kinesisReadThrottles: number;
+  /** Age (seconds) of the oldest record the raw archive has not yet written to S3; above kinesis.rawArchiveBufferSeconds. @default 900 */
+  readonly rawArchiveFreshnessSeconds: number;
+  /** Lowest acceptable share of successful raw-archive deliveries to S3 per 5 minutes (0-1). @default 0.99 */
+  readonly rawArchiveDeliverySuccessRatio: number;
+  /** Lowest Security Hub severity label sent to the alert topic. @default "HIGH" (HIGH and CRITICAL) */
+  readonly securityHubMinSeverity: SecurityHubSeverity;
 }
+
+/** Security Hub finding severity labels, lowest first (INFORMATIONAL is never alerted). */
+export const SECURITY_HUB_SEVERITIES = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+export type SecurityHubSeverity = (typeof SECURITY_HUB_SEVERITIES)[number];
 
 export type CostAnomalyFrequency = 'DAILY' | 'WEEKLY';
 

@@ -3,7 +3,7 @@ import { ENVIRONMENT_DEFAULTS, TUNABLE_DEFAULTS } from './defaults';
 import { quicksightRules } from './quicksight-rules';
 import { KNOWN_REGIONS, LONGEST_REGION_SHORT_CODE } from './regions';
 import { type Rule, integerIn, numberIn, oneOf } from './rules';
-import type { PlatformConfig, SageMakerVariantConfig } from './types';
+import { type PlatformConfig, type SageMakerVariantConfig, SECURITY_HUB_SEVERITIES } from './types';
 
 /** One thing wrong with the configuration: which field, what it was, what is allowed. */
 export interface ConfigProblem {
@@ -405,6 +405,17 @@ function semanticRules(c: PlatformConfig, variantCheck: Rule[]): Rule[] {
     numberIn('observability.alarms.redshiftCpuPercent', a.redshiftCpuPercent, 1, 100),
     numberIn('observability.alarms.redshiftDiskPercent', a.redshiftDiskPercent, 1, 100),
     integerIn('observability.alarms.replicationLatencySeconds', a.replicationLatencySeconds, 60, 86400),
+    numberIn('observability.alarms.lambdaDurationTimeoutRatio', a.lambdaDurationTimeoutRatio, 0.1, 1),
+    integerIn('observability.alarms.kinesisReadThrottles', a.kinesisReadThrottles, 1, 1_000_000),
+    integerIn(
+      'observability.alarms.rawArchiveFreshnessSeconds',
+      a.rawArchiveFreshnessSeconds,
+      c.kinesis.rawArchiveBufferSeconds + 60,
+      86400,
+      ` (at least a minute above kinesis.rawArchiveBufferSeconds, ${c.kinesis.rawArchiveBufferSeconds} s: Firehose holds every record that long by design)`,
+    ),
+    ratio('observability.alarms.rawArchiveDeliverySuccessRatio', a.rawArchiveDeliverySuccessRatio),
+    oneOf('observability.alarms.securityHubMinSeverity', a.securityHubMinSeverity, SECURITY_HUB_SEVERITIES),
     {
       field: 'dns.hostedZoneId',
       value: c.dns.hostedZoneId,
