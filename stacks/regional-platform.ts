@@ -1,6 +1,7 @@
 import type { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Construct } from 'constructs';
 import type { PlatformContext } from './platform-context';
+import { ActiveRegion } from './constructs/active-region';
 import { AthenaAnalytics } from './constructs/athena';
 import { DataCatalog } from './constructs/catalog';
 import { FunctionCodeSigning } from './constructs/code-signing';
@@ -70,6 +71,8 @@ export class RegionalPlatform extends Construct {
   readonly dashboard: PlatformDashboard;
   /** Logs Insights saved queries over the functions' log groups. */
   readonly logQueries: LogInsightsQueries;
+  /** SSM parameter naming the region that serves traffic (a failover overwrites it). */
+  readonly activeRegion: ActiveRegion;
   /** Route 53 failover of the inference API (when config.dns.hostedZoneId is set). */
   readonly dnsFailover?: DnsFailover;
 
@@ -88,6 +91,7 @@ export class RegionalPlatform extends Construct {
 
     this.network = new Network(this, 'network', { context, platformKey: this.key });
     this.dataLake = new DataLake(this, 'data-lake', { context, platformKey: this.key });
+    this.activeRegion = new ActiveRegion(this, 'active-region', { context });
     this.audit = new Audit(observability, 'audit', { context, platformKey: this.key, accessLogs: this.dataLake.accessLogs, alertTopic });
     // Every function below deploys signed code when this is on.
     const codeSigning = config.observability.lambdaCodeSigning
