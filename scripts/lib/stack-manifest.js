@@ -204,7 +204,9 @@ for (const [, replication] of ofType('aws_s3_bucket_replication_configuration'))
   }
 }
 
-for (const [name, output] of Object.entries(json.output ?? {})) {
+/** @type {Record<string, { value?: unknown }>} */
+const outputs = /** @type {any} */ (json).output ?? {};
+for (const [name, output] of Object.entries(outputs)) {
   const value = typeof output.value === 'number' ? String(output.value) : resolve(output.value);
   if (value !== undefined) emit('output', name, value);
 }
