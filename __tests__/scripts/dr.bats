@@ -56,8 +56,8 @@ setup() {
 @test "--help lists the subcommands, options and exit codes, and calls nothing" {
   run "$REPO_ROOT/scripts/dr.sh" --help
   [ "$status" -eq 0 ]
-  for word in status failover failback --dry-run --json --deadline --since inference_failover_capacity "$ACTIVE" "Exit status: 0"; do
-    [[ "$output" == *"${word//$ACTIVE/\/<project>-<environment>\/active-region}"* ]]
+  for word in status failover failback --dry-run --json --deadline --since inference_failover_capacity /\<project\>-\<environment\>/active-region "Exit status: 0"; do
+    [[ "$output" == *"$word"* ]]
   done
   [[ "$output" != *drill* ]]
   [ ! -s "$FAKE_CALLS" ]
@@ -103,7 +103,7 @@ setup() {
   grep -qE "^OK +lake +RPO 1.5 min +replication $PRIMARY_LAKE -> $DR_LAKE: latency 90 s" <<<"$output"
   grep -qE "^OK +endpoint .*$DR_ENDPOINT InService \(champion=1,challenger=1\)" <<<"$output"
   grep -qE "^OK +stream .*$DR_STREAM ACTIVE" <<<"$output"
-  [ -n "$(calls "cloudwatch get-metric-statistics --region us-east-1 --namespace AWS/S3 --metric-name ReplicationLatency .*SourceBucket=$PRIMARY_LAKE DestinationBucket=$DR_LAKE RuleId=lake-to-dr")" ]
+  [ -n "$(calls "cloudwatch get-metric-statistics --region us-east-1 --namespace AWS/S3 --metric-name ReplicationLatency --dimensions Name=SourceBucket,Value=$PRIMARY_LAKE Name=DestinationBucket,Value=$DR_LAKE Name=RuleId,Value=lake-to-dr ")" ]
   [ -z "$(changes)" ]
 }
 
@@ -135,7 +135,7 @@ setup() {
   grep -qE '^PLANNED .*active region -> us-west-2' <<<"$output"
   grep -qE "^PLANNED .*scale $DR_ENDPOINT to its failover capacity: $DR_ENDPOINT to champion=3,challenger=1" <<<"$output"
   grep -qE "would run: aws ssm put-parameter --region us-west-2 --name $ACTIVE .*--value us-west-2" <<<"$output"
-  grep -qE "would run: aws sagemaker update-endpoint-weights-and-capacities .*VariantName=champion,DesiredInstanceCount=3" <<<"$output"
+  grep -qE "would run: aws sagemaker update-endpoint-weights-and-capacities .*VariantName=champion\\\\,DesiredInstanceCount=3 " <<<"$output"
   [ -z "$(changes)" ]
 }
 
@@ -202,7 +202,7 @@ setup() {
   [ "$status" -eq 0 ]
   [ -n "$(calls "s3 cp s3://$DR_LAKE/curated/a.parquet s3://$PRIMARY_LAKE/curated/a.parquet")" ]
   [ -n "$(calls "s3 cp s3://$DR_LAKE/curated/b.parquet s3://$PRIMARY_LAKE/curated/b.parquet")" ]
-  [ -z "$(calls "raw/old.json")" ] || [ -z "$(calls "s3 cp .*raw/old.json")" ]
+  [ -z "$(calls "s3 cp .*raw/old.json")" ]
   [ -n "$(calls "ssm put-parameter --region us-east-1 --name $ACTIVE .*--value us-east-1")" ]
   [ -n "$(calls "update-endpoint-weights-and-capacities .*VariantName=champion,DesiredInstanceCount=1 VariantName=challenger,DesiredInstanceCount=1")" ]
   [ -n "$(calls "ssm delete-parameter --region us-west-2 --name $RECORD")" ]
