@@ -131,6 +131,14 @@ status_component() {
   fi
 }
 
+# failover_json RECORD: the record as JSON (null when none; a string when it is not a JSON object).
+failover_json() {
+  if [ -z "$1" ]; then printf null
+  elif json_get windowStart <<<"$1" >/dev/null 2>&1; then printf '%s' "$1"
+  else json_string "$1"
+  fi
+}
+
 cmd_status() {
   local region value active_json="" failover state counts rpo
   components_json=()
@@ -166,7 +174,7 @@ cmd_status() {
   if [ "$json" -eq 1 ]; then
     printf '{"command":"status","exitCode":%d,"primaryRegion":%s,"drRegion":%s,"activeRegion":{%s},"failover":%s,"components":[%s]}\n' \
       "$([ "$count_failed" -eq 0 ] && echo 0 || echo 1)" "$(json_string "$PRIMARY_REGION")" "$(json_string "$DR_REGION")" "$active_json" \
-      "${failover:-null}" "$(IFS=,; printf '%s' "${components_json[*]}")"
+      "$(failover_json "$failover")" "$(IFS=,; printf '%s' "${components_json[*]}")"
   fi
   [ "$count_failed" -eq 0 ]
 }

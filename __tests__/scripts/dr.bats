@@ -125,6 +125,13 @@ setup() {
   ' "$output" "$WINDOW"
 }
 
+@test "status --json: a failover record that is not JSON is carried as a string, the document stays valid" {
+  respond aws 0 "*ssm get-parameter --region us-west-2 --name $RECORD *" 'started by hand "Tuesday"'
+  run "$REPO_ROOT/scripts/dr.sh" status --json
+  [ "$status" -eq 0 ]
+  node -e 'const doc = JSON.parse(process.argv[1]); if (doc.failover !== "started by hand \"Tuesday\"") process.exit(1);' "$output"
+}
+
 @test "failover --dry-run prints every step and the calls it would make, and changes nothing" {
   failover_capacity '{"champion":3,"challenger":1}'
   run "$REPO_ROOT/scripts/dr.sh" failover --dry-run

@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2034,SC2154  # dr.sh sets json and dry_run and reads the variables set here
-# scripts/dr.sh's reads and actions per component: active region, lake, warehouse, endpoint and the
-# DNS health check. Source it after dr-steps.sh; it defines functions and runs nothing else. Every
+# scripts/dr.sh's reads and actions per component: active region, lake and endpoint. Source it
+# after dr-steps.sh; it defines functions and runs nothing else. Every
 # name comes from the manifests dr.sh loaded (PRIMARY_*, DR_* variables set by its load_stacks).
 
 # ---------------------------------------------------------- active region --

@@ -90,7 +90,7 @@ lines_of() { awk -F'\t' -v kind="$2" '$1 == kind' <<<"$1"; }
 output_value() { awk -F'\t' -v name="$2" '$1 == "output" && $2 == name { print $3; exit }' <<<"$1"; }
 
 # --------------------------------------------------------- failover state --
-# What failback needs from the failover (window start, restored cluster, inverted health check) is kept
+# What failback needs from the failover (its window start) is kept
 # in an SSM parameter in the DR region: it survives the shell and the machine (another operator can
 # fail back), it is reachable while the primary region is not, and it exists only during a failover.
 state_parameter() { printf '/%s-%s/dr-failover-state' "$(daml_project_name)" "$(daml_environment)"; }
