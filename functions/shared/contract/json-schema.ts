@@ -3,7 +3,9 @@
  * of the contract, for producers that validate before they send. It states what a schema can:
  * types, required fields, lengths, patterns, enums, nesting. Three checks stay with the
  * validator alone: the event time's calendar validity (2024-02-30) and its range (2000-01-01 to
- * 24 h after arrival, which depends on the clock), and the whole record's size and depth.
+ * 24 h after arrival, which depends on the clock), the whole record's size and depth, and the
+ * length of text outside the Basic Multilingual Plane (the validator counts UTF-16 code units,
+ * JSON Schema counts characters).
  */
 import { CONTRACT_VERSION } from './compatibility';
 import type { EventFieldSpec } from './columns';
