@@ -30,7 +30,12 @@ export interface AwsClients {
   readonly athena: AthenaClient;
 }
 
-export function awsPorts(clients: AwsClients, settings: RestoreTestConfig, publish: RestoreTestPorts['publish'], now: () => number = Date.now): RestoreTestPorts {
+export function awsPorts(
+  clients: AwsClients,
+  settings: RestoreTestConfig,
+  publish: RestoreTestPorts['publish'],
+  now: () => number = Date.now,
+): RestoreTestPorts {
   const { redshift, redshiftData, athena } = clients;
 
   async function describeCluster(clusterIdentifier: string): Promise<ObservedCluster | undefined> {
@@ -52,7 +57,9 @@ export function awsPorts(clients: AwsClients, settings: RestoreTestConfig, publi
       const found: SnapshotSummary[] = [];
       let marker: string | undefined;
       for (let page = 0; page < MAX_SNAPSHOT_PAGES; page++) {
-        const answer = await redshift.send(new DescribeClusterSnapshotsCommand({ ClusterIdentifier: sourceClusterIdentifier, Marker: marker, MaxRecords: 100 }));
+        const answer = await redshift.send(
+          new DescribeClusterSnapshotsCommand({ ClusterIdentifier: sourceClusterIdentifier, Marker: marker, MaxRecords: 100 }),
+        );
         for (const s of answer.Snapshots ?? []) {
           if (!s.SnapshotIdentifier || !s.ClusterIdentifier) continue;
           found.push({
@@ -132,7 +139,8 @@ export function awsPorts(clients: AwsClients, settings: RestoreTestConfig, publi
         { deadline },
       ).finally(() => deadline.dispose());
       const value = Number(result.rows[0]?.[0]);
-      if (!Number.isSafeInteger(value)) throw new Error(`Athena query ${result.queryId} returned no count (first row: ${JSON.stringify(result.rows[0] ?? null)})`);
+      if (!Number.isSafeInteger(value))
+        throw new Error(`Athena query ${result.queryId} returned no count (first row: ${JSON.stringify(result.rows[0] ?? null)})`);
       return value;
     },
   };

@@ -175,7 +175,10 @@ export interface Outcome {
 export function outcome(state: RunState): Outcome {
   const { run, cluster, comparison, deletion } = state;
   const restoreDurationSeconds = run && cluster?.availableAtMs !== undefined ? Math.round((cluster.availableAtMs - run.startedAtMs) / 1000) : undefined;
-  const measured = { ...(restoreDurationSeconds === undefined ? {} : { restoreDurationSeconds }), ...(comparison ? { rowCountDifference: Math.abs(comparison.difference) } : {}) };
+  const measured = {
+    ...(restoreDurationSeconds === undefined ? {} : { restoreDurationSeconds }),
+    ...(comparison ? { rowCountDifference: Math.abs(comparison.difference) } : {}),
+  };
   const fail = (reason: string): Outcome => ({ success: false, reason, ...measured });
   if (state.deletionFailure) return fail(`the temporary cluster could not be deleted: ${describe(state.deletionFailure)}`);
   if (!deletion) return fail('the delete step did not run');
@@ -187,7 +190,11 @@ export function outcome(state: RunState): Outcome {
     return fail(
       `warehouse ${comparison.warehouseRows} vs lake ${comparison.lakeRows} events (${comparison.window.from} to ${comparison.window.to}): ${(comparison.relativeDifference * 100).toFixed(3)} % apart, tolerance ${(comparison.tolerance * 100).toFixed(3)} %`,
     );
-  return { success: true, reason: `snapshot ${run.snapshotIdentifier} restored; ${comparison.warehouseRows} events match the lake's ${comparison.lakeRows}`, ...measured };
+  return {
+    success: true,
+    reason: `snapshot ${run.snapshotIdentifier} restored; ${comparison.warehouseRows} events match the lake's ${comparison.lakeRows}`,
+    ...measured,
+  };
 }
 
 function describe(error: CaughtError): string {

@@ -96,7 +96,11 @@ export async function runStep(request: StepRequest, ports: RestoreTestPorts, set
     }
     case 'restore': {
       const run = requireRun(action, state);
-      await ports.restore({ clusterIdentifier: run.clusterIdentifier, snapshotIdentifier: run.snapshotIdentifier, snapshotClusterIdentifier: settings.sourceClusterIdentifier });
+      await ports.restore({
+        clusterIdentifier: run.clusterIdentifier,
+        snapshotIdentifier: run.snapshotIdentifier,
+        snapshotClusterIdentifier: settings.sourceClusterIdentifier,
+      });
       return state;
     }
     case 'status': {

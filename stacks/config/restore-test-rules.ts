@@ -25,7 +25,12 @@ export function restoreTestRules(c: PlatformConfig, nodeCounts: Readonly<Record<
   const limits = Object.hasOwn(nodeCounts, t.nodeType) ? nodeCounts[t.nodeType] : undefined;
   const prefix = restoreTestClusterPrefix(c);
   return [
-    { field: 'redshift.restoreTest.schedule', value: t.schedule, ok: cronMinutesOfWeek(t.schedule) !== undefined, allowed: `must be ${RESTORE_TEST_SCHEDULE_ALLOWED}` },
+    {
+      field: 'redshift.restoreTest.schedule',
+      value: t.schedule,
+      ok: cronMinutesOfWeek(t.schedule) !== undefined,
+      allowed: `must be ${RESTORE_TEST_SCHEDULE_ALLOWED}`,
+    },
     { field: 'redshift.restoreTest.nodeType', value: t.nodeType, ok: limits !== undefined, allowed: `must be one of ${Object.keys(nodeCounts).join(', ')}` },
     ...(limits ? [integerIn('redshift.restoreTest.numberOfNodes', t.numberOfNodes, limits.min, limits.max, ` for ${t.nodeType}`)] : []),
     integerIn('redshift.restoreTest.countWindowHours', t.countWindowHours, 1, 168),

@@ -272,7 +272,12 @@ export function stateMachineStatements(functionArn: string, keyArn: string, stat
       ],
       Resource: '*',
     },
-    { Sid: 'XRayTraces', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'], Resource: '*' },
+    {
+      Sid: 'XRayTraces',
+      Effect: 'Allow',
+      Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
+      Resource: '*',
+    },
     {
       Sid: 'EncryptOwnExecutionData',
       Effect: 'Allow',
