@@ -23,7 +23,13 @@ export function restoreTestClusterPrefix(config: Pick<PlatformConfig, 'projectNa
 export function restoreTestRules(c: PlatformConfig, nodeCounts: Readonly<Record<string, { min: number; max: number }>>): Rule[] {
   const t = c.redshift.restoreTest;
   const limits = Object.hasOwn(nodeCounts, t.nodeType) ? nodeCounts[t.nodeType] : undefined;
-  const prefix = restoreTestClusterPrefix(c);
+  // An unknown region is reported by its own rule; the prefix is only checked when it can be built.
+  let prefix = '';
+  try {
+    prefix = restoreTestClusterPrefix(c);
+  } catch {
+    prefix = '';
+  }
   return [
     {
       field: 'redshift.restoreTest.schedule',
