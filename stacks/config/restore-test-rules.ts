@@ -20,16 +20,19 @@ export function restoreTestClusterPrefix(config: Pick<PlatformConfig, 'projectNa
   return new PlatformNaming(config).regional('restore-test', config.drRegion);
 }
 
+function prefixOrEmpty(c: PlatformConfig): string {
+  try {
+    return restoreTestClusterPrefix(c);
+  } catch {
+    return '';
+  }
+}
+
 export function restoreTestRules(c: PlatformConfig, nodeCounts: Readonly<Record<string, { min: number; max: number }>>): Rule[] {
   const t = c.redshift.restoreTest;
   const limits = Object.hasOwn(nodeCounts, t.nodeType) ? nodeCounts[t.nodeType] : undefined;
   // An unknown region is reported by its own rule; the prefix is only checked when it can be built.
-  let prefix = '';
-  try {
-    prefix = restoreTestClusterPrefix(c);
-  } catch {
-    prefix = '';
-  }
+  const prefix = prefixOrEmpty(c);
   return [
     {
       field: 'redshift.restoreTest.schedule',
