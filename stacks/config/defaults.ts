@@ -55,6 +55,16 @@ export const TUNABLE_DEFAULTS: Omit<PlatformConfig, EnvironmentFields> = {
     maintenanceWindow: 'sun:05:00-sun:05:30',
     loaderMaxConcurrency: 2,
     schedule: { enabled: false, pauseCron: 'cron(0 20 ? * MON-FRI *)', resumeCron: 'cron(0 8 ? * MON-FRI *)', allowInProduction: false },
+    restoreTest: {
+      enabled: false,
+      schedule: 'cron(0 6 ? * SUN *)',
+      nodeType: 'ra3.large',
+      numberOfNodes: 1,
+      countWindowHours: 24,
+      settleMinutes: 60,
+      rowCountTolerance: 0.001,
+      restoreTimeoutMinutes: 120,
+    },
   },
   sagemaker: {
     xgboostImageTag: '1.7-1',

@@ -106,6 +106,30 @@ export interface RedshiftPauseScheduleConfig {
   readonly allowInProduction: boolean;
 }
 
+export interface RedshiftRestoreTestConfig {
+  /**
+   * Restore the newest snapshot copied to the DR region into a temporary cluster on a schedule,
+   * compare its events with the lake, report metrics and delete the cluster (DR stack). Off by
+   * default: each run bills the temporary cluster for its hour or so.
+   * @default false
+   */
+  readonly enabled: boolean;
+  /** When a test starts: an EventBridge Scheduler cron expression in UTC of the weekly form. @default "cron(0 6 ? * SUN *)" (Sundays 06:00, after the maintenance window) */
+  readonly schedule: string;
+  /** RA3 node type of the temporary cluster. @default "ra3.large" */
+  readonly nodeType: string;
+  /** Nodes of the temporary cluster (within the node type's limits). @default 1 */
+  readonly numberOfNodes: number;
+  /** Hours of events compared, ending settleMinutes before the snapshot (1-168). @default 24 */
+  readonly countWindowHours: number;
+  /** Minutes before the snapshot the window ends, so events of the window had reached the warehouse (0-1440). @default 60 */
+  readonly settleMinutes: number;
+  /** Largest share (0-1) by which the warehouse and lake counts may differ. @default 0.001 */
+  readonly rowCountTolerance: number;
+  /** Minutes the restore may take before the test fails and the cluster is deleted (30-1440). @default 120 */
+  readonly restoreTimeoutMinutes: number;
+}
+
 export interface RedshiftConfig {
   /** Create the warehouse (the stream processor runs without it). @default true */
   readonly enabled: boolean;
@@ -129,6 +153,8 @@ export interface RedshiftConfig {
   readonly loaderMaxConcurrency: number;
   /** Scheduled pause and resume (weekdays 08:00-20:00 UTC running when enabled). */
   readonly schedule: RedshiftPauseScheduleConfig;
+  /** Scheduled restore test of the snapshots copied to the DR region. */
+  readonly restoreTest: RedshiftRestoreTestConfig;
 }
 
 export interface SageMakerVariantConfig {

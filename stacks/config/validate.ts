@@ -1,6 +1,7 @@
 import { costControlRules } from './cost-rules';
 import { ENVIRONMENT_DEFAULTS, TUNABLE_DEFAULTS } from './defaults';
 import { quicksightRules } from './quicksight-rules';
+import { restoreTestRules } from './restore-test-rules';
 import { KNOWN_REGIONS, LONGEST_REGION_SHORT_CODE } from './regions';
 import { type Rule, integerIn, numberIn, oneOf } from './rules';
 import { type PlatformConfig, type SageMakerVariantConfig, SECURITY_HUB_SEVERITIES } from './types';
@@ -451,6 +452,7 @@ function semanticRules(c: PlatformConfig, variantCheck: Rule[]): Rule[] {
     ),
     integerIn('aggregates.maximumRecordAgeSeconds', c.aggregates.maximumRecordAgeSeconds, 60, 604800, ' (-1, forever, is not allowed)'),
     ...costControlRules(c),
+    ...restoreTestRules(c, REDSHIFT_NODE_COUNTS),
     { field: 'TF_STATE_REGION', value: c.remoteState.region, ok: KNOWN_REGIONS.includes(c.remoteState.region), allowed: 'a known AWS region' },
   ];
 }
