@@ -51,6 +51,7 @@ export const LOCAL_ENDPOINT_SERVICES = [
   'securityhub',
   'sns',
   'sqs',
+  'ssm',
   'sts',
 ] as const satisfies readonly (keyof AwsProviderEndpoints)[];
 
@@ -122,6 +123,7 @@ export const ENDPOINT_OF_TYPE_PREFIX: Readonly<Record<string, string>> = {
   aws_security_group: 'ec2',
   aws_securityhub_: 'securityhub',
   aws_sns_: 'sns',
+  aws_ssm_: 'ssm',
   aws_sqs_: 'sqs',
   aws_subnet: 'ec2',
   aws_vpc: 'ec2',

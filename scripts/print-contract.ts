@@ -10,9 +10,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EVENT_FIELDS, MAX_EVENT_BYTES, PARTITION_KEYS, TABLES, glueColumns, type TableId } from '../functions/shared/contract';
+import { contractSnapshot, CONTRACT_VERSION } from '../functions/shared/contract/compatibility';
+import { eventJsonSchema } from '../functions/shared/contract/json-schema';
 import { FEATURE_NAMES } from '../functions/shared/features';
 import { catalogViews, namedQueries } from '../stacks/athena-queries';
-import { commandLineOrExit, parseCommandLine } from './lib/cli-args';
+import { commandLineOrExit, parseCommandLine, UsageError } from './lib/cli-args';
 
 /** docs/data-flow.md, from scripts/ (ts-node) or dist/scripts/ (compiled). */
 export const DATA_FLOW_DOC =
@@ -88,20 +90,39 @@ export function renderDoc(doc: string, blocks: Record<string, string> = generate
   return out;
 }
 
-export const USAGE = `Usage: print-contract [--write]
+/** Released contract snapshots, one JSON file per version (compared with the definition by a test). */
+export const RELEASES_DIR =
+  [
+    path.resolve(__dirname, '..', 'functions', 'shared', 'contract', 'releases'),
+    path.resolve(__dirname, '..', '..', 'functions', 'shared', 'contract', 'releases'),
+  ].find((p) => fs.existsSync(p)) ?? path.resolve(__dirname, '..', 'functions', 'shared', 'contract', 'releases');
+
+export const USAGE = `Usage: print-contract [--write | --release | --json-schema]
 
 Prints the generated blocks of docs/data-flow.md (event contract, tables, features, saved queries, catalog views).
   --write      rewrite those blocks in docs/data-flow.md instead
+  --json-schema  print the raw event as JSON Schema (draft 2020-12) instead
+  --release    write the current contract as functions/shared/contract/releases/<version>.json
   -h, --help   show this help`;
 
 /** Reads the command line (pure); throws UsageError naming a bad argument. */
-export function parsePrintContractArgs(argv: readonly string[]): { write: boolean } | { help: true } {
-  const { values } = parseCommandLine(argv, { write: { type: 'boolean' } });
-  return values.help ? { help: true } : { write: values.write ?? false };
+export function parsePrintContractArgs(argv: readonly string[]): { write: boolean; release: boolean; jsonSchema: boolean } | { help: true } {
+  const { values } = parseCommandLine(argv, { write: { type: 'boolean' }, release: { type: 'boolean' }, 'json-schema': { type: 'boolean' } });
+  if (values.help) return { help: true };
+  const chosen = (['write', 'release', 'json-schema'] as const).filter((k) => values[k]);
+  if (chosen.length > 1) throw new UsageError(`choose one of --write, --release, --json-schema (got ${chosen.map((k) => `--${k}`).join(' and ')})`);
+  return { write: values.write ?? false, release: values.release ?? false, jsonSchema: values['json-schema'] ?? false };
 }
 
 if (require.main === module) {
-  if (commandLineOrExit('print-contract', USAGE, () => parsePrintContractArgs(process.argv.slice(2))).write) {
+  const args = commandLineOrExit('print-contract', USAGE, () => parsePrintContractArgs(process.argv.slice(2)));
+  if (args.jsonSchema) {
+    process.stdout.write(`${JSON.stringify(eventJsonSchema(), null, 2)}\n`);
+  } else if (args.release) {
+    const file = path.join(RELEASES_DIR, `${CONTRACT_VERSION}.json`);
+    fs.writeFileSync(file, `${JSON.stringify(contractSnapshot(), null, 2)}\n`);
+    process.stdout.write(`wrote ${path.relative(process.cwd(), file)}\n`);
+  } else if (args.write) {
     fs.writeFileSync(DATA_FLOW_DOC, renderDoc(fs.readFileSync(DATA_FLOW_DOC, 'utf8')));
     process.stdout.write(`updated ${path.relative(process.cwd(), DATA_FLOW_DOC)}\n`);
   } else {

@@ -11,7 +11,8 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { parseArgs } from 'node:util';
 import { generateEvents } from '../functions/shared/generator';
-import { sendRecords } from '../functions/shared/producer';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { resolveActiveRegion, sendRecords } from '../functions/shared/producer';
 
 const USAGE = `Usage: produce-events --stream <name|arn> [options]
 
@@ -26,6 +27,9 @@ Options:
   --span-hours <h>           hours the event timestamps spread over (default 1)
   --start <ISO-8601>         earliest event time (default: now minus --span-hours)
   --region <region>          AWS region (default: from the environment / profile)
+  --follow-active-region <parameter>
+                             read the active region from this SSM parameter (output active_region_parameter)
+                             in --region, then write to the stream (by name) in the region it names
   --concurrency <n>          PutRecords calls in flight (default 4, max 64)
   --max-attempts <n>         attempts per record before it counts as failed (default 6)
   --dry-run                  print the records as JSON lines instead of sending them
@@ -53,6 +57,8 @@ export interface CliOptions {
   spanHours: number;
   start: number;
   region: string | undefined;
+  /** SSM parameter naming the active region; the stream is written in that region. */
+  followActiveRegion: string | undefined;
   concurrency: number;
   maxAttempts: number;
   dryRun: boolean;
@@ -75,6 +81,7 @@ export function parseCli(argv: readonly string[], now = Date.now()): CliOptions 
         'span-hours': { type: 'string' },
         start: { type: 'string' },
         region: { type: 'string' },
+        'follow-active-region': { type: 'string' },
         concurrency: { type: 'string' },
         'max-attempts': { type: 'string' },
         'dry-run': { type: 'boolean' },
@@ -101,6 +108,7 @@ export function parseCli(argv: readonly string[], now = Date.now()): CliOptions 
     spanHours,
     start,
     region: v.region,
+    followActiveRegion: v['follow-active-region'],
     concurrency: num(v.concurrency, 'concurrency', 4, { min: 1, max: 64, integer: true }),
     maxAttempts: num(v['max-attempts'], 'max-attempts', 6, { min: 1, max: 20, integer: true }),
     dryRun: v['dry-run'] ?? false,
@@ -108,6 +116,12 @@ export function parseCli(argv: readonly string[], now = Date.now()): CliOptions 
   };
   if (opts.malformedShare + opts.duplicateShare > 1) throw new UsageError('--malformed-share plus --duplicate-share must not exceed 1');
   if (!opts.help && !opts.dryRun && !opts.stream) throw new UsageError('--stream is required (or use --dry-run)');
+  if (opts.followActiveRegion !== undefined && !/^\/[\w./-]+$/.test(opts.followActiveRegion))
+    throw new UsageError(
+      `--follow-active-region must be an SSM parameter name such as /data-analytics-ml-analytics/active-region, got "${opts.followActiveRegion}"`,
+    );
+  if (opts.followActiveRegion !== undefined && opts.stream?.startsWith('arn:'))
+    throw new UsageError('--follow-active-region needs --stream as a name: an ARN fixes the region');
   return opts;
 }
 
@@ -199,7 +213,19 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
     for (const r of records) out.write(`${JSON.stringify({ partitionKey: r.partitionKey, kind: r.kind, data: r.data.toString('utf8') })}\n`);
     return 0;
   }
-  const client = new KinesisClient(opts.region ? { region: opts.region } : {});
+  let region = opts.region;
+  if (opts.followActiveRegion !== undefined) {
+    const ssm = new SSMClient(opts.region ? { region: opts.region } : {});
+    try {
+      region = await resolveActiveRegion(ssm, opts.followActiveRegion);
+    } catch (e) {
+      err.write(`produce-events: ${(e as Error).message}\n`);
+      return 3;
+    } finally {
+      ssm.destroy();
+    }
+  }
+  const client = new KinesisClient(region ? { region } : {});
   const started = Date.now();
   const progress = progressReporter(err, records.length);
   try {

@@ -48,6 +48,14 @@ export class PlatformNaming {
     return `${this.prefix}_lake`.replace(/[^a-z0-9_]/g, '_');
   }
 
+  /**
+   * SSM parameter holding the region that serves traffic: the same name in both regions, so a
+   * producer or client reads it wherever it is pointed and a failover tool writes it in both.
+   */
+  activeRegionParameter(): string {
+    return `/${this.prefix}/active-region`;
+  }
+
   /** Name of the Redshift snapshot-copy grant that the DR stack creates for the primary cluster. */
   snapshotCopyGrantName(drRegion: string): string {
     return this.regional('snapshot-copy', drRegion);

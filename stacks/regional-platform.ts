@@ -1,6 +1,7 @@
 import type { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Construct } from 'constructs';
 import type { PlatformContext } from './platform-context';
+import { ActiveRegion } from './constructs/active-region';
 import { AthenaAnalytics } from './constructs/athena';
 import { DataCatalog } from './constructs/catalog';
 import { FunctionCodeSigning } from './constructs/code-signing';
@@ -23,6 +24,7 @@ import { DnsFailover } from './constructs/dns-failover';
 import { type ObservedComponents, streamProcessorMetrics } from './constructs/observed-components';
 import { QuickSight } from './constructs/quicksight';
 import { StreamAggregator } from './constructs/stream-aggregator';
+import { WarehouseRestoreTest } from './constructs/warehouse-restore-test';
 import { STREAM_PROCESSOR_SERVICE, StreamProcessor } from './constructs/stream-processor';
 
 export interface RegionalPlatformProps {
@@ -55,6 +57,8 @@ export class RegionalPlatform extends Construct {
   readonly dataQuality: DataQualityAlarms;
   /** Redshift, its loader and DR (absent when config.redshift.enabled is false). */
   readonly warehouse?: DataWarehouse;
+  /** Scheduled restore test of the copied snapshots (DR stack, config.redshift.restoreTest.enabled). */
+  readonly restoreTest?: WarehouseRestoreTest;
   /** QuickSight data sources, data sets and the platform dashboard (primary only, when config.quicksight.enabled). */
   readonly quicksight?: QuickSight;
   readonly mlEndpoint: MlEndpoint;
@@ -70,6 +74,8 @@ export class RegionalPlatform extends Construct {
   readonly dashboard: PlatformDashboard;
   /** Logs Insights saved queries over the functions' log groups. */
   readonly logQueries: LogInsightsQueries;
+  /** SSM parameter naming the region that serves traffic (a failover overwrites it). */
+  readonly activeRegion: ActiveRegion;
   /** Route 53 failover of the inference API (when config.dns.hostedZoneId is set). */
   readonly dnsFailover?: DnsFailover;
 
@@ -88,6 +94,7 @@ export class RegionalPlatform extends Construct {
 
     this.network = new Network(this, 'network', { context, platformKey: this.key });
     this.dataLake = new DataLake(this, 'data-lake', { context, platformKey: this.key });
+    this.activeRegion = new ActiveRegion(this, 'active-region', { context });
     this.audit = new Audit(observability, 'audit', { context, platformKey: this.key, accessLogs: this.dataLake.accessLogs, alertTopic });
     // Every function below deploys signed code when this is on.
     const codeSigning = config.observability.lambdaCodeSigning
@@ -122,6 +129,15 @@ export class RegionalPlatform extends Construct {
     if (config.redshift.enabled) {
       this.warehouse = new DataWarehouse(this, 'warehouse', { ...base, codeSigning });
     }
+    if (this.warehouse && config.redshift.restoreTest.enabled && context.role === 'dr') {
+      this.restoreTest = new WarehouseRestoreTest(this, 'restore-test', {
+        ...base,
+        warehouse: this.warehouse.warehouse,
+        athenaWorkgroup: this.athena.workgroup,
+        alertTopic,
+        codeSigning,
+      });
+    }
     if (config.quicksight.enabled && context.role === 'primary') {
       this.quicksight = new QuickSight(this, 'quicksight', {
         context,
@@ -150,7 +166,8 @@ export class RegionalPlatform extends Construct {
       platformMetrics: streamProcessorMetrics(STREAM_PROCESSOR_SERVICE, this.inferenceApi.predictionMetrics),
       endpoint: { endpoint: this.mlEndpoint.endpoint, variantNames: this.mlEndpoint.variants.map((v) => v.name) },
       api: { api: this.inferenceApi.api, stage: this.inferenceApi.stage },
-      functions,
+      functions: [...functions, ...(this.restoreTest ? [{ label: 'restore-test', fn: this.restoreTest.fn }] : [])],
+      rawArchive: this.rawArchive?.deliveryStream,
       warehouse: this.warehouse?.warehouse.cluster,
       warehousePausesOnSchedule: this.warehouse?.pauseSchedule !== undefined,
       deadLetterQueues: [
@@ -161,7 +178,7 @@ export class RegionalPlatform extends Construct {
     };
     this.alarms = new PlatformAlarms(observability, 'alarms', { context, alertTopic, components });
     this.logQueries = new LogInsightsQueries(observability, 'log-queries', { context, functions });
-    const otherAlarms = [...this.mlEndpoint.rollbackAlarms, ...this.dataQuality.alarms];
+    const otherAlarms = [...this.mlEndpoint.rollbackAlarms, ...this.dataQuality.alarms, ...(this.restoreTest?.alarms ?? [])];
     this.dashboard = new PlatformDashboard(observability, 'dashboard', {
       context,
       components,

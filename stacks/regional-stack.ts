@@ -6,6 +6,7 @@ import type { PlatformConfig } from './config/types';
 import { PlatformNaming, type StackRole } from './naming';
 import type { PlatformContext } from './platform-context';
 import { createAwsProvider } from './provider';
+import { failoverCapacity } from './constructs/ml-endpoint';
 import { RegionalPlatform } from './regional-platform';
 
 /**
@@ -83,6 +84,14 @@ export class RegionalStack extends TerraformStack {
         description: 'Dead-lettered batches of the stream processor (scripts/replay-dlq.ts)',
       },
       glue_database: { value: platform.catalog.database.name, description: 'Glue database of the lake tables' },
+      active_region_parameter: {
+        value: platform.activeRegion.parameterName,
+        description: 'SSM parameter (String) naming the region that serves traffic; a failover overwrites it, Terraform never reverts it',
+      },
+      inference_failover_capacity: {
+        value: JSON.stringify(failoverCapacity(this.context)),
+        description: 'JSON {"<variant>": <instances>}: the capacity a failover scales the DR endpoint to (the primary per-variant counts)',
+      },
     };
     if (platform.replication) {
       outputs.replication_destination_bucket = { value: platform.replication.destinationBucketName, description: 'DR lake the primary lake replicates to' };

@@ -197,6 +197,24 @@ describe('each class of bad input is reported with field, value and what is allo
       {},
       /^config error: dataLake\.rawGlacierDays = 70: must be an integer at least 30 days after/,
     ],
+    [
+      'raw archive freshness within its own buffer',
+      { kinesis: { rawArchiveBufferSeconds: 600 }, observability: { alarms: { rawArchiveFreshnessSeconds: 620 } } },
+      {},
+      /^config error: observability\.alarms\.rawArchiveFreshnessSeconds = 620: must be an integer from 660 to 86400 \(at least a minute above kinesis\.rawArchiveBufferSeconds, 600 s/,
+    ],
+    [
+      'unknown Security Hub severity',
+      { observability: { alarms: { securityHubMinSeverity: 'SEVERE' } } },
+      {},
+      /^config error: observability\.alarms\.securityHubMinSeverity = "SEVERE": must be one of "LOW", "MEDIUM", "HIGH", "CRITICAL"$/,
+    ],
+    [
+      'duration alarm above the timeout',
+      { observability: { alarms: { lambdaDurationTimeoutRatio: 1.2 } } },
+      {},
+      /^config error: observability\.alarms\.lambdaDurationTimeoutRatio = 1\.2: must be a number from 0\.1 to 1$/,
+    ],
   ];
 
   test.each(cases)('%s', (_name, file, env, expected) => {

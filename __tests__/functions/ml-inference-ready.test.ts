@@ -95,8 +95,7 @@ describe('GET /ready', () => {
 
   it.each([
     ['Creating', undefined],
-    ['Updating', undefined],
-    ['SystemUpdating', undefined],
+    ['RollingBack', undefined],
     ['Failed', 'The primary container for production variant champion did not pass the ping health check.'],
     ['OutOfService', undefined],
   ])('is 503 while the endpoint is %s, naming its status (and failure reason)', async (status, failureReason) => {
@@ -105,7 +104,7 @@ describe('GET /ready', () => {
     expect(res.statusCode).toBe(503);
     expect(res.body.status).toBe('not_ready');
     expect(res.body.dependencies.endpoint.status).toBe('down');
-    expect(res.body.dependencies.endpoint.reason).toContain(`endpoint status is ${status}, not InService`);
+    expect(res.body.dependencies.endpoint.reason).toContain(`endpoint status is ${status}, not one that serves`);
     if (failureReason) expect(res.body.dependencies.endpoint.reason).toContain(failureReason);
     expect(res.body.dependencies.stream).toEqual({ status: 'ok' });
     expect(res.body.dependencies.lakeBucket).toEqual({ status: 'ok' });
@@ -189,8 +188,15 @@ describe('GET /ready', () => {
     expect(res.body.dependencies.lakeBucket).toEqual({ status: 'down', reason: 'check timed out after 2000 ms' });
   });
 
+  it.each(['Updating', 'SystemUpdating'])('is 200 while the endpoint is %s: the current fleet keeps serving during a deployment', async (status) => {
+    sagemakerMock.on(DescribeEndpointCommand).resolves(endpointStatus(status));
+    const res = await ready(build());
+    expect(res.statusCode).toBe(200);
+    expect(res.body.dependencies.endpoint).toEqual({ status: 'ok' });
+  });
+
   it('reuses one answer within the TTL and checks again once it expired', async () => {
-    sagemakerMock.on(DescribeEndpointCommand).resolves(endpointStatus('Updating'));
+    sagemakerMock.on(DescribeEndpointCommand).resolves(endpointStatus('Creating'));
     const handler = build({ ttlMs: 10_000 });
     const first = await ready(handler);
     expect(first.statusCode).toBe(503);
@@ -230,7 +236,7 @@ describe('verdicts', () => {
   it('only InService is an ok endpoint', () => {
     fc.assert(
       fc.property(fc.option(fc.string(), { nil: undefined }), (status) => {
-        expect(judgeEndpoint(status).status).toBe(status === 'InService' ? 'ok' : 'down');
+        expect(judgeEndpoint(status).status).toBe(status !== undefined && ['InService', 'Updating', 'SystemUpdating'].includes(status) ? 'ok' : 'down');
       }),
     );
   });

@@ -5,8 +5,8 @@ export function everyObservedComponent(platformMetrics: PlatformMetricsSpec = st
   return {
     streamName: 'events',
     functions: [
-      { label: 'stream-processor', functionName: 'proc-fn' },
-      { label: 'ml-inference', functionName: 'infer-fn' },
+      { label: 'stream-processor', functionName: 'proc-fn', timeoutSeconds: 120 },
+      { label: 'ml-inference', functionName: 'infer-fn', timeoutSeconds: 29 },
     ],
     deadLetterQueues: [{ label: 'processor-dlq', queueName: 'proc-dlq' }],
     endpoint: { endpointName: 'scoring', variantNames: ['champion', 'challenger'] },
@@ -14,5 +14,6 @@ export function everyObservedComponent(platformMetrics: PlatformMetricsSpec = st
     api: { apiId: 'abc123', stage: '$default' },
     replication: { sourceBucket: 'lake-primary', destinationBucket: 'lake-dr', ruleId: 'lake-to-dr' },
     platformMetrics,
+    rawArchiveName: 'raw-archive',
   };
 }

@@ -15,7 +15,7 @@ load helpers
 }
 
 @test "every script answers --help with its usage and exit status" {
-  for script in deploy monitor destroy upgrade-check; do
+  for script in deploy monitor destroy upgrade-check dr; do
     run "$REPO_ROOT/scripts/$script.sh" --help
     [ "$status" -eq 0 ]
     [[ "$output" == "Usage: scripts/$script.sh"* ]]

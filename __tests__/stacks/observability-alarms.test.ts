@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { TUNABLE_DEFAULTS } from '../../stacks/config/defaults';
 import { alarmDefinitions } from '../../stacks/constructs/alarms';
+import * as fc from 'fast-check';
 import { everyObservedComponent } from '../helpers/observed-components';
 
 const thresholds = TUNABLE_DEFAULTS.observability.alarms;
@@ -19,6 +20,11 @@ describe('alarmDefinitions', () => {
       [
         'kinesis-iterator-age',
         'kinesis-write-throttled',
+        'kinesis-read-throttled',
+        'lambda-stream-processor-duration',
+        'lambda-ml-inference-duration',
+        'raw-archive-delivery-failed',
+        'raw-archive-freshness',
         'lambda-stream-processor-errors',
         'lambda-stream-processor-throttles',
         'lambda-ml-inference-errors',
@@ -122,6 +128,55 @@ describe('alarmDefinitions', () => {
     expect(alarms['redshift-health'].treatMissingData).toBe('breaching');
     expect(alarms['kinesis-iterator-age'].treatMissingData).toBe('breaching');
     expect(byKey(alarmDefinitions(everything, thresholds, false))['kinesis-iterator-age'].treatMissingData).toBe('notBreaching');
+  });
+
+  test('each function alarms when its slowest invocation nears the timeout it runs under', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 900 }), fc.double({ min: 0.1, max: 1, noNaN: true }), (timeoutSeconds, ratio) => {
+        const components = { functions: [{ label: 'f', functionName: 'fn-1', timeoutSeconds }], deadLetterQueues: [] };
+        const duration = byKey(alarmDefinitions(components, { ...thresholds, lambdaDurationTimeoutRatio: ratio }, false))['lambda-f-duration'];
+        expect(duration).toMatchObject({
+          metric: { namespace: 'AWS/Lambda', metricName: 'Duration', dimensions: { FunctionName: 'fn-1' }, stat: 'Maximum' },
+          comparison: 'GreaterThanThreshold',
+          threshold: Math.round(timeoutSeconds * 1000 * ratio),
+          runbook: 'lambda-duration',
+        });
+        expect(duration.threshold).toBeLessThanOrEqual(timeoutSeconds * 1000);
+      }),
+    );
+    expect(alarms['lambda-stream-processor-duration'].threshold).toBe(96_000);
+    expect(alarms['lambda-ml-inference-duration'].threshold).toBe(23_200);
+  });
+
+  test('Kinesis read throttling alarms on a sustained rate of throttled GetRecords calls', () => {
+    expect(alarms['kinesis-read-throttled']).toMatchObject({
+      metric: { namespace: 'AWS/Kinesis', metricName: 'ReadProvisionedThroughputExceeded', dimensions: { StreamName: 'events' }, stat: 'Sum' },
+      comparison: 'GreaterThanOrEqualToThreshold',
+      threshold: thresholds.kinesisReadThrottles,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+    });
+    expect(byKey(alarmDefinitions(everything, { ...thresholds, kinesisReadThrottles: 3 }, true))['kinesis-read-throttled'].threshold).toBe(3);
+  });
+
+  test('the raw archive alarms on failed deliveries and on stale data, from its thresholds', () => {
+    const delivery = { DeliveryStreamName: 'raw-archive' };
+    expect(alarms['raw-archive-delivery-failed']).toMatchObject({
+      metric: { namespace: 'AWS/Firehose', metricName: 'DeliveryToS3.Success', dimensions: delivery, stat: 'Average' },
+      comparison: 'LessThanThreshold',
+      threshold: 0.99,
+    });
+    expect(alarms['raw-archive-freshness']).toMatchObject({
+      metric: { namespace: 'AWS/Firehose', metricName: 'DeliveryToS3.DataFreshness', dimensions: delivery, stat: 'Maximum' },
+      comparison: 'GreaterThanThreshold',
+      threshold: 900,
+    });
+    const tuned = byKey(alarmDefinitions(everything, { ...thresholds, rawArchiveFreshnessSeconds: 1200, rawArchiveDeliverySuccessRatio: 0.5 }, true));
+    expect(tuned['raw-archive-freshness'].threshold).toBe(1200);
+    expect(tuned['raw-archive-delivery-failed'].threshold).toBe(0.5);
+    expect(
+      Object.keys(byKey(alarmDefinitions({ ...everything, rawArchiveName: undefined }, thresholds, true))).filter((k) => k.startsWith('raw-archive')),
+    ).toEqual([]);
   });
 
   test('alarms only what exists', () => {

@@ -57,6 +57,13 @@ describe.each(ROLES)('%s stack manifest', (role) => {
     expect(of('api')).toHaveLength(resourcesOf(stack, 'aws_apigatewayv2_api').length);
   });
 
+  test('lists the outputs the synth knows (scripts/dr.sh reads inference_failover_capacity from them), none with a reference left', () => {
+    const outputs = of('output');
+    expect(outputs.map(([, name]) => name)).toEqual(expect.arrayContaining(['region', 'inference_endpoint_name']));
+    expect(outputs.find(([, name]) => name === 'region')?.[2]).toBe(role === 'primary' ? config.primaryRegion : config.drRegion);
+    for (const [, , value] of outputs) expect(value).not.toContain('${');
+  });
+
   test('names every endpoint with the configured production variants (monitor.sh checks each)', () => {
     for (const [, , variants] of of('endpoint')) expect(variants.split(',')).toEqual(config.sagemaker.variants.map((v) => v.name));
   });

@@ -94,9 +94,30 @@ describe.each(ROLES)('%s stack observability', (role) => {
     expect(only(stack, 'aws_securityhub_standards_subscription')[1].standards_arn).toBe(
       `arn:aws:securityhub:${region}::standards/aws-foundational-security-best-practices/v/1.0.0`,
     );
-    const [, rule] = only(stack, 'aws_cloudwatch_event_rule');
-    expect(JSON.parse(rule.event_pattern)).toMatchObject({ source: ['aws.guardduty'], detail: { severity: [{ numeric: ['>=', 7] }] } });
-    expect(only(stack, 'aws_cloudwatch_event_target')[1].arn).toBe(topicArn);
+    const rules = resourcesOf(stack, 'aws_cloudwatch_event_rule');
+    const guardduty = rules.find(([, r]) => JSON.parse(r.event_pattern).source[0] === 'aws.guardduty');
+    expect(JSON.parse(guardduty![1].event_pattern)).toMatchObject({ detail: { severity: [{ numeric: ['>=', 7] }] } });
+    const targets = resourcesOf(stack, 'aws_cloudwatch_event_target').map(([, t]) => t);
+    expect(targets.filter((t) => t.rule === `\${aws_cloudwatch_event_rule.${guardduty![0]}.name}`).map((t) => t.arn)).toEqual([topicArn]);
+  });
+
+  test('new, active Security Hub findings of HIGH and CRITICAL severity go to the alert topic', () => {
+    const rules = resourcesOf(stack, 'aws_cloudwatch_event_rule');
+    const securityHub = rules.filter(([, r]) => JSON.parse(r.event_pattern).source[0] === 'aws.securityhub');
+    expect(securityHub).toHaveLength(1);
+    const [ruleId, rule] = securityHub[0];
+    expect(JSON.parse(rule.event_pattern)).toEqual({
+      source: ['aws.securityhub'],
+      'detail-type': ['Security Hub Findings - Imported'],
+      detail: { findings: { Severity: { Label: ['HIGH', 'CRITICAL'] }, Workflow: { Status: ['NEW'] }, RecordState: ['ACTIVE'] } },
+    });
+    const targets = resourcesOf(stack, 'aws_cloudwatch_event_target').filter(([, t]) => t.rule === `\${aws_cloudwatch_event_rule.${ruleId}.name}`);
+    expect(targets.map(([, t]) => t.arn)).toEqual([topicArn]);
+    // The topic admits EventBridge (policy test above); its key lets EventBridge encrypt what it publishes.
+    const [, key] = only(stack, 'aws_kms_key');
+    const publishers = statements(key.policy).find((s) => s.Sid === 'AwsServicesPublishEncrypted');
+    expect(publishers.Principal.Service).toContain('events.amazonaws.com');
+    expect(publishers.Action).toEqual(expect.arrayContaining(['kms:GenerateDataKey*', 'kms:Decrypt']));
   });
 
   test('no DNS failover records without a hosted zone', () => {

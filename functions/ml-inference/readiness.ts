@@ -28,11 +28,18 @@ const OK: DependencyStatus = { status: 'ok' };
 
 const down = (reason: string): DependencyStatus => ({ status: 'down', reason });
 
-/** The SageMaker endpoint serves InvokeEndpoint for sure only InService; every other status counts as down. */
+/**
+ * Statuses in which the endpoint answers InvokeEndpoint: InService, and Updating / SystemUpdating,
+ * during which the current fleet keeps serving while a deployment (a new model, the blue/green
+ * canary) or AWS maintenance runs. Counting Updating as down would fail the region over on every
+ * model deployment. Creating, RollingBack, OutOfService, Failed and anything unknown count as down.
+ */
+export const SERVING_ENDPOINT_STATUSES: readonly string[] = ['InService', 'Updating', 'SystemUpdating'];
+
 export function judgeEndpoint(endpointStatus: string | undefined, failureReason?: string): DependencyStatus {
-  if (endpointStatus === 'InService') return OK;
+  if (endpointStatus !== undefined && SERVING_ENDPOINT_STATUSES.includes(endpointStatus)) return OK;
   const detail = failureReason ? `: ${failureReason.slice(0, 200)}` : '';
-  return down(`endpoint status is ${endpointStatus ?? '(none)'}, not InService${detail}`);
+  return down(`endpoint status is ${endpointStatus ?? '(none)'}, not one that serves (${SERVING_ENDPOINT_STATUSES.join(', ')})${detail}`);
 }
 
 /** Kinesis accepts writes while a stream is ACTIVE, and also while UPDATING (resharding, mode change). */

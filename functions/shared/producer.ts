@@ -7,6 +7,7 @@
  * (malformed ones) use a random key prefixed PARTITION_KEY_FALLBACK_PREFIX (see generator.ts),
  * which spreads them over shards; the stream processor quarantines them anyway.
  */
+import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 
 /** Service limits of one PutRecords call (data + partition key bytes count towards the sizes). */
@@ -201,4 +202,29 @@ export async function sendRecords(client: KinesisClient, records: readonly Produ
   }
   failed.sort((a, b) => a.index - b.index);
   return { total: records.length, sent: shardOf.size, failed, calls, retriedEntries, shardOf };
+}
+
+/** An AWS region name as the active-region parameter must hold it (e.g. us-west-2). */
+const REGION_NAME = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+
+/**
+ * The region producers should write to: the value of the platform's active-region SSM parameter
+ * (`/<project>-<environment>/active-region`, output `active_region_parameter`), read with `ssm`
+ * (a client for the region the producer is pointed at). A failover overwrites the parameter, so
+ * a producer that resolves it before sending follows the failover (docs/operations.md).
+ */
+export async function resolveActiveRegion(ssm: SSMClient, parameterName: string): Promise<string> {
+  let value: string | undefined;
+  try {
+    value = (await ssm.send(new GetParameterCommand({ Name: parameterName }))).Parameter?.Value;
+  } catch (e) {
+    throw new ProducerConfigurationError(`cannot read the active-region parameter ${parameterName}: ${(e as Error).name}: ${(e as Error).message}`, e);
+  }
+  if (value === undefined || !REGION_NAME.test(value)) {
+    throw new ProducerConfigurationError(
+      `the active-region parameter ${parameterName} holds "${value ?? '(no value)'}": allowed an AWS region name such as us-west-2`,
+      undefined,
+    );
+  }
+  return value;
 }

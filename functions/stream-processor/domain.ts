@@ -10,14 +10,14 @@ import {
   deviceClass,
   isPlainObject,
   normaliseCountry,
-  partitionPrefix,
   type CuratedRow,
   type Problem,
   type QuarantineRow,
   type ValidEvent,
 } from '../shared/contract';
+import type { KinesisStreamRecord } from 'aws-lambda';
 import { featureVector, toCsvRow } from '../shared/features';
-import { PARQUET_EXTENSION } from '../shared/parquet';
+import { lakeObjectKey } from '../shared/lake-keys';
 import { quarantineRow } from './quarantine-row';
 
 /** The parts of a Kinesis event record the processor uses. */
@@ -59,6 +59,16 @@ export function compareSequence(a: string, b: string): number {
 export function shardIdOf(eventId: string): string {
   const i = eventId.indexOf(':');
   return i > 0 ? eventId.slice(0, i) : eventId;
+}
+
+/** The parts of a Lambda Kinesis event record the processor reads (the handler's and the backfill's input). */
+export function fromKinesisRecord(r: KinesisStreamRecord): StreamRecord {
+  return {
+    shardId: shardIdOf(r.eventID),
+    sequenceNumber: r.kinesis.sequenceNumber,
+    data: r.kinesis.data,
+    arrivalMs: Math.round(r.kinesis.approximateArrivalTimestamp * 1000),
+  };
 }
 
 const DAY_MS = 86_400_000;
@@ -179,18 +189,19 @@ export function planObjects(classified: readonly Classified[], skipped: Readonly
   // Keyed by shard too: sequence numbers (and so keys and retry points) only order records within a shard.
   const groups = new Map<string, Classified[]>();
   for (const c of classified) {
-    const objectPrefix = `${partitionPrefix(c.table, c.partitionMs)}${c.row.source_shard_id}-`;
-    let g = groups.get(objectPrefix);
-    if (!g) groups.set(objectPrefix, (g = []));
+    // The key with a placeholder sequence number identifies the group: table, partition and shard.
+    const group = lakeObjectKey(c.table, c.partitionMs, c.row.source_shard_id, '');
+    let g = groups.get(group);
+    if (!g) groups.set(group, (g = []));
     g.push(c);
   }
   const objects: PlannedObject[] = [];
-  for (const [objectPrefix, range] of groups) {
+  for (const range of groups.values()) {
     range.sort((a, b) => compareSequence(a.sequenceNumber, b.sequenceNumber));
     const first = range[0]!;
     objects.push({
       table: first.table,
-      key: `${objectPrefix}${first.sequenceNumber}${PARQUET_EXTENSION}`,
+      key: lakeObjectKey(first.table, first.partitionMs, first.row.source_shard_id, first.sequenceNumber),
       records: range.filter((c) => !skipped.has(c)),
       firstSequence: first.sequenceNumber,
     });

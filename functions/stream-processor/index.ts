@@ -5,11 +5,11 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { clientConfig, Deadline } from '../shared/deadline';
 import { createPowertools } from '../shared/powertools';
 import { readConfig } from './config';
-import { DuplicateTracker, shardIdOf, type StreamRecord } from './domain';
+import { DuplicateTracker, fromKinesisRecord } from './domain';
 import { PROCESSOR_METRICS as M, PROCESSOR_SERVICE } from './metric-names';
 import { processRecords } from './processor';
 import { S3ObjectStore } from './s3-store';
@@ -22,22 +22,13 @@ const s3 = traceClient(new S3Client({ ...clientConfig(S3_TIMEOUTS), forcePathSty
 // Lives as long as the container, so repeated event ids are noticed across batches too.
 const duplicates = new DuplicateTracker();
 
-function toStreamRecord(r: KinesisStreamRecord): StreamRecord {
-  return {
-    shardId: shardIdOf(r.eventID),
-    sequenceNumber: r.kinesis.sequenceNumber,
-    data: r.kinesis.data,
-    arrivalMs: Math.round(r.kinesis.approximateArrivalTimestamp * 1000),
-  };
-}
-
 function ratio(n: number, d: number): number {
   return d === 0 ? 1 : n / d;
 }
 
 async function processBatch(event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse> {
   if (context) logger.addContext(context);
-  const records = (event.Records ?? []).map(toStreamRecord);
+  const records = (event.Records ?? []).map(fromKinesisRecord);
   if (records.length === 0) return { batchItemFailures: [] };
   logger.setCorrelationId(event.Records[0]!.eventID);
   logger.appendKeys({ shardId: records[0]!.shardId });

@@ -19,6 +19,7 @@
  *   dashboard   <name>
  *   bucket      <name> <force_destroy: true|false> <lifecycle summary>
  *   replication <source bucket> <destination bucket> <rule id>
+ *   output      <name> <value>  (outputs whose value is known at synth: literals and resolvable names)
  *   alarm       <metric, or rate(<metric>) for a ratio> <first dimension value> <threshold> <comparison>
  *               <statistic> <period seconds> <evaluation periods> <datapoints to alarm> <treat missing data>
  *               <dimensions: Name=Value,...> <role: alert | rollback>
@@ -201,6 +202,13 @@ for (const [, replication] of ofType('aws_s3_bucket_replication_configuration'))
     const destinationName = resolve(destinationArn) || resolve(destinationArn.replace(/^arn:aws:s3:::/, ''));
     if (source && destinationName && rule.id) emit('replication', source, destinationName, rule.id);
   }
+}
+
+/** @type {Record<string, { value?: unknown }>} */
+const outputs = /** @type {any} */ (json).output ?? {};
+for (const [name, output] of Object.entries(outputs)) {
+  const value = typeof output.value === 'number' ? String(output.value) : resolve(output.value);
+  if (value !== undefined) emit('output', name, value);
 }
 
 // Alarms an endpoint rolls a deployment back on guard that deployment; the others alert (monitor.sh judges by those).

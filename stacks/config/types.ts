@@ -106,6 +106,30 @@ export interface RedshiftPauseScheduleConfig {
   readonly allowInProduction: boolean;
 }
 
+export interface RedshiftRestoreTestConfig {
+  /**
+   * Restore the newest snapshot copied to the DR region into a temporary cluster on a schedule,
+   * compare its events with the lake, report metrics and delete the cluster (DR stack). Off by
+   * default: each run bills the temporary cluster for its hour or so.
+   * @default false
+   */
+  readonly enabled: boolean;
+  /** When a test starts: an EventBridge Scheduler cron expression in UTC of the weekly form. @default "cron(0 6 ? * SUN *)" (Sundays 06:00, after the maintenance window) */
+  readonly schedule: string;
+  /** RA3 node type of the temporary cluster. @default "ra3.large" */
+  readonly nodeType: string;
+  /** Nodes of the temporary cluster (within the node type's limits). @default 1 */
+  readonly numberOfNodes: number;
+  /** Hours of events compared, ending settleMinutes before the snapshot (1-168). @default 24 */
+  readonly countWindowHours: number;
+  /** Minutes before the snapshot the window ends, so events of the window had reached the warehouse (0-1440). @default 60 */
+  readonly settleMinutes: number;
+  /** Largest share (0-1) by which the warehouse and lake counts may differ. @default 0.001 */
+  readonly rowCountTolerance: number;
+  /** Minutes the restore may take before the test fails and the cluster is deleted (30-1440). @default 120 */
+  readonly restoreTimeoutMinutes: number;
+}
+
 export interface RedshiftConfig {
   /** Create the warehouse (the stream processor runs without it). @default true */
   readonly enabled: boolean;
@@ -129,6 +153,8 @@ export interface RedshiftConfig {
   readonly loaderMaxConcurrency: number;
   /** Scheduled pause and resume (weekdays 08:00-20:00 UTC running when enabled). */
   readonly schedule: RedshiftPauseScheduleConfig;
+  /** Scheduled restore test of the snapshots copied to the DR region. */
+  readonly restoreTest: RedshiftRestoreTestConfig;
 }
 
 export interface SageMakerVariantConfig {
@@ -201,7 +227,21 @@ export interface AlarmThresholds {
   readonly redshiftDiskPercent: number;
   /** S3 replication latency (seconds); RTC's SLA is 900. @default 900 */
   readonly replicationLatencySeconds: number;
+  /** Share of its timeout (0.1-1) a function's slowest invocation may take before it pages. @default 0.8 */
+  readonly lambdaDurationTimeoutRatio: number;
+  /** Throttled GetRecords calls on the ingestion stream per 5 minutes, sustained for 15 minutes. @default 10 */
+  readonly kinesisReadThrottles: number;
+  /** Age (seconds) of the oldest record the raw archive has not yet written to S3; above kinesis.rawArchiveBufferSeconds. @default 900 */
+  readonly rawArchiveFreshnessSeconds: number;
+  /** Lowest acceptable share of successful raw-archive deliveries to S3 per 5 minutes (0-1). @default 0.99 */
+  readonly rawArchiveDeliverySuccessRatio: number;
+  /** Lowest Security Hub severity label sent to the alert topic. @default "HIGH" (HIGH and CRITICAL) */
+  readonly securityHubMinSeverity: SecurityHubSeverity;
 }
+
+/** Security Hub finding severity labels, lowest first (INFORMATIONAL is never alerted). */
+export const SECURITY_HUB_SEVERITIES = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+export type SecurityHubSeverity = (typeof SECURITY_HUB_SEVERITIES)[number];
 
 export type CostAnomalyFrequency = 'DAILY' | 'WEEKLY';
 

@@ -1,9 +1,10 @@
 import { costControlRules } from './cost-rules';
 import { ENVIRONMENT_DEFAULTS, TUNABLE_DEFAULTS } from './defaults';
 import { quicksightRules } from './quicksight-rules';
+import { restoreTestRules } from './restore-test-rules';
 import { KNOWN_REGIONS, LONGEST_REGION_SHORT_CODE } from './regions';
 import { type Rule, integerIn, numberIn, oneOf } from './rules';
-import type { PlatformConfig, SageMakerVariantConfig } from './types';
+import { type PlatformConfig, type SageMakerVariantConfig, SECURITY_HUB_SEVERITIES } from './types';
 
 /** One thing wrong with the configuration: which field, what it was, what is allowed. */
 export interface ConfigProblem {
@@ -405,6 +406,17 @@ function semanticRules(c: PlatformConfig, variantCheck: Rule[]): Rule[] {
     numberIn('observability.alarms.redshiftCpuPercent', a.redshiftCpuPercent, 1, 100),
     numberIn('observability.alarms.redshiftDiskPercent', a.redshiftDiskPercent, 1, 100),
     integerIn('observability.alarms.replicationLatencySeconds', a.replicationLatencySeconds, 60, 86400),
+    numberIn('observability.alarms.lambdaDurationTimeoutRatio', a.lambdaDurationTimeoutRatio, 0.1, 1),
+    integerIn('observability.alarms.kinesisReadThrottles', a.kinesisReadThrottles, 1, 1_000_000),
+    integerIn(
+      'observability.alarms.rawArchiveFreshnessSeconds',
+      a.rawArchiveFreshnessSeconds,
+      c.kinesis.rawArchiveBufferSeconds + 60,
+      86400,
+      ` (at least a minute above kinesis.rawArchiveBufferSeconds, ${c.kinesis.rawArchiveBufferSeconds} s: Firehose holds every record that long by design)`,
+    ),
+    ratio('observability.alarms.rawArchiveDeliverySuccessRatio', a.rawArchiveDeliverySuccessRatio),
+    oneOf('observability.alarms.securityHubMinSeverity', a.securityHubMinSeverity, SECURITY_HUB_SEVERITIES),
     {
       field: 'dns.hostedZoneId',
       value: c.dns.hostedZoneId,
@@ -440,6 +452,7 @@ function semanticRules(c: PlatformConfig, variantCheck: Rule[]): Rule[] {
     ),
     integerIn('aggregates.maximumRecordAgeSeconds', c.aggregates.maximumRecordAgeSeconds, 60, 604800, ' (-1, forever, is not allowed)'),
     ...costControlRules(c),
+    ...restoreTestRules(c, REDSHIFT_NODE_COUNTS),
     { field: 'TF_STATE_REGION', value: c.remoteState.region, ok: KNOWN_REGIONS.includes(c.remoteState.region), allowed: 'a known AWS region' },
   ];
 }

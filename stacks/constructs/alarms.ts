@@ -68,6 +68,19 @@ export function alarmDefinitions(c: ObservedNames, t: AlarmThresholds, streamCon
           : { treatMissingData: 'notBreaching' as const, missingDataReason: 'no consumer reads the stream in this region' }),
       },
       {
+        key: 'kinesis-read-throttled',
+        runbook: 'kinesis-read-throttled',
+        summary: `Consumers of ${c.streamName} were throttled ${t.kinesisReadThrottles} or more times per 5 minutes for 15 minutes: they compete for the 5 reads per second of each shard`,
+        metric: { namespace: 'AWS/Kinesis', metricName: 'ReadProvisionedThroughputExceeded', dimensions: stream, stat: 'Sum' },
+        comparison: 'GreaterThanOrEqualToThreshold',
+        threshold: t.kinesisReadThrottles,
+        periodSeconds: 300,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        treatMissingData: 'notBreaching',
+        missingDataReason: NO_TRAFFIC_IS_HEALTHY,
+      },
+      {
         key: 'kinesis-write-throttled',
         runbook: 'kinesis-write-throttled',
         summary: `Producers were throttled writing to ${c.streamName} in three consecutive 5-minute periods: the stream needs more shards (or on-demand mode)`,
@@ -83,9 +96,23 @@ export function alarmDefinitions(c: ObservedNames, t: AlarmThresholds, streamCon
     );
   }
 
-  for (const { label, functionName } of c.functions) {
+  for (const { label, functionName, timeoutSeconds } of c.functions) {
     const fn = { FunctionName: functionName };
+    const durationThresholdMs = Math.round(timeoutSeconds * 1000 * t.lambdaDurationTimeoutRatio);
     alarms.push(
+      {
+        key: `lambda-${label}-duration`,
+        runbook: 'lambda-duration',
+        summary: `${label} (${functionName}): an invocation took more than ${durationThresholdMs} ms (${t.lambdaDurationTimeoutRatio * 100} % of its ${timeoutSeconds} s timeout) in 2 of 3 5-minute periods`,
+        metric: { namespace: 'AWS/Lambda', metricName: 'Duration', dimensions: fn, stat: 'Maximum' },
+        comparison: 'GreaterThanThreshold',
+        threshold: durationThresholdMs,
+        periodSeconds: 300,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        treatMissingData: 'notBreaching',
+        missingDataReason: NO_TRAFFIC_IS_HEALTHY,
+      },
       {
         key: `lambda-${label}-errors`,
         runbook: 'lambda-errors',
@@ -129,6 +156,39 @@ export function alarmDefinitions(c: ObservedNames, t: AlarmThresholds, streamCon
       treatMissingData: 'notBreaching',
       missingDataReason: 'SQS stops reporting a queue that has been empty and idle for 6 hours',
     });
+  }
+
+  if (c.rawArchiveName) {
+    const delivery = { DeliveryStreamName: c.rawArchiveName };
+    const onlyWhileDelivering = 'Firehose reports delivery metrics only while records flow through it';
+    alarms.push(
+      {
+        key: 'raw-archive-delivery-failed',
+        runbook: 'raw-archive-delivery',
+        summary: `Fewer than ${t.rawArchiveDeliverySuccessRatio * 100} % of raw-archive deliveries to S3 succeeded in 2 of 3 5-minute periods: Firehose retries, and records past its 24 h retry window go to raw/_errors/`,
+        metric: { namespace: 'AWS/Firehose', metricName: 'DeliveryToS3.Success', dimensions: delivery, stat: 'Average' },
+        comparison: 'LessThanThreshold',
+        threshold: t.rawArchiveDeliverySuccessRatio,
+        periodSeconds: 300,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        treatMissingData: 'notBreaching',
+        missingDataReason: onlyWhileDelivering,
+      },
+      {
+        key: 'raw-archive-freshness',
+        runbook: 'raw-archive-delivery',
+        summary: `The oldest record not yet archived to raw/ is older than ${t.rawArchiveFreshnessSeconds} s for 15 minutes: deliveries fail or fall behind the stream`,
+        metric: { namespace: 'AWS/Firehose', metricName: 'DeliveryToS3.DataFreshness', dimensions: delivery, stat: 'Maximum' },
+        comparison: 'GreaterThanThreshold',
+        threshold: t.rawArchiveFreshnessSeconds,
+        periodSeconds: 300,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        treatMissingData: 'notBreaching',
+        missingDataReason: onlyWhileDelivering,
+      },
+    );
   }
 
   if (c.platformMetrics) {

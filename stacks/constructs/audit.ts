@@ -11,6 +11,7 @@ import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { SecurityhubAccount } from '@cdktf/provider-aws/lib/securityhub-account';
 import { SecurityhubStandardsSubscription } from '@cdktf/provider-aws/lib/securityhub-standards-subscription';
 import { Construct } from 'constructs';
+import { SECURITY_HUB_SEVERITIES, type SecurityHubSeverity } from '../config/types';
 import { policyDocument, serviceTrustPolicy } from '../iam';
 import type { PlatformContext } from '../platform-context';
 import type { AlertTopic } from './alerting';
@@ -119,6 +120,31 @@ function bucketPolicyOf(bucket: SecureBucket): S3BucketPolicy {
   return child;
 }
 
+/** The severity labels at or above `minimum`, lowest first: what the Security Hub rule sends. */
+export function severitiesFrom(minimum: SecurityHubSeverity): SecurityHubSeverity[] {
+  return SECURITY_HUB_SEVERITIES.slice(SECURITY_HUB_SEVERITIES.indexOf(minimum));
+}
+
+/**
+ * The EventBridge pattern of Security Hub findings worth paging for: imported (new or updated)
+ * findings of the given severities that are active and not yet triaged. Findings a person has
+ * already notified, suppressed or resolved (Workflow.Status) and archived ones stay in Security
+ * Hub, so an update to a triaged finding does not page again.
+ */
+export function securityHubFindingsPattern(minimum: SecurityHubSeverity): Record<string, unknown> {
+  return {
+    source: ['aws.securityhub'],
+    'detail-type': ['Security Hub Findings - Imported'],
+    detail: {
+      findings: {
+        Severity: { Label: severitiesFrom(minimum) },
+        Workflow: { Status: ['NEW'] },
+        RecordState: ['ACTIVE'],
+      },
+    },
+  };
+}
+
 export interface ThreatDetectionProps {
   readonly context: PlatformContext;
   /** Receives high-severity GuardDuty findings. */
@@ -129,17 +155,23 @@ export interface ThreatDetectionProps {
   readonly securityHub?: boolean;
   /** Lowest GuardDuty severity sent to the alert topic (GuardDuty: 7-8.9 high, 9-10 critical). @default 7 */
   readonly alertSeverity?: number;
+  /** Lowest Security Hub severity label sent to the alert topic. @default config.observability.alarms.securityHubMinSeverity */
+  readonly securityHubAlertSeverity?: SecurityHubSeverity;
 }
 
 /**
  * GuardDuty and Security Hub in the stack's region (both are regional services, so each regional
- * stack enables its own). High-severity GuardDuty findings go to the alert topic through an
- * EventBridge rule; Security Hub collects everything else for review.
+ * stack enables its own). High-severity GuardDuty findings and new, active Security Hub findings
+ * of the configured severity go to the alert topic through EventBridge rules (the topic's policy
+ * lets events.amazonaws.com of this account publish, and its key policy lets EventBridge encrypt);
+ * Security Hub keeps everything else for review.
  */
 export class ThreatDetection extends Construct {
   readonly detector?: GuarddutyDetector;
   readonly securityHub?: SecurityhubAccount;
   readonly foundationalStandard?: SecurityhubStandardsSubscription;
+  /** Security Hub findings of the alerting severities to the alert topic. */
+  readonly securityHubFindings?: CloudwatchEventRule;
 
   constructor(scope: Construct, id: string, props: ThreatDetectionProps) {
     super(scope, id);
@@ -171,6 +203,13 @@ export class ThreatDetection extends Construct {
         standardsArn: `arn:aws:securityhub:${region}::standards/aws-foundational-security-best-practices/v/1.0.0`,
         dependsOn: [this.securityHub],
       });
+      const severity = props.securityHubAlertSeverity ?? config.observability.alarms.securityHubMinSeverity;
+      this.securityHubFindings = new CloudwatchEventRule(this, 'securityhub-findings', {
+        name: naming.regional('securityhub-findings', region),
+        description: `New, active Security Hub findings of severity ${severitiesFrom(severity).join(' or ')} to the alert topic`,
+        eventPattern: JSON.stringify(securityHubFindingsPattern(severity)),
+      });
+      new CloudwatchEventTarget(this, 'securityhub-findings-to-alerts', { rule: this.securityHubFindings.name, arn: topic.arn, targetId: 'alert-topic' });
     }
   }
 }

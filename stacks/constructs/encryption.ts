@@ -34,6 +34,8 @@ export const KEY_SERVICE_PRINCIPALS = [
   'events.amazonaws.com',
   'budgets.amazonaws.com',
   's3.amazonaws.com',
+  // Vended-log delivery reads what a state machine encrypted with this key logs (the restore test's).
+  'delivery.logs.amazonaws.com',
 ] as const;
 
 /**

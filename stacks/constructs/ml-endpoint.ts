@@ -97,6 +97,18 @@ export function variantCapacity(context: PlatformContext, variant: SageMakerVari
   return { initialInstanceCount: Math.min(Math.max(variant.initialInstanceCount, minInstances), maxInstances), minInstances, maxInstances };
 }
 
+/**
+ * The capacity a failover scales the DR endpoint to: per variant the DR endpoint has, the
+ * primary's instance count. The same in both stacks (it is derived from the configuration alone),
+ * so a failover tool can read it from either stack's outputs and pass it to
+ * `update-endpoint-weights-and-capacities`; the DR autoscaling ceiling (autoscalingMaxInstances)
+ * is at least this, so autoscaling does not undo it.
+ */
+export function failoverCapacity(context: PlatformContext): Record<string, number> {
+  const primary: PlatformContext = { ...context, role: 'primary' };
+  return Object.fromEntries(context.config.sagemaker.variants.map((v) => [v.name, variantCapacity(primary, v).initialInstanceCount]));
+}
+
 export interface MlEndpointProps {
   readonly context: PlatformContext;
   readonly platformKey: PlatformKey;

@@ -1,5 +1,6 @@
 import type { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
 import type { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
+import type { KinesisFirehoseDeliveryStream } from '@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream';
 import type { KinesisStream } from '@cdktf/provider-aws/lib/kinesis-stream';
 import type { RedshiftCluster } from '@cdktf/provider-aws/lib/redshift-cluster';
 import type { SagemakerEndpoint } from '@cdktf/provider-aws/lib/sagemaker-endpoint';
@@ -75,6 +76,8 @@ export interface ObservedComponents {
   readonly replication?: LakeReplication;
   /** The platform's EMF metrics. @default no platform-metric widgets or alarms */
   readonly platformMetrics?: PlatformMetricsSpec;
+  /** The Firehose raw archive of the stream (config.kinesis.rawArchiveEnabled). @default no raw-archive alarms */
+  readonly rawArchive?: KinesisFirehoseDeliveryStream;
 }
 
 /**
@@ -84,7 +87,8 @@ export interface ObservedComponents {
  */
 export interface ObservedNames {
   readonly streamName?: string;
-  readonly functions: readonly { readonly label: string; readonly functionName: string }[];
+  /** Each function with the timeout it runs under (seconds). */
+  readonly functions: readonly { readonly label: string; readonly functionName: string; readonly timeoutSeconds: number }[];
   readonly deadLetterQueues: readonly { readonly label: string; readonly queueName: string }[];
   readonly endpoint?: { readonly endpointName: string; readonly variantNames: readonly string[] };
   readonly clusterIdentifier?: string;
@@ -93,6 +97,8 @@ export interface ObservedNames {
   readonly api?: { readonly apiId: string; readonly stage: string };
   readonly replication?: { readonly sourceBucket: string; readonly destinationBucket: string; readonly ruleId: string };
   readonly platformMetrics?: PlatformMetricsSpec;
+  /** Name of the raw-archive delivery stream (AWS/Firehose DeliveryStreamName dimension). */
+  readonly rawArchiveName?: string;
 }
 
 /** The id of the lake replication rule: the `RuleId` dimension of the S3 replication metrics. */
@@ -107,7 +113,7 @@ export function observedNames(components: ObservedComponents): ObservedNames {
   const { replication } = components;
   return {
     streamName: components.stream?.name,
-    functions: (components.functions ?? []).map(({ label, fn }) => ({ label, functionName: fn.functionName })),
+    functions: (components.functions ?? []).map(({ label, fn }) => ({ label, functionName: fn.functionName, timeoutSeconds: fn.timeoutSeconds })),
     deadLetterQueues: (components.deadLetterQueues ?? []).map(({ label, queue }) => ({ label, queueName: queue.name })),
     endpoint: components.endpoint && { endpointName: components.endpoint.endpoint.name, variantNames: components.endpoint.variantNames },
     clusterIdentifier: components.warehouse?.clusterIdentifier,
@@ -119,6 +125,7 @@ export function observedNames(components: ObservedComponents): ObservedNames {
       ruleId: replicationRuleId(replication),
     },
     platformMetrics: components.platformMetrics,
+    rawArchiveName: components.rawArchive?.name,
   };
 }
 

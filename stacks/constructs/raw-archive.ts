@@ -3,6 +3,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { KinesisFirehoseDeliveryStream } from '@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream';
 import { Construct } from 'constructs';
+import { RAW_ARCHIVE_ERRORS_PREFIX, RAW_ARCHIVE_PREFIX_EXPRESSION } from '../../functions/shared/lake-keys';
 import { LAKE_PREFIXES } from '../../functions/shared/lake-layout';
 import { policyDocument, serviceTrustPolicy } from '../iam';
 import type { PlatformContext } from '../platform-context';
@@ -23,8 +24,8 @@ export interface RawArchiveProps {
 }
 
 /** Arrival-time partitions of the raw archive (Firehose's own clock, UTC). */
-export const RAW_ARCHIVE_PREFIX = `${LAKE_PREFIXES.raw}dt=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/`;
-export const RAW_ARCHIVE_ERROR_PREFIX = `${LAKE_PREFIXES.raw}_errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/`;
+export const RAW_ARCHIVE_PREFIX = RAW_ARCHIVE_PREFIX_EXPRESSION;
+export const RAW_ARCHIVE_ERROR_PREFIX = `${RAW_ARCHIVE_ERRORS_PREFIX}!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/`;
 
 /**
  * Every record exactly as producers sent it, archived to the lake's raw/ prefix by Kinesis Data

@@ -54,6 +54,8 @@ export class TypescriptFunction extends Construct {
   readonly securityGroup: SecurityGroup;
   readonly logGroup: EncryptedLogGroup;
   readonly functionName: string;
+  /** The timeout the function runs under (seconds): its duration alarm is a share of it. */
+  readonly timeoutSeconds: number;
 
   constructor(scope: Construct, id: string, props: TypescriptFunctionProps) {
     super(scope, id);
@@ -61,6 +63,7 @@ export class TypescriptFunction extends Construct {
     const { naming, region, accountId } = context;
     const purpose = props.service.serviceName;
     this.functionName = naming.regional(purpose, region);
+    this.timeoutSeconds = props.timeoutSeconds;
     const bundle = functionBundle(props.entry);
 
     this.logGroup = new EncryptedLogGroup(this, 'logs', {
@@ -105,7 +108,7 @@ export class TypescriptFunction extends Construct {
       ...this.code(props, bundle),
       sourceCodeHash: bundle.sha256Base64,
       memorySize: props.memoryMb,
-      timeout: props.timeoutSeconds,
+      timeout: this.timeoutSeconds,
       reservedConcurrentExecutions: props.reservedConcurrency,
       kmsKeyArn: platformKey.arn,
       environment: {

@@ -18,6 +18,8 @@
  * validation.ts     validateEvent / decodeEvent and the problems they report, with
  *                   iso-timestamp.ts (event times), event-id.ts (derived ids), json.ts (previews)
  * normalisation.ts  device classes and country codes
+ * compatibility.ts  the contract version, released snapshots (releases/) and the change classifier
+ * json-schema.ts    the raw event as JSON Schema (draft 2020-12)
  */
 export {
   MAX_STRING_COLUMN_BYTES,
@@ -40,7 +42,18 @@ export {
   type EventType,
   type ValidEvent,
 } from './event-fields';
+export {
+  CONTRACT_VERSION,
+  classifyChanges,
+  contractSnapshot,
+  overallLevel,
+  versionProblems,
+  type ContractChange,
+  type ContractSnapshot,
+  type FieldSnapshot,
+} from './compatibility';
 export { deriveEventId } from './event-id';
+export { eventJsonSchema } from './json-schema';
 export {
   RAW_EVENTS_TABLE,
   gluePartitionKeys,

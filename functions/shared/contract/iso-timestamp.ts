@@ -4,7 +4,8 @@
  * range (Date.parse rolls 2024-02-30 over into March).
  */
 
-const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-](\d{2}):(\d{2}))$/;
+/** The shape parseIsoTimestamp reads (component ranges are checked after it). */
+export const ISO_TIMESTAMP_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-](\d{2}):(\d{2}))$/;
 
 /** What parseIsoTimestamp accepts, for error messages. */
 export const ISO_TIMESTAMP_ALLOWED = 'ISO-8601 date-time with zone, e.g. 2024-03-20T10:00:00Z';
@@ -13,7 +14,7 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
 
 /** Parses an ISO-8601 timestamp with an explicit zone; NaN unless every component is in range. */
 export function parseIsoTimestamp(s: string): number {
-  const m = ISO_TIMESTAMP.exec(s);
+  const m = ISO_TIMESTAMP_PATTERN.exec(s);
   if (!m) return NaN;
   const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
   const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
