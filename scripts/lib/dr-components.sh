@@ -5,17 +5,7 @@
 
 # ---------------------------------------------------------- active region --
 # active_region REGION: the parameter's value in REGION; "" when it does not exist there; fails when unreadable.
-active_region() {
-  local out
-  if out="$(daml_aws ssm get-parameter --region "$1" --name "$ACTIVE_PARAM" --query Parameter.Value --output text 2>&1)"; then
-    printf '%s' "$out"
-  elif grep -q 'ParameterNotFound' <<<"$out"; then
-    return 0
-  else
-    printf '%s\n' "$out" >&2
-    return 1
-  fi
-}
+active_region() { ssm_value "$1" "$ACTIVE_PARAM"; }
 
 # switch_active_region TARGET REQUIRED-REGION OPTIONAL-REGION: writes TARGET into the parameter in both
 # regions; only a failure in REQUIRED-REGION fails the step (the other may be the region that is down).

@@ -95,10 +95,11 @@ output_value() { awk -F'\t' -v name="$2" '$1 == "output" && $2 == name { print $
 # fail back), it is reachable while the primary region is not, and it exists only during a failover.
 state_parameter() { printf '/%s-%s/dr-failover-state' "$(daml_project_name)" "$(daml_environment)"; }
 
-# state_read: prints the failover state (JSON), nothing when none is recorded; fails when SSM cannot be read.
-state_read() {
+# ssm_value REGION NAME: the parameter's value; nothing when it does not exist; fails (the error on
+# stderr) when it cannot be read.
+ssm_value() {
   local out
-  if out="$(daml_aws ssm get-parameter --region "$DR_REGION" --name "$(state_parameter)" --query Parameter.Value --output text 2>&1)"; then
+  if out="$(daml_aws ssm get-parameter --region "$1" --name "$2" --query Parameter.Value --output text 2>&1)"; then
     printf '%s' "$out"
   elif grep -q 'ParameterNotFound' <<<"$out"; then
     return 0
@@ -107,6 +108,9 @@ state_read() {
     return 1
   fi
 }
+
+# state_read: prints the failover state (JSON), nothing when none is recorded; fails when SSM cannot be read.
+state_read() { ssm_value "$DR_REGION" "$(state_parameter)"; }
 
 # state_write JSON
 state_write() {
