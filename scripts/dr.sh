@@ -83,8 +83,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 [ -n "$command" ] || daml_die 2 "no command: give one of status, failover, failback (see --help)"
-[[ "$deadline_minutes" =~ ^[1-9][0-9]*$ ]] || daml_die 2 "--deadline $(json_string "$deadline_minutes"): a whole number of minutes, 1 or more"
-if [ -n "$since" ] && ! epoch_of "$since" >/dev/null; then daml_die 2 "--since $(json_string "$since"): an ISO 8601 time such as 2026-03-20T10:00:00Z"; fi
+[[ "$deadline_minutes" =~ ^[1-9][0-9]*$ ]] || daml_die 2 "--deadline $(daml_json_line "$deadline_minutes"): a whole number of minutes, 1 or more"
+if [ -n "$since" ] && ! epoch_of "$since" >/dev/null; then daml_die 2 "--since $(daml_json_line "$since"): an ISO 8601 time such as 2026-03-20T10:00:00Z"; fi
 if [ -n "$since" ] && [ "$command" != failback ]; then daml_die 2 "--since is a failback option"; fi
 if [ "$command" = status ] && [ "$dry_run" -eq 1 ]; then daml_die 2 "status changes nothing: --dry-run does not apply"; fi
 daml_check_names 2
@@ -125,7 +125,7 @@ status_component() {
   local component="$1" state="$2" rpo="$3" detail="$4"
   if [ "$state" != OK ]; then count_failed=$((count_failed + 1)); fi
   if [ "$json" -eq 1 ]; then
-    components_json+=("{\"component\":$(json_string "$component"),\"status\":$(json_string "$state"),\"rpoMinutes\":$(json_number "$rpo"),\"detail\":$(json_string "$detail")}")
+    components_json+=("{\"component\":$(daml_json_line "$component"),\"status\":$(daml_json_line "$state"),\"rpoMinutes\":$(json_number "$rpo"),\"detail\":$(daml_json_line "$detail")}")
   else
     printf '%-8s %-10s RPO %-9s %s\n' "$state" "$component" "$([[ "$rpo" =~ ^[0-9.]+$ ]] && echo "$rpo min" || echo "$rpo")" "$detail"
   fi
@@ -135,7 +135,7 @@ status_component() {
 failover_json() {
   if [ -z "$1" ]; then printf null
   elif json_get windowStart <<<"$1" >/dev/null 2>&1; then printf '%s' "$1"
-  else json_string "$1"
+  else daml_json_line "$1"
   fi
 }
 
@@ -146,7 +146,7 @@ cmd_status() {
     if ! value="$(active_region "$region" 2>/dev/null)"; then value="(unreadable)"; count_failed=$((count_failed + 1))
     elif [ -z "$value" ]; then value="(not set)"
     fi
-    active_json+="${active_json:+,}$(json_string "$region"):$(json_string "$value")"
+    active_json+="${active_json:+,}$(daml_json_line "$region"):$(daml_json_line "$value")"
     say "active region per $region: $value"
   done
   failover="$(state_read 2>/dev/null)" || { failover=""; count_failed=$((count_failed + 1)); say "failover state: unreadable in $DR_REGION"; }
@@ -173,7 +173,7 @@ cmd_status() {
   fi
   if [ "$json" -eq 1 ]; then
     printf '{"command":"status","exitCode":%d,"primaryRegion":%s,"drRegion":%s,"activeRegion":{%s},"failover":%s,"components":[%s]}\n' \
-      "$([ "$count_failed" -eq 0 ] && echo 0 || echo 1)" "$(json_string "$PRIMARY_REGION")" "$(json_string "$DR_REGION")" "$active_json" \
+      "$([ "$count_failed" -eq 0 ] && echo 0 || echo 1)" "$(daml_json_line "$PRIMARY_REGION")" "$(daml_json_line "$DR_REGION")" "$active_json" \
       "$(failover_json "$failover")" "$(IFS=,; printf '%s' "${components_json[*]}")"
   fi
   [ "$count_failed" -eq 0 ]
@@ -286,8 +286,8 @@ copy_pass() {
 finish() {
   local code="$1"
   if [ "$json" -eq 1 ] && [ "$command" != status ]; then
-    printf '{"command":%s,"dryRun":%s,"exitCode":%d,"primaryRegion":%s,"drRegion":%s,"steps":[%s]}\n' "$(json_string "$command")" \
-      "$([ "$dry_run" -eq 1 ] && echo true || echo false)" "$code" "$(json_string "${PRIMARY_REGION:-}")" "$(json_string "${DR_REGION:-}")" \
+    printf '{"command":%s,"dryRun":%s,"exitCode":%d,"primaryRegion":%s,"drRegion":%s,"steps":[%s]}\n' "$(daml_json_line "$command")" \
+      "$([ "$dry_run" -eq 1 ] && echo true || echo false)" "$code" "$(daml_json_line "${PRIMARY_REGION:-}")" "$(daml_json_line "${DR_REGION:-}")" \
       "$(IFS=,; printf '%s' "${steps_json[*]}")"
   fi
   exit "$code"

@@ -76,14 +76,6 @@ daml_check_names 3
 results_json=()
 count_ok=0 count_warn=0 count_crit=0 count_unknown=0
 
-json_string() {
-  local s="$1"
-  s="${s//\\/\\\\}"
-  s="${s//\"/\\\"}"
-  s="${s//$'\t'/ }"
-  s="${s//$'\n'/ }"
-  printf '"%s"' "$s"
-}
 
 # report STATUS COMPONENT REGION RESOURCE CHECK FIGURE
 report() {
@@ -95,7 +87,7 @@ report() {
     *) status=UNKNOWN; count_unknown=$((count_unknown + 1)) ;;
   esac
   if [ "$json" -eq 1 ]; then
-    results_json+=("{\"status\":$(json_string "$status"),\"component\":$(json_string "$comp"),\"region\":$(json_string "$region"),\"resource\":$(json_string "$resource"),\"check\":$(json_string "$check"),\"figure\":$(json_string "$figure")}")
+    results_json+=("{\"status\":$(daml_json_line "$status"),\"component\":$(daml_json_line "$comp"),\"region\":$(daml_json_line "$region"),\"resource\":$(daml_json_line "$resource"),\"check\":$(daml_json_line "$check"),\"figure\":$(daml_json_line "$figure")}")
   else
     printf '%-7s %-11s %-9s %-48s %-22s %s\n' "$status" "$comp" "$region" "$resource" "$check" "$figure"
   fi

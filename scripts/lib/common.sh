@@ -42,6 +42,16 @@ daml_check_names() {
   fi
 }
 
+# daml_json_line TEXT: TEXT as a JSON string on one line (tabs and newlines become spaces), for
+# report fields; without starting node, unlike daml_json_string, which keeps every character.
+daml_json_line() {
+  local s="$1"
+  s="${s//\\/\\\\}"
+  s="${s//\"/\\\"}"
+  s="${s//$'\t'/ }"
+  s="${s//$'\n'/ }"
+  printf '"%s"' "$s"
+}
 # A value as a JSON string, the way the configuration errors show it.
 daml_json_string() { node -e 'process.stdout.write(JSON.stringify(process.argv[1]))' -- "$1"; }
 

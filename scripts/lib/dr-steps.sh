@@ -17,14 +17,6 @@ iso_now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 epoch_of() { date -u -d "$1" +%s 2>/dev/null; }
 short() { printf '%s' "$1" | tr '\n' ' ' | cut -c1-200; }
 
-json_string() {
-  local s="$1"
-  s="${s//\\/\\\\}"
-  s="${s//\"/\\\"}"
-  s="${s//$'\t'/ }"
-  s="${s//$'\n'/ }"
-  printf '"%s"' "$s"
-}
 # json_number VALUE: VALUE when it is a number, null otherwise.
 json_number() { if [[ "$1" =~ ^-?[0-9]+(\.[0-9]+)?$ ]]; then printf '%s' "$1"; else printf 'null'; fi; }
 
@@ -58,8 +50,8 @@ step_end() {
   esac
   while IFS= read -r line; do calls+=("$line"); done <"$DR_PLANNED"
   if [ "$json" -eq 1 ]; then
-    for line in "${calls[@]}"; do joined+="${joined:+,}$(json_string "$line")"; done
-    steps_json+=("{\"step\":$(json_string "$STEP_NAME"),\"status\":$(json_string "$status"),\"elapsedSeconds\":$(secs "$elapsed"),\"seconds\":$(secs "$STEP_MS"),\"detail\":$(json_string "$detail"),\"plannedCalls\":[$joined]}")
+    for line in "${calls[@]}"; do joined+="${joined:+,}$(daml_json_line "$line")"; done
+    steps_json+=("{\"step\":$(daml_json_line "$STEP_NAME"),\"status\":$(daml_json_line "$status"),\"elapsedSeconds\":$(secs "$elapsed"),\"seconds\":$(secs "$STEP_MS"),\"detail\":$(daml_json_line "$detail"),\"plannedCalls\":[$joined]}")
   else
     printf '%-8s %8s %7s  %s: %s\n' "$status" "+$(secs "$elapsed")s" "$(secs "$STEP_MS")s" "$STEP_NAME" "$detail"
     for line in "${calls[@]}"; do printf '%27s %s\n' "would run:" "$line"; done
